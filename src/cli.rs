@@ -1,0 +1,552 @@
+//! The command line: `diffusion-playground [COMMAND]`. With no command it opens the app.
+//!
+//! Every subcommand calls the same library functions the app uses. Bad input ends with one
+//! line on stderr and exit status 2 (see [`CliError`]).
+
+use crate::data::{self, DataSource, Dataset, ImageError};
+use crate::diffusion::process::{mean_sq, prior_kl_bits_per_dim, q_sample, standard_normal_vec};
+use crate::diffusion::{
+    SampleRequest, SamplerKind, Schedule, ScheduleError, ScheduleKind, Start, Trajectory,
+};
+use crate::model::UNetConfig;
+use crate::train::checkpoint::{self, CheckpointError};
+use crate::train::{DeviceChoice, TrainConfig, Trainer, choose_device};
+use clap::{Args, Parser, Subcommand};
+use rand::SeedableRng;
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Learn diffusion models by training one live on your own machine.
+///
+/// Run with no command to open the desktop app. The commands below script the same
+/// steps the app shows: inspect the forward (noising) process of an image, train a
+/// model, sample from it, and benchmark.
+#[derive(Parser, Debug)]
+#[command(name = "diffusion-playground", version, about, long_about)]
+pub struct Cli {
+    /// The command to run; none opens the app.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// For the app: auto (a real GPU if there is one, else the CPU), gpu, or cpu.
+    /// Defaults to $DIFFUSION_PLAYGROUND_DEVICE, then auto.
+    #[arg(long, global = false)]
+    pub device: Option<String>,
+    /// For the app: open this checkpoint instead of the bundled one.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// For the app: start from an untrained model instead of the bundled one.
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+/// The app's start options from the top-level flags.
+pub fn app_options(cli: &Cli) -> Result<crate::app::AppOptions, CliError> {
+    let mut options = crate::app::AppOptions {
+        device: device_choice(&cli.device)?,
+        ..Default::default()
+    };
+    if cli.fresh {
+        options.checkpoint = None;
+    }
+    if let Some(dir) = &cli.checkpoint {
+        checkpoint::info(dir).map_err(ckpt_err(dir))?;
+        options.checkpoint = Some(dir.clone());
+    }
+    Ok(options)
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show what the forward process q(x_t | x_0) does to an image at timestep t.
+    ///
+    /// x_t = √ᾱ_t · x_0 + √(1−ᾱ_t) · ε with ε ~ N(0, I). As t grows, ᾱ_t falls from 1
+    /// toward 0, so the image fades and the noise takes over: by t = T, x_T is almost
+    /// exactly N(0, I), which is what the reverse process starts from.
+    Inspect(InspectArgs),
+    /// Train the noise predictor ε_θ(x_t, t) on a dataset and save a checkpoint.
+    ///
+    /// Each step draws a batch x_0, a timestep t uniformly from 1..T and noise ε, builds
+    /// x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, and takes an Adam step on the L_simple loss
+    /// ‖ε − ε_θ(x_t, t)‖². The loss starts near 1 (predicting nothing) and falls as the
+    /// network learns what noise looks like on top of your data.
+    Train(TrainArgs),
+    /// Generate images from a checkpoint by running the reverse process from noise.
+    ///
+    /// DDPM walks back through every t = T … 1, adding a little fresh noise at each step.
+    /// DDIM takes --steps evenly spaced jumps instead and is deterministic at --eta 0.
+    Sample(SampleArgs),
+}
+
+/// Arguments of `train`.
+#[derive(Args, Debug, Clone)]
+pub struct TrainArgs {
+    /// Training data: builtin:shapes, builtin:digits, or a folder of images.
+    #[arg(long)]
+    pub data: String,
+    /// Number of optimisation steps to take (in addition to a resumed checkpoint's).
+    #[arg(long)]
+    pub steps: u64,
+    /// Images per step.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Side of the square images, in pixels (a multiple of 4).
+    #[arg(long, default_value_t = 32)]
+    pub size: usize,
+    /// auto: a real GPU if there is one, else the CPU; gpu: wgpu even on a software adapter;
+    /// cpu: burn's flex backend. Defaults to $DIFFUSION_PLAYGROUND_DEVICE, then auto.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Folder to write the checkpoint into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Continue from this checkpoint (its model, schedule, optimizer state and step).
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Append step,loss,images_per_s rows to this CSV file.
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 2e-4)]
+    pub lr: f64,
+    /// Seed of the initial weights and of every batch.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// β schedule: linear, cosine or sigmoid.
+    #[arg(long, default_value = "linear")]
+    pub schedule: String,
+    /// T, the number of diffusion steps.
+    #[arg(long, default_value_t = 1000)]
+    pub timesteps: usize,
+    /// Width of the U-Net's first level (later levels are multiples of it).
+    #[arg(long, default_value_t = 48)]
+    pub base_channels: usize,
+    /// Save a checkpoint every N steps as well as at the end (0: only at the end).
+    #[arg(long, default_value_t = 500)]
+    pub save_every: u64,
+}
+
+/// Arguments of `sample`.
+#[derive(Args, Debug, Clone)]
+pub struct SampleArgs {
+    /// A checkpoint folder written by `train` (or assets/pretrained).
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// Number of images.
+    #[arg(long, default_value_t = 16)]
+    pub n: usize,
+    /// ddpm (every step, stochastic) or ddim (few steps, deterministic at eta 0).
+    #[arg(long, default_value = "ddim")]
+    pub sampler: String,
+    /// DDIM steps.
+    #[arg(long, default_value_t = 50)]
+    pub steps: usize,
+    /// DDIM η: 0 is deterministic, 1 adds DDPM-like noise.
+    #[arg(long, default_value_t = 0.0)]
+    pub eta: f64,
+    /// Seed of the start noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the grid of samples here (PNG).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write the reverse trajectory as an animated GIF (x_t left, x̂_0 right).
+    #[arg(long)]
+    pub trajectory: Option<PathBuf>,
+    /// Device, as for train.
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+/// Arguments of `inspect`.
+#[derive(Args, Debug, Clone)]
+pub struct InspectArgs {
+    /// The image x_0 (PNG, JPEG, GIF, BMP, WebP, TIFF, …). It is centre-cropped,
+    /// resized to --size and scaled to [-1, 1].
+    #[arg(long)]
+    pub image: PathBuf,
+    /// The timestep t, from 1 (barely noised) to T (pure noise).
+    #[arg(long)]
+    pub t: usize,
+    /// The β schedule: linear (Ho et al. 2020), cosine (Nichol & Dhariwal 2021) or sigmoid.
+    /// Cosine destroys information more slowly at small t.
+    #[arg(long, default_value = "linear")]
+    pub schedule: String,
+    /// T, the number of diffusion steps (2 to 4000).
+    #[arg(long, default_value_t = 1000)]
+    pub timesteps: usize,
+    /// Side of the square image the model sees, in pixels.
+    #[arg(long, default_value_t = 32)]
+    pub size: usize,
+    /// Seed of the noise ε used for --out.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write x_t as a PNG here ([-1, 1] mapped to 0..255, clamped).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A failure the user caused and can fix: printed as one line, exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The image could not be used.
+    #[error("{path}: {source}")]
+    Image {
+        /// the file given
+        path: PathBuf,
+        /// why
+        source: ImageError,
+    },
+    /// A schedule argument is wrong.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+    /// Any other bad argument.
+    #[error("{0}")]
+    Usage(String),
+    /// Writing an output failed.
+    #[error("cannot write {path}: {reason}")]
+    Output {
+        /// the file
+        path: PathBuf,
+        /// why
+        reason: String,
+    },
+}
+
+/// What `inspect --json` prints, key for key.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InspectReport {
+    /// schedule name
+    pub schedule: String,
+    /// T
+    pub timesteps: usize,
+    /// t
+    pub t: usize,
+    /// β_t
+    pub beta_t: f64,
+    /// ᾱ_t
+    pub alpha_bar_t: f64,
+    /// ᾱ_t / (1 − ᾱ_t)
+    pub snr_t: f64,
+    /// β̃_t = β_t (1 − ᾱ_{t−1}) / (1 − ᾱ_t)
+    pub posterior_variance_t: f64,
+    /// mean of x_0² over all values in [-1, 1]
+    pub image_mean_sq: f64,
+    /// KL(q(x_T|x_0) ‖ N(0, I)) per dimension, in bits
+    pub prior_kl_bits_per_dim: f64,
+}
+
+/// Run `inspect`: returns the report and writes `--out` if asked.
+pub fn inspect(args: &InspectArgs) -> Result<InspectReport, CliError> {
+    let kind: ScheduleKind = args.schedule.parse()?;
+    if !(1..=1024).contains(&args.size) {
+        return Err(CliError::Usage(format!(
+            "--size must be between 1 and 1024, got {}",
+            args.size
+        )));
+    }
+    let schedule = Schedule::new(kind, args.timesteps)?;
+    schedule.check_t(args.t, 1)?;
+    let x0 = data::load_image(&args.image, args.size).map_err(|source| CliError::Image {
+        path: args.image.clone(),
+        source,
+    })?;
+    let t = args.t;
+    if let Some(out) = &args.out {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+        let eps = standard_normal_vec(&mut rng, x0.dim());
+        let x_t = q_sample(&schedule, &x0.data, t, &eps);
+        data::image::chw_unit_to_rgb8(&x_t, x0.size)
+            .save_with_format(out, image::ImageFormat::Png)
+            .map_err(|e| CliError::Output {
+                path: out.clone(),
+                reason: e.to_string(),
+            })?;
+    }
+    Ok(InspectReport {
+        schedule: kind.name().to_owned(),
+        timesteps: schedule.timesteps(),
+        t,
+        beta_t: schedule.beta(t),
+        alpha_bar_t: schedule.alpha_bar(t),
+        snr_t: schedule.snr(t),
+        posterior_variance_t: schedule.posterior_variance(t),
+        image_mean_sq: mean_sq(&x0.data),
+        prior_kl_bits_per_dim: prior_kl_bits_per_dim(&schedule, &x0.data),
+    })
+}
+
+impl InspectReport {
+    /// A human-readable table with one line of meaning per value.
+    pub fn to_table(&self) -> String {
+        format!(
+            "schedule               {} (T = {})\n\
+             t                      {}\n\
+             β_t                    {:.6e}   noise added at this step\n\
+             ᾱ_t                    {:.6e}   share of the image's variance left\n\
+             SNR(t) = ᾱ/(1−ᾱ)       {:.6e}   signal-to-noise ratio\n\
+             β̃_t                    {:.6e}   variance of q(x_(t−1) | x_t, x_0)\n\
+             mean x_0²              {:.6}\n\
+             KL(q(x_T|x_0) ‖ N(0,I)) {:.3e} bits/dim  (≈ 0: x_T is pure noise)\n",
+            self.schedule,
+            self.timesteps,
+            self.t,
+            self.beta_t,
+            self.alpha_bar_t,
+            self.snr_t,
+            self.posterior_variance_t,
+            self.image_mean_sq,
+            self.prior_kl_bits_per_dim
+        )
+    }
+}
+
+fn device_choice(flag: &Option<String>) -> Result<DeviceChoice, CliError> {
+    let parsed = flag
+        .as_deref()
+        .map(str::parse::<DeviceChoice>)
+        .transpose()
+        .map_err(CliError::Usage)?;
+    DeviceChoice::resolve(parsed).map_err(CliError::Usage)
+}
+
+fn ckpt_err(path: &std::path::Path) -> impl FnOnce(CheckpointError) -> CliError + '_ {
+    move |e| CliError::Usage(format!("{}: {e}", path.display()))
+}
+
+/// What `train` did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSummary {
+    /// the step reached
+    pub step: u64,
+    /// the mean loss of the last 50 steps
+    pub recent_loss: f32,
+    /// the device used
+    pub device: String,
+    /// folder-load report, if any
+    pub data_report: Option<String>,
+}
+
+/// Run `train`.
+pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
+    let source = DataSource::parse(&args.data).map_err(|e| CliError::Usage(e.to_string()))?;
+    let choice = device_choice(&args.device)?;
+    let kind: ScheduleKind = args.schedule.parse()?;
+    if args.steps == 0 {
+        return Err(CliError::Usage("--steps must be at least 1".into()));
+    }
+    let base_config = TrainConfig {
+        model: UNetConfig::new()
+            .with_image_size(args.size)
+            .with_base_channels(args.base_channels),
+        schedule: crate::diffusion::ScheduleConfig {
+            kind,
+            timesteps: args.timesteps,
+        },
+        batch: args.batch,
+        lr: args.lr,
+        ema_decay: 0.999,
+        seed: args.seed,
+        data: source.clone(),
+    };
+    base_config
+        .model
+        .validate()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    // Open the data first: a bad folder fails before any device work.
+    let image_size = match &args.resume {
+        Some(dir) => {
+            checkpoint::info(dir)
+                .map_err(ckpt_err(dir))?
+                .config
+                .model
+                .image_size
+        }
+        None => args.size,
+    };
+    let (dataset, report) =
+        Dataset::open(&source, image_size).map_err(|e| CliError::Usage(e.to_string()))?;
+    let data_report = (report.loaded > 0).then(|| report.summary());
+    if let Some(r) = &data_report {
+        eprintln!("data: {r}");
+    }
+    let device = choose_device(choice);
+    eprintln!("device: {} — {}", device.label(), device.reason);
+    let mut trainer = match &args.resume {
+        Some(dir) => {
+            let mut t =
+                checkpoint::load(dir, device, Some((source, dataset))).map_err(ckpt_err(dir))?;
+            t.set_lr(args.lr)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            t
+        }
+        None => Trainer::new(base_config, device, dataset)
+            .map_err(|e| CliError::Usage(e.to_string()))?,
+    };
+    let mut metrics = match &args.metrics {
+        Some(path) => {
+            let exists = path.exists();
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| CliError::Output {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+            if !exists {
+                writeln!(f, "step,loss,images_per_s").map_err(|e| CliError::Output {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+            }
+            Some(f)
+        }
+        None => None,
+    };
+    let start_step = trainer.step_count();
+    let bar = indicatif::ProgressBar::new(args.steps);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} steps  {msg}  [{elapsed} < {eta}]",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let mut recent: std::collections::VecDeque<f32> = std::collections::VecDeque::new();
+    let out_err = |path: &std::path::Path| {
+        let path = path.to_owned();
+        move |e: CheckpointError| CliError::Output {
+            path,
+            reason: e.to_string(),
+        }
+    };
+    let batch = trainer.config().batch as f64;
+    for i in 0..args.steps {
+        let stats = match trainer.train_step() {
+            Ok(s) => s,
+            Err(e) => {
+                bar.abandon();
+                return Err(CliError::Usage(e.to_string()));
+            }
+        };
+        recent.push_back(stats.loss);
+        if recent.len() > 50 {
+            recent.pop_front();
+        }
+        let ips = (i + 1) as f64 * batch / started.elapsed().as_secs_f64().max(1e-9);
+        bar.set_position(i + 1);
+        bar.set_message(format!(
+            "step {}  loss {:.4}  {:.1} img/s",
+            stats.step, stats.loss, ips
+        ));
+        if let Some(f) = metrics.as_mut() {
+            let _ = writeln!(f, "{},{},{:.3}", stats.step, stats.loss, ips);
+        }
+        if args.save_every > 0 && stats.step % args.save_every == 0 && i + 1 < args.steps {
+            checkpoint::save(&trainer, &args.out).map_err(out_err(&args.out))?;
+        }
+    }
+    bar.finish();
+    checkpoint::save(&trainer, &args.out).map_err(out_err(&args.out))?;
+    let recent_loss = recent.iter().sum::<f32>() / recent.len().max(1) as f32;
+    eprintln!(
+        "trained steps {}..{} ; mean loss of the last {} steps {:.4}; saved {}",
+        start_step,
+        trainer.step_count(),
+        recent.len(),
+        recent_loss,
+        args.out.display()
+    );
+    Ok(TrainSummary {
+        step: trainer.step_count(),
+        recent_loss,
+        device: trainer.device_info().label(),
+        data_report,
+    })
+}
+
+/// Parse `ddpm` or `ddim` with its steps and η.
+pub fn sampler_kind(name: &str, steps: usize, eta: f64) -> Result<SamplerKind, CliError> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "ddpm" => Ok(SamplerKind::Ddpm),
+        "ddim" => {
+            if steps == 0 {
+                return Err(CliError::Usage("--steps must be at least 1".into()));
+            }
+            if !(0.0..=1.0).contains(&eta) {
+                return Err(CliError::Usage(format!(
+                    "--eta must be between 0 and 1, got {eta}"
+                )));
+            }
+            Ok(SamplerKind::Ddim { steps, eta })
+        }
+        other => Err(CliError::Usage(format!(
+            "unknown sampler '{other}': expected ddpm or ddim"
+        ))),
+    }
+}
+
+/// Run `sample`: writes the grid (and the GIF) and returns the trajectory.
+pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
+    let sampler = sampler_kind(&args.sampler, args.steps, args.eta)?;
+    if !(1..=256).contains(&args.n) {
+        return Err(CliError::Usage(format!(
+            "--n must be between 1 and 256, got {}",
+            args.n
+        )));
+    }
+    let choice = device_choice(&args.device)?;
+    let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
+    let device = choose_device(choice);
+    // The checkpoint's dataset is not needed to sample: give it an empty built-in one.
+    let ds = (
+        info.config.data.clone(),
+        Dataset::Builtin(crate::data::Builtin::Shapes),
+    );
+    let trainer =
+        checkpoint::load(&args.checkpoint, device, Some(ds)).map_err(ckpt_err(&args.checkpoint))?;
+    let request = SampleRequest {
+        sampler,
+        n: args.n,
+        seed: args.seed,
+        max_frames: 60,
+        clip_x0: true,
+    };
+    let total =
+        crate::diffusion::sampler::timesteps_for(sampler, trainer.schedule().timesteps()).len();
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} denoising steps [{elapsed} < {eta}]",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let traj = trainer
+        .sample(&request, Start::Noise, |done, _| {
+            bar.set_position(done as u64);
+            std::ops::ControlFlow::Continue(())
+        })
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    bar.finish_and_clear();
+    let size = trainer.config().model.image_size;
+    let write_err = |path: &PathBuf| {
+        let path = path.clone();
+        move |e: image::ImageError| CliError::Output {
+            path,
+            reason: e.to_string(),
+        }
+    };
+    crate::export::grid(traj.final_x0(), args.n, size, 2)
+        .save_with_format(&args.out, image::ImageFormat::Png)
+        .map_err(write_err(&args.out))?;
+    if let Some(gif) = &args.trajectory {
+        let frames = crate::export::trajectory_frames(&traj, size, 2);
+        crate::export::write_gif(&frames, 60, gif).map_err(write_err(gif))?;
+    }
+    Ok(traj)
+}

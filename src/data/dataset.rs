@@ -1,0 +1,273 @@
+//! What the model trains on: a built-in dataset or a folder of the user's images.
+
+use super::builtin::{Builtin, UnknownBuiltin};
+use super::image::{ImageRgb, load_image};
+use rand::Rng;
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Most files read from a folder.
+pub const MAX_FOLDER_FILES: usize = 10_000;
+/// Deepest sub-folder level read.
+pub const MAX_FOLDER_DEPTH: usize = 4;
+
+/// Where training images come from, as written on the command line.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum DataSource {
+    /// `builtin:NAME`
+    Builtin(Builtin),
+    /// a folder of images
+    Folder(PathBuf),
+}
+
+impl DataSource {
+    /// Parse `builtin:NAME` or a folder path.
+    pub fn parse(s: &str) -> Result<Self, UnknownBuiltin> {
+        match s.strip_prefix("builtin:") {
+            Some(name) => Ok(Self::Builtin(name.parse()?)),
+            None => Ok(Self::Folder(PathBuf::from(s))),
+        }
+    }
+}
+
+impl fmt::Display for DataSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Builtin(b) => write!(f, "builtin:{b}"),
+            Self::Folder(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// Why a dataset could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// the folder cannot be listed
+    #[error("cannot read folder {path}: {source}")]
+    Folder {
+        /// the folder
+        path: PathBuf,
+        /// the OS error
+        source: std::io::Error,
+    },
+    /// nothing usable was found
+    #[error("no usable images in {path} ({skipped} files skipped{first})")]
+    NoImages {
+        /// the folder
+        path: PathBuf,
+        /// how many were skipped
+        skipped: usize,
+        /// the first reason, if any, prefixed with "; first: "
+        first: String,
+    },
+}
+
+/// What a folder load found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadReport {
+    /// images decoded
+    pub loaded: usize,
+    /// files that were skipped, with the reason
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+impl LoadReport {
+    /// "200 images; 3 skipped: a.txt (not an image …), …"
+    pub fn summary(&self) -> String {
+        if self.skipped.is_empty() {
+            return format!("{} images", self.loaded);
+        }
+        let shown: Vec<String> = self
+            .skipped
+            .iter()
+            .take(3)
+            .map(|(p, why)| {
+                format!(
+                    "{} ({why})",
+                    p.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        let more = if self.skipped.len() > 3 { ", …" } else { "" };
+        format!(
+            "{} images; {} skipped: {}{more}",
+            self.loaded,
+            self.skipped.len(),
+            shown.join(", ")
+        )
+    }
+}
+
+/// A dataset ready to draw batches from.
+#[derive(Clone, Debug)]
+pub enum Dataset {
+    /// drawn fresh for every batch
+    Builtin(Builtin),
+    /// a fixed set of images, drawn with random horizontal flips
+    Images(Vec<ImageRgb>),
+}
+
+impl Dataset {
+    /// Open a source at the model size.
+    pub fn open(source: &DataSource, size: usize) -> Result<(Self, LoadReport), DataError> {
+        match source {
+            DataSource::Builtin(b) => Ok((Self::Builtin(*b), LoadReport::default())),
+            DataSource::Folder(dir) => {
+                let (images, report) = load_folder(dir, size)?;
+                Ok((Self::Images(images), report))
+            }
+        }
+    }
+
+    /// Fill a batch of `n` images of side `size`: [n, 3, size, size] flattened, unit space.
+    pub fn batch(&self, rng: &mut impl Rng, n: usize, size: usize) -> Vec<f32> {
+        let dim = 3 * size * size;
+        let mut out = vec![0.0f32; n * dim];
+        for chunk in out.chunks_mut(dim) {
+            match self {
+                Self::Builtin(b) => b.draw(rng, size, chunk),
+                Self::Images(images) => {
+                    let img = &images[rng.random_range(0..images.len())];
+                    let flip = rng.random::<bool>();
+                    copy_resized(img, size, flip, chunk);
+                }
+            }
+        }
+        out
+    }
+
+    /// The fixed images, for a folder dataset.
+    pub fn images(&self) -> Option<&[ImageRgb]> {
+        match self {
+            Self::Images(v) => Some(v),
+            Self::Builtin(_) => None,
+        }
+    }
+}
+
+/// Copy `img` into `out` (side `size`), mirrored left-right when `flip`. Images loaded at
+/// another size are resampled by nearest neighbour.
+fn copy_resized(img: &ImageRgb, size: usize, flip: bool, out: &mut [f32]) {
+    let (src, plane_in, plane_out) = (img.size, img.size * img.size, size * size);
+    for c in 0..3 {
+        for y in 0..size {
+            for x in 0..size {
+                let sx = if flip { size - 1 - x } else { x } * src / size;
+                let sy = y * src / size;
+                out[c * plane_out + y * size + x] = img.data[c * plane_in + sy * src + sx];
+            }
+        }
+    }
+}
+
+/// Load every image under `dir` (sub-folders to depth 4, symlink loops skipped), in sorted
+/// order. Fails only when nothing could be loaded.
+pub fn load_folder(dir: &Path, size: usize) -> Result<(Vec<ImageRgb>, LoadReport), DataError> {
+    let mut files = Vec::new();
+    let mut seen = HashSet::new();
+    collect_files(dir, 0, &mut seen, &mut files).map_err(|source| DataError::Folder {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut report = LoadReport::default();
+    let mut images = Vec::new();
+    for path in files {
+        match load_image(&path, size) {
+            Ok(img) => images.push(img),
+            Err(e) => report.skipped.push((path, e.to_string())),
+        }
+    }
+    report.loaded = images.len();
+    if images.is_empty() {
+        let first = report
+            .skipped
+            .first()
+            .map(|(p, why)| format!("; first: {}: {why}", p.display()))
+            .unwrap_or_default();
+        return Err(DataError::NoImages {
+            path: dir.to_owned(),
+            skipped: report.skipped.len(),
+            first,
+        });
+    }
+    Ok((images, report))
+}
+
+fn collect_files(
+    dir: &Path,
+    depth: usize,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
+    let canonical = dir.canonicalize()?;
+    if !seen.insert(canonical) {
+        return Ok(()); // a symlink loop or a folder reached twice
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if out.len() >= MAX_FOLDER_FILES {
+            break;
+        }
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            if depth < MAX_FOLDER_DEPTH {
+                // An unreadable sub-folder is skipped, not fatal.
+                let _ = collect_files(&path, depth + 1, seen, out);
+            }
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn parse_sources() {
+        assert_eq!(
+            DataSource::parse("builtin:shapes").unwrap(),
+            DataSource::Builtin(Builtin::Shapes)
+        );
+        assert!(DataSource::parse("builtin:nope").is_err());
+        assert_eq!(
+            DataSource::parse("photos").unwrap(),
+            DataSource::Folder("photos".into())
+        );
+    }
+
+    #[test]
+    fn flip_mirrors_and_batches_have_the_right_size() {
+        let img = ImageRgb {
+            size: 2,
+            data: vec![-1.0, 1.0, -1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5],
+        };
+        let mut out = vec![0.0; 12];
+        copy_resized(&img, 2, true, &mut out);
+        assert_eq!(&out[..4], &[1.0, -1.0, 1.0, -1.0]);
+        let ds = Dataset::Images(vec![img]);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        assert_eq!(ds.batch(&mut rng, 5, 2).len(), 60);
+        assert_eq!(
+            Dataset::Builtin(Builtin::Digits)
+                .batch(&mut rng, 3, 8)
+                .len(),
+            3 * 192
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Data: image decoding into unit space, and the datasets the model trains on.
+
+pub mod builtin;
+pub mod dataset;
+pub mod image;
+
+pub use self::image::{ImageError, ImageRgb, decode_image, load_image};
+pub use builtin::Builtin;
+pub use dataset::{DataError, DataSource, Dataset, LoadReport};
