@@ -1,0 +1,5 @@
+//! The burn model: a small U-Net that predicts the noise ε in x_t.
+
+pub mod unet;
+
+pub use unet::{ConfigError, UNet, UNetConfig, timestep_embedding};

@@ -1,0 +1,244 @@
+//! Choosing where the model runs: a real GPU through wgpu when there is one, otherwise burn's
+//! fast pure-Rust CPU backend (`flex`). Software Vulkan (lavapipe) reports itself as a CPU
+//! adapter and is skipped by `auto`, since flex is several times faster on the same cores.
+
+use burn::tensor::{Device, DeviceKind, Tensor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The environment variable that overrides `--device` defaults.
+pub const DEVICE_ENV: &str = "DIFFUSION_PLAYGROUND_DEVICE";
+
+/// What the user asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceChoice {
+    /// a real GPU if wgpu finds one, else the CPU
+    #[default]
+    Auto,
+    /// wgpu's default adapter, even a software one
+    Gpu,
+    /// burn's flex CPU backend
+    Cpu,
+}
+
+impl FromStr for DeviceChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "gpu" | "wgpu" => Ok(Self::Gpu),
+            "cpu" | "flex" => Ok(Self::Cpu),
+            other => Err(format!(
+                "unknown device '{other}': expected auto, gpu or cpu"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Auto => "auto",
+            Self::Gpu => "gpu",
+            Self::Cpu => "cpu",
+        })
+    }
+}
+
+impl DeviceChoice {
+    /// The flag's value if given, else the environment variable, else `auto`.
+    pub fn resolve(flag: Option<DeviceChoice>) -> Result<Self, String> {
+        match flag {
+            Some(c) => Ok(c),
+            None => match std::env::var(DEVICE_ENV) {
+                Ok(v) if !v.trim().is_empty() => {
+                    v.parse().map_err(|e| format!("{DEVICE_ENV}: {e}"))
+                }
+                _ => Ok(Self::Auto),
+            },
+        }
+    }
+}
+
+/// Which backend was picked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BackendKind {
+    /// burn-wgpu
+    Wgpu,
+    /// burn-flex on the CPU
+    Flex,
+}
+
+/// The device in use and why, for logs and the UI.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// backend
+    pub backend: BackendKind,
+    /// adapter or CPU name
+    pub name: String,
+    /// one sentence: why this one
+    pub reason: String,
+}
+
+impl DeviceInfo {
+    /// "GPU · NVIDIA H100 (wgpu)" or "CPU (flex)".
+    pub fn label(&self) -> String {
+        match self.backend {
+            BackendKind::Wgpu => format!("GPU · {} (wgpu)", self.name),
+            BackendKind::Flex => "CPU (flex)".to_owned(),
+        }
+    }
+
+    /// The burn device for inference; training adds `.autodiff()`.
+    pub fn device(&self) -> Device {
+        match self.backend {
+            BackendKind::Wgpu => Device::wgpu(DeviceKind::DefaultDevice),
+            BackendKind::Flex => Device::flex(),
+        }
+    }
+
+    fn flex(reason: String) -> Self {
+        Self {
+            backend: BackendKind::Flex,
+            name: "CPU".to_owned(),
+            reason,
+        }
+    }
+}
+
+/// One adapter wgpu can see.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdapterSummary {
+    /// adapter name
+    pub name: String,
+    /// graphics API
+    pub backend: String,
+    /// a real GPU (not a CPU/software adapter)
+    pub is_gpu: bool,
+}
+
+/// List wgpu's adapters, giving up after `timeout` (a broken driver can hang).
+pub fn probe_adapters(timeout: Duration) -> Vec<AdapterSummary> {
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("wgpu-probe".into())
+        .spawn(move || {
+            let instance =
+                wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+            let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+            let list: Vec<AdapterSummary> = adapters
+                .iter()
+                .map(|a| {
+                    let info = a.get_info();
+                    AdapterSummary {
+                        name: info.name.clone(),
+                        backend: format!("{:?}", info.backend),
+                        is_gpu: !matches!(info.device_type, wgpu::DeviceType::Cpu),
+                    }
+                })
+                .collect();
+            let _ = tx.send(list);
+        });
+    if spawned.is_err() {
+        return Vec::new();
+    }
+    rx.recv_timeout(timeout).unwrap_or_default()
+}
+
+/// Check that a device can run a small computation, catching the panic a missing adapter causes.
+pub fn smoke_test(device: &Device) -> Result<(), String> {
+    let device = device.clone();
+    std::panic::catch_unwind(move || {
+        let x = Tensor::<1>::from_floats([1.0f32, 2.0, 3.0], &device);
+        let v = x.mul_scalar(2.0).sum().into_scalar::<f32>();
+        if (v - 12.0).abs() < 1e-4 {
+            Ok(())
+        } else {
+            Err(format!("device computed {v} instead of 12"))
+        }
+    })
+    .unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the device panicked".to_owned());
+        Err(msg)
+    })
+}
+
+/// Pick the device. `auto` takes a real GPU adapter if wgpu lists one; `gpu` takes wgpu's
+/// default adapter; `cpu` takes flex. A wgpu device that fails its smoke test falls back to
+/// flex, and the reason says so.
+pub fn choose_device(choice: DeviceChoice) -> DeviceInfo {
+    let wgpu_info = |name: String, reason: String| DeviceInfo {
+        backend: BackendKind::Wgpu,
+        name,
+        reason,
+    };
+    let picked = match choice {
+        DeviceChoice::Cpu => {
+            return DeviceInfo::flex("the CPU was asked for (--device cpu)".to_owned());
+        }
+        DeviceChoice::Auto => {
+            let adapters = probe_adapters(Duration::from_secs(10));
+            match adapters.iter().find(|a| a.is_gpu) {
+                Some(gpu) => wgpu_info(
+                    gpu.name.clone(),
+                    format!("found a GPU adapter ({}, {})", gpu.name, gpu.backend),
+                ),
+                None => {
+                    let seen = if adapters.is_empty() {
+                        "wgpu found no adapter".to_owned()
+                    } else {
+                        let names: Vec<&str> = adapters.iter().map(|a| a.name.as_str()).collect();
+                        format!("wgpu found only software adapters ({})", names.join(", "))
+                    };
+                    return DeviceInfo::flex(format!("{seen}; the flex CPU backend is faster"));
+                }
+            }
+        }
+        DeviceChoice::Gpu => {
+            let adapters = probe_adapters(Duration::from_secs(10));
+            let name = adapters
+                .iter()
+                .find(|a| a.is_gpu)
+                .or(adapters.first())
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| "default adapter".to_owned());
+            wgpu_info(name, "the GPU was asked for (--device gpu)".to_owned())
+        }
+    };
+    match smoke_test(&picked.device()) {
+        Ok(()) => picked,
+        Err(e) => DeviceInfo::flex(format!(
+            "the wgpu device failed to start ({e}); fell back to the CPU"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_resolve() {
+        assert_eq!("GPU".parse::<DeviceChoice>(), Ok(DeviceChoice::Gpu));
+        assert!("tpu".parse::<DeviceChoice>().is_err());
+        assert_eq!(
+            DeviceChoice::resolve(Some(DeviceChoice::Cpu)),
+            Ok(DeviceChoice::Cpu)
+        );
+    }
+
+    #[test]
+    fn cpu_is_flex_and_works() {
+        let info = choose_device(DeviceChoice::Cpu);
+        assert_eq!(info.backend, BackendKind::Flex);
+        assert_eq!(smoke_test(&info.device()), Ok(()));
+    }
+}

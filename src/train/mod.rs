@@ -1,0 +1,10 @@
+//! Training: the device choice, the [`Trainer`], checkpoints, and the worker thread.
+
+pub mod checkpoint;
+pub mod device;
+pub mod trainer;
+pub mod worker;
+
+pub use device::{BackendKind, DeviceChoice, DeviceInfo, choose_device};
+pub use trainer::{StepStats, TrainConfig, TrainError, Trainer};
+pub use worker::{Command, Event, Level, Progress, SampleFrom, SampleJob, WorkerHandle};

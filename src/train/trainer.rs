@@ -1,0 +1,503 @@
+//! The training loop, single-threaded: one [`Trainer`] owns the model, its EMA, the Adam
+//! state, the schedule and the data. The CLI drives it directly; the app drives it from the
+//! worker thread in [`super::worker`].
+
+use super::device::DeviceInfo;
+use crate::data::{DataSource, Dataset};
+use crate::diffusion::process::{fill_standard_normal, q_sample};
+use crate::diffusion::{
+    SampleError, SampleRequest, Schedule, ScheduleConfig, ScheduleError, Start, Trajectory,
+    VlbEstimate, estimate_vlb, sample,
+};
+use crate::model::{ConfigError, UNet, UNetConfig};
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+/// Everything that defines a run besides the device. Saved in every checkpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// the network
+    pub model: UNetConfig,
+    /// β schedule and T
+    pub schedule: ScheduleConfig,
+    /// images per step
+    pub batch: usize,
+    /// Adam learning rate
+    pub lr: f64,
+    /// EMA decay (with the usual warm-up min(decay, (1+n)/(10+n)))
+    pub ema_decay: f64,
+    /// seed of the initial weights and of every batch
+    pub seed: u64,
+    /// training data
+    pub data: DataSource,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            model: UNetConfig::default_32(),
+            schedule: ScheduleConfig::default(),
+            batch: 32,
+            lr: 2e-4,
+            ema_decay: 0.999,
+            seed: 0,
+            data: DataSource::Builtin(crate::data::Builtin::Shapes),
+        }
+    }
+}
+
+/// What went wrong in training.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// the model config is invalid
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// the schedule config is invalid
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+    /// a setting is out of range
+    #[error("{0}")]
+    Invalid(String),
+    /// the loss was NaN or infinite; the trainer rolled back to the last good state
+    #[error(
+        "the loss became {loss} at step {step}; rolled back to step {rolled_back_to}. Try a lower learning rate."
+    )]
+    NonFinite {
+        /// the bad loss
+        loss: f32,
+        /// the step that produced it
+        step: u64,
+        /// the step now restored
+        rolled_back_to: u64,
+    },
+    /// the device failed during a computation
+    #[error("the device failed: {0}")]
+    Device(String),
+}
+
+/// One step's figures.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepStats {
+    /// the step just finished (1-based)
+    pub step: u64,
+    /// L_simple on this batch
+    pub loss: f32,
+}
+
+/// A snapshot to roll back to.
+#[derive(Clone)]
+struct GoodState {
+    model: UNet,
+    ema: UNet,
+    optim: ModuleOptimizer,
+    step: u64,
+}
+
+/// The training state.
+pub struct Trainer {
+    config: TrainConfig,
+    device_info: DeviceInfo,
+    /// the autodiff device the model trains on
+    device: Device,
+    model: UNet,
+    /// exponential moving average of the weights, on the plain device; used for sampling
+    ema: UNet,
+    optim: ModuleOptimizer,
+    schedule: Schedule,
+    dataset: Dataset,
+    step: u64,
+    last_good: GoodState,
+}
+
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init()
+}
+
+fn check(config: &TrainConfig) -> Result<Schedule, TrainError> {
+    config.model.validate()?;
+    if !(1..=1024).contains(&config.batch) {
+        return Err(TrainError::Invalid(format!(
+            "batch must be 1 to 1024, got {}",
+            config.batch
+        )));
+    }
+    if !(config.lr.is_finite() && config.lr > 0.0 && config.lr <= 10.0) {
+        return Err(TrainError::Invalid(format!(
+            "learning rate must be in (0, 10], got {}",
+            config.lr
+        )));
+    }
+    if !(0.0..1.0).contains(&config.ema_decay) {
+        return Err(TrainError::Invalid(format!(
+            "EMA decay must be in [0, 1), got {}",
+            config.ema_decay
+        )));
+    }
+    Ok(config.schedule.build()?)
+}
+
+/// The per-step random source: a pure function of (seed, step), so a resumed run draws the
+/// same batches, timesteps and noise as one that never stopped.
+pub fn step_rng(seed: u64, step: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(step);
+    rng
+}
+
+impl Trainer {
+    /// Fresh weights from `config.seed` on `device_info`'s device.
+    pub fn new(
+        config: TrainConfig,
+        device_info: DeviceInfo,
+        dataset: Dataset,
+    ) -> Result<Self, TrainError> {
+        let schedule = check(&config)?;
+        let device = device_info.device().autodiff();
+        device.seed(config.seed);
+        let model = config.model.init(&device)?;
+        Ok(Self::assemble(
+            config,
+            device_info,
+            device,
+            model,
+            None,
+            adam(),
+            schedule,
+            dataset,
+            0,
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        config: TrainConfig,
+        device_info: DeviceInfo,
+        device: Device,
+        model: UNet,
+        ema: Option<UNet>,
+        optim: ModuleOptimizer,
+        schedule: Schedule,
+        dataset: Dataset,
+        step: u64,
+    ) -> Self {
+        let ema = ema.unwrap_or_else(|| model.valid());
+        let last_good = GoodState {
+            model: model.clone(),
+            ema: ema.clone(),
+            optim: optim.clone(),
+            step,
+        };
+        Self {
+            config,
+            device_info,
+            device,
+            model,
+            ema,
+            optim,
+            schedule,
+            dataset,
+            step,
+            last_good,
+        }
+    }
+
+    /// Rebuild from checkpoint parts (see [`super::checkpoint`]).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        config: TrainConfig,
+        device_info: DeviceInfo,
+        model: UNet,
+        ema: UNet,
+        optim_bytes: Option<burn::tensor::Bytes>,
+        dataset: Dataset,
+        step: u64,
+    ) -> Result<Self, TrainError> {
+        let schedule = check(&config)?;
+        let device = device_info.device().autodiff();
+        let model = model.to_device(&device).train();
+        let ema = ema.to_device(&device_info.device());
+        let optim = match optim_bytes {
+            Some(bytes) => adam()
+                .from_bytes(bytes)
+                .map_err(|e| TrainError::Invalid(format!("optimizer state: {e}")))?,
+            None => adam(),
+        };
+        Ok(Self::assemble(
+            config,
+            device_info,
+            device,
+            model,
+            Some(ema),
+            optim,
+            schedule,
+            dataset,
+            step,
+        ))
+    }
+
+    /// The run's settings.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The device in use.
+    pub fn device_info(&self) -> &DeviceInfo {
+        &self.device_info
+    }
+
+    /// Steps taken so far.
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    /// The schedule (host, f64).
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// The dataset.
+    pub fn dataset(&self) -> &Dataset {
+        &self.dataset
+    }
+
+    /// Parameters of the model.
+    pub fn num_params(&self) -> usize {
+        self.model.num_params()
+    }
+
+    /// The trained weights, the EMA and the optimizer, for checkpoints.
+    pub(crate) fn parts(&self) -> (&UNet, &UNet, &ModuleOptimizer) {
+        (&self.model, &self.ema, &self.optim)
+    }
+
+    /// Change the learning rate from the next step on.
+    pub fn set_lr(&mut self, lr: f64) -> Result<(), TrainError> {
+        let mut c = self.config.clone();
+        c.lr = lr;
+        check(&c)?;
+        self.config.lr = lr;
+        Ok(())
+    }
+
+    /// Change the dataset from the next step on.
+    pub fn set_dataset(&mut self, source: DataSource, dataset: Dataset) {
+        self.config.data = source;
+        self.dataset = dataset;
+    }
+
+    /// Build (x_t, ε, t) for a batch of clean images, drawing t and ε from `rng`.
+    fn noisy_batch(
+        &self,
+        x0_unit: &[f32],
+        n: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> (Vec<f32>, Vec<f32>, Vec<usize>) {
+        let dim = x0_unit.len() / n.max(1);
+        let t_max = self.schedule.timesteps();
+        let ts: Vec<usize> = (0..n).map(|_| rng.random_range(1..=t_max)).collect();
+        let mut eps = vec![0.0f32; x0_unit.len()];
+        fill_standard_normal(rng, &mut eps);
+        let mut x_t = Vec::with_capacity(x0_unit.len());
+        for (i, &t) in ts.iter().enumerate() {
+            let r = i * dim..(i + 1) * dim;
+            x_t.extend(q_sample(&self.schedule, &x0_unit[r.clone()], t, &eps[r]));
+        }
+        (x_t, eps, ts)
+    }
+
+    fn tensor4(&self, values: Vec<f32>, n: usize, device: &Device) -> Tensor<4> {
+        let c = self.config.model.image_channels;
+        let s = self.config.model.image_size;
+        Tensor::from_data(TensorData::new(values, [n, c, s, s]), device)
+    }
+
+    /// One optimisation step of L_simple = E‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖².
+    ///
+    /// A NaN or infinite loss is caught before the update: the trainer rolls back to the last
+    /// good state and returns [`TrainError::NonFinite`].
+    pub fn train_step(&mut self) -> Result<StepStats, TrainError> {
+        let n = self.config.batch;
+        let size = self.config.model.image_size;
+        let mut rng = step_rng(self.config.seed, self.step);
+        let x0 = self.dataset.batch(&mut rng, n, size);
+        let (x_t, eps, ts) = self.noisy_batch(&x0, n, &mut rng);
+        let x_t = self.tensor4(x_t, n, &self.device); // [n, 3, s, s]
+        let eps = self.tensor4(eps, n, &self.device);
+        let eps_hat = self.model.forward(x_t, &ts);
+        let loss = (eps_hat - eps).powi_scalar(2).mean(); // [1]
+        let loss_value: f32 = loss.clone().into_scalar();
+        if !loss_value.is_finite() {
+            let bad_step = self.step + 1;
+            self.rollback();
+            return Err(TrainError::NonFinite {
+                loss: loss_value,
+                step: bad_step,
+                rolled_back_to: self.step,
+            });
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        let model = std::mem::replace(&mut self.model, self.last_good.model.clone());
+        self.model = self.optim.step(self.config.lr, model, grads);
+        self.step += 1;
+        self.update_ema();
+        // Keep a rollback point every 25 steps (module clones share their tensors).
+        if self.step % 25 == 0 {
+            self.mark_good();
+        }
+        Ok(StepStats {
+            step: self.step,
+            loss: loss_value,
+        })
+    }
+
+    fn mark_good(&mut self) {
+        self.last_good = GoodState {
+            model: self.model.clone(),
+            ema: self.ema.clone(),
+            optim: self.optim.clone(),
+            step: self.step,
+        };
+    }
+
+    fn rollback(&mut self) {
+        let good = self.last_good.clone();
+        self.model = good.model;
+        self.ema = good.ema;
+        self.optim = good.optim;
+        self.step = good.step;
+    }
+
+    /// θ_ema ← d·θ_ema + (1−d)·θ, d = min(decay, (1+n)/(10+n)).
+    fn update_ema(&mut self) {
+        let n = self.step as f64;
+        let decay = self.config.ema_decay.min((1.0 + n) / (10.0 + n));
+        let mut collect = Collect::default();
+        self.model.visit(&mut collect);
+        let mut mapper = EmaMapper {
+            current: collect.params,
+            decay,
+        };
+        let ema = std::mem::replace(&mut self.ema, self.last_good.ema.clone());
+        self.ema = ema.map(&mut mapper);
+    }
+
+    /// ε̂ from the EMA weights (or the raw weights) for host x_t at one timestep t.
+    pub fn predict_eps(
+        &self,
+        use_ema: bool,
+        x_t_unit: &[f32],
+        t: usize,
+    ) -> Result<Vec<f32>, TrainError> {
+        let s = self.config.model.image_size;
+        let dim = self.config.model.image_channels * s * s;
+        let n = x_t_unit.len() / dim.max(1);
+        let device = self.device_info.device();
+        let model = if use_ema {
+            self.ema.clone()
+        } else {
+            self.model.valid()
+        };
+        let x = self.tensor4(x_t_unit.to_vec(), n, &device);
+        let ts = vec![t; n];
+        model
+            .forward(x, &ts)
+            .into_data()
+            .try_into_vec::<f32>()
+            .map_err(|e| TrainError::Device(format!("{e:?}")))
+    }
+
+    /// L_simple of the EMA on a fixed batch with fixed noise (from `seed`): a held-out loss.
+    pub fn eval_loss(&self, x0_unit: &[f32], n: usize, seed: u64) -> Result<f32, TrainError> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (x_t, eps, ts) = self.noisy_batch(x0_unit, n, &mut rng);
+        let device = self.device_info.device();
+        let x_t = self.tensor4(x_t, n, &device);
+        let eps = self.tensor4(eps, n, &device);
+        let loss = (self.ema.forward(x_t, &ts) - eps).powi_scalar(2).mean();
+        Ok(loss.into_scalar())
+    }
+
+    /// L_simple of the raw (non-EMA) weights on a fixed batch and noise, for exact comparisons.
+    pub fn eval_loss_raw(&self, x0_unit: &[f32], n: usize, seed: u64) -> Result<f32, TrainError> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (x_t, eps, ts) = self.noisy_batch(x0_unit, n, &mut rng);
+        let device = self.device_info.device();
+        let model = self.model.valid();
+        let x_t = self.tensor4(x_t, n, &device);
+        let eps = self.tensor4(eps, n, &device);
+        Ok((model.forward(x_t, &ts) - eps)
+            .powi_scalar(2)
+            .mean()
+            .into_scalar())
+    }
+
+    /// Run a sampler with the EMA weights.
+    pub fn sample(
+        &self,
+        request: &SampleRequest,
+        start: Start,
+        progress: impl FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> Result<Trajectory, SampleError<TrainError>> {
+        let s = self.config.model.image_size;
+        let dim = self.config.model.image_channels * s * s;
+        sample(
+            &self.schedule,
+            request,
+            dim,
+            start,
+            |x, t| self.predict_eps(true, x, t),
+            progress,
+        )
+    }
+
+    /// Estimate the VLB of the EMA on a fixed batch at timesteps `ts`.
+    pub fn vlb(&self, x0_unit: &[f32], ts: &[usize], seed: u64) -> Result<VlbEstimate, TrainError> {
+        estimate_vlb(&self.schedule, x0_unit, ts, seed, |x, t| {
+            self.predict_eps(true, x, t)
+        })
+    }
+}
+
+/// Collects every float parameter, flattened, by id (autodiff stripped).
+#[derive(Default)]
+struct Collect {
+    params: HashMap<ParamId, Tensor<1>>,
+}
+
+impl ModuleVisitor for Collect {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let value = param.val().inner();
+        let n = value.shape().num_elements();
+        self.params.insert(param.id, value.reshape([n]));
+    }
+}
+
+/// Moves each EMA parameter toward the collected current value.
+struct EmaMapper {
+    current: HashMap<ParamId, Tensor<1>>,
+    decay: f64,
+}
+
+impl ModuleMapper for EmaMapper {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let Some(current) = self.current.remove(&param.id) else {
+            return param;
+        };
+        let decay = self.decay;
+        param.map(|ema| {
+            let shape = ema.shape();
+            let device = ema.device();
+            let current: Tensor<D> = current.to_device(&device).reshape(shape);
+            ema.mul_scalar(decay) + current.mul_scalar(1.0 - decay)
+        })
+    }
+}

@@ -1,0 +1,640 @@
+//! The training worker: a named thread that owns the [`Trainer`], takes [`Command`]s and
+//! reports [`Event`]s. The UI never waits on it.
+//!
+//! Two channels carry its reports: `progress` is bounded and the worker drops a progress
+//! report when it is full (the next one supersedes it), so a stalled UI never grows a backlog;
+//! `events` carries results (samples, ELBO snapshots, saves, notices, the end of the stream),
+//! which are rare and never dropped. The stream always ends with [`Event::Stopped`].
+
+use super::checkpoint;
+use super::device::{DeviceChoice, DeviceInfo, choose_device};
+use super::trainer::{StepStats, TrainConfig, TrainError, Trainer};
+use crate::data::{DataSource, Dataset, ImageRgb};
+use crate::diffusion::process::{q_sample, standard_normal_vec};
+use crate::diffusion::{SampleError, SampleRequest, Start, Trajectory, VlbEstimate, vlb_timesteps};
+use rand::SeedableRng;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Progress reports kept at most, before the worker starts dropping them.
+pub const PROGRESS_CAPACITY: usize = 64;
+
+/// What a sampling run starts from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SampleFrom {
+    /// pure noise x_T
+    Noise,
+    /// the given image noised to t with noise from the request's seed
+    Image {
+        /// the clean image
+        image: ImageRgb,
+        /// the timestep to noise to
+        t: usize,
+    },
+}
+
+/// A sampling job; `id` comes back with its results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleJob {
+    /// caller's id
+    pub id: u64,
+    /// sampler, n, seed, frames
+    pub request: SampleRequest,
+    /// start point
+    pub from: SampleFrom,
+}
+
+/// Orders for the worker.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// train continuously
+    Start,
+    /// stop training (the model stays)
+    Pause,
+    /// train exactly this many steps, then pause
+    TrainSteps(u64),
+    /// fresh weights from this seed, at step 0, paused
+    Reset {
+        /// new seed
+        seed: u64,
+    },
+    /// replace the whole configuration (a new model), paused
+    Configure(Box<TrainConfig>),
+    /// new learning rate
+    SetLr(f64),
+    /// new data
+    SetData(DataSource),
+    /// train on these images (a dropped handful)
+    SetImages(Vec<ImageRgb>),
+    /// run a sampler
+    Sample(SampleJob),
+    /// cancel the running sampler
+    CancelSample,
+    /// estimate the VLB on the held-out batch with this many timesteps
+    Vlb {
+        /// number of t in 2..=T
+        timesteps: usize,
+    },
+    /// write a checkpoint
+    Save(PathBuf),
+    /// read a checkpoint (keeps the current state if it fails)
+    Load(PathBuf),
+    /// estimate the VLB every this many steps (0: never)
+    SetVlbEvery(u64),
+    /// end the thread
+    Shutdown,
+}
+
+/// A progress report; may be dropped.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    /// a training step
+    Step {
+        /// step number
+        step: u64,
+        /// L_simple of the batch
+        loss: f32,
+        /// throughput over the last second
+        images_per_s: f64,
+    },
+    /// a sampler's progress
+    Sampling {
+        /// job id
+        id: u64,
+        /// steps done
+        done: usize,
+        /// steps in all
+        total: usize,
+    },
+}
+
+/// How loud a notice is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// information
+    Info,
+    /// something was refused or changed
+    Warning,
+    /// something failed
+    Error,
+}
+
+/// A result; never dropped.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// the device and the model are ready
+    Ready {
+        /// the device in use
+        device: DeviceInfo,
+        /// the run's settings
+        config: Box<TrainConfig>,
+        /// parameters
+        params: usize,
+        /// current step
+        step: u64,
+    },
+    /// training started (true) or paused (false)
+    Running(bool),
+    /// a VLB estimate for the held-out batch
+    Elbo {
+        /// step it was taken at
+        step: u64,
+        /// the terms
+        estimate: VlbEstimate,
+        /// L_simple of the EMA on the same batch
+        held_out_loss: f32,
+    },
+    /// a sampling result
+    Trajectory {
+        /// job id
+        id: u64,
+        /// the step of the weights used
+        step: u64,
+        /// frames
+        trajectory: Trajectory,
+    },
+    /// a sampling job ended without a result
+    SampleFailed {
+        /// job id
+        id: u64,
+        /// why
+        reason: String,
+    },
+    /// a checkpoint was written
+    Saved(PathBuf),
+    /// a checkpoint was read
+    Loaded {
+        /// where from
+        path: PathBuf,
+        /// its step
+        step: u64,
+    },
+    /// the training step counter went back (reset, load, NaN rollback)
+    Rewound {
+        /// the step now
+        step: u64,
+    },
+    /// something the user should read
+    Notice(Level, String),
+    /// the end of the stream, with the worker's error if it failed
+    Stopped(Result<(), String>),
+}
+
+/// The UI's side of the worker.
+pub struct WorkerHandle {
+    commands: Sender<Command>,
+    /// progress reports (bounded; dropped when full)
+    pub progress: Receiver<Progress>,
+    /// results (never dropped)
+    pub events: Receiver<Event>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    /// Start the worker. It picks the device, builds the model (from `checkpoint` if given and
+    /// loadable, else fresh from `config`) and waits, paused. `repaint` is called after each
+    /// report so a UI can wake up.
+    pub fn spawn(
+        config: TrainConfig,
+        device: DeviceChoice,
+        checkpoint: Option<PathBuf>,
+        repaint: Box<dyn Fn() + Send>,
+    ) -> std::io::Result<Self> {
+        let (cmd_tx, cmd_rx) = mpsc::channel();
+        let (prog_tx, prog_rx) = mpsc::sync_channel(PROGRESS_CAPACITY);
+        let (ev_tx, ev_rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("trainer".into())
+            .spawn(move || {
+                let out = Outbox {
+                    progress: prog_tx,
+                    events: ev_tx,
+                    repaint,
+                };
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run(config, device, checkpoint, cmd_rx, &out)
+                }));
+                let end = match result {
+                    Ok(r) => r,
+                    Err(panic) => Err(panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "the trainer panicked".to_owned())),
+                };
+                out.event(Event::Stopped(end));
+            })?;
+        Ok(Self {
+            commands: cmd_tx,
+            progress: prog_rx,
+            events: ev_rx,
+            thread: Some(thread),
+        })
+    }
+
+    /// Send a command; returns false if the worker has ended.
+    pub fn send(&self, command: Command) -> bool {
+        self.commands.send(command).is_ok()
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Outbox {
+    progress: SyncSender<Progress>,
+    events: Sender<Event>,
+    repaint: Box<dyn Fn() + Send>,
+}
+
+impl Outbox {
+    fn progress(&self, p: Progress) {
+        match self.progress.try_send(p) {
+            Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {}
+        }
+        (self.repaint)();
+    }
+    fn event(&self, e: Event) {
+        let _ = self.events.send(e);
+        (self.repaint)();
+    }
+    fn notice(&self, level: Level, text: impl Into<String>) {
+        self.event(Event::Notice(level, text.into()));
+    }
+}
+
+/// Size of the fixed held-out batch used for ELBO curves.
+pub const HELD_OUT: usize = 8;
+const HELD_OUT_SEED: u64 = 0x5EED_0F_E1B0;
+
+struct State {
+    trainer: Trainer,
+    running: bool,
+    held_out: Vec<f32>,
+    vlb_every: u64,
+    vlb_timesteps: usize,
+    rate_window: (Instant, u64),
+    images_per_s: f64,
+    /// steps left before pausing, for [`Command::TrainSteps`]
+    remaining: Option<u64>,
+}
+
+fn held_out_batch(trainer: &Trainer) -> Vec<f32> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(HELD_OUT_SEED);
+    trainer
+        .dataset()
+        .batch(&mut rng, HELD_OUT, trainer.config().model.image_size)
+}
+
+fn ready(out: &Outbox, trainer: &Trainer) {
+    out.event(Event::Ready {
+        device: trainer.device_info().clone(),
+        config: Box::new(trainer.config().clone()),
+        params: trainer.num_params(),
+        step: trainer.step_count(),
+    });
+}
+
+fn run(
+    config: TrainConfig,
+    choice: DeviceChoice,
+    checkpoint: Option<PathBuf>,
+    commands: Receiver<Command>,
+    out: &Outbox,
+) -> Result<(), String> {
+    let device = choose_device(choice);
+    log::info!("device: {} ({})", device.label(), device.reason);
+    let fresh = |config: TrainConfig, device: DeviceInfo| -> Result<Trainer, String> {
+        let (dataset, _) =
+            Dataset::open(&config.data, config.model.image_size).map_err(|e| e.to_string())?;
+        Trainer::new(config, device, dataset).map_err(|e| e.to_string())
+    };
+    let trainer = match checkpoint {
+        Some(path) => match checkpoint::load(&path, device.clone(), None) {
+            Ok(t) => {
+                out.event(Event::Loaded {
+                    path,
+                    step: t.step_count(),
+                });
+                t
+            }
+            Err(e) => {
+                out.notice(
+                    Level::Warning,
+                    format!("could not open {}: {e}; starting fresh", path.display()),
+                );
+                fresh(config, device)?
+            }
+        },
+        None => fresh(config, device)?,
+    };
+    let mut state = State {
+        held_out: held_out_batch(&trainer),
+        trainer,
+        running: false,
+        vlb_every: 200,
+        vlb_timesteps: 20,
+        rate_window: (Instant::now(), 0),
+        images_per_s: 0.0,
+        remaining: None,
+    };
+    ready(out, &state.trainer);
+    let mut pending: Option<SampleJob> = None;
+    loop {
+        // Drain commands; block only while idle.
+        let next = if state.running || pending.is_some() {
+            match commands.try_recv() {
+                Ok(c) => Some(c),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return Ok(()),
+            }
+        } else {
+            match commands.recv_timeout(Duration::from_millis(200)) {
+                Ok(c) => Some(c),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+        };
+        if let Some(command) = next {
+            match command {
+                Command::Shutdown => return Ok(()),
+                Command::Sample(job) => pending = Some(job),
+                Command::CancelSample => pending = None,
+                other => handle(&mut state, other, out),
+            }
+            continue;
+        }
+        if let Some(job) = pending.take() {
+            if run_sample(&mut state, job, &commands, &mut pending, out) {
+                return Ok(());
+            }
+            continue;
+        }
+        if state.running {
+            train_once(&mut state, out);
+        }
+    }
+}
+
+fn handle(state: &mut State, command: Command, out: &Outbox) {
+    match command {
+        Command::Start => {
+            state.running = true;
+            state.rate_window = (Instant::now(), state.trainer.step_count());
+            out.event(Event::Running(true));
+        }
+        Command::Pause => {
+            state.running = false;
+            state.remaining = None;
+            out.event(Event::Running(false));
+        }
+        Command::TrainSteps(n) => {
+            if n > 0 {
+                state.remaining = Some(n);
+                state.running = true;
+                state.rate_window = (Instant::now(), state.trainer.step_count());
+                out.event(Event::Running(true));
+            }
+        }
+        Command::Reset { seed } => {
+            let mut config = state.trainer.config().clone();
+            config.seed = seed;
+            rebuild(state, config, out);
+        }
+        Command::Configure(config) => rebuild(state, *config, out),
+        Command::SetLr(lr) => {
+            if let Err(e) = state.trainer.set_lr(lr) {
+                out.notice(Level::Warning, e.to_string());
+            }
+        }
+        Command::SetData(source) => {
+            match Dataset::open(&source, state.trainer.config().model.image_size) {
+                Ok((ds, report)) => {
+                    state.trainer.set_dataset(source.clone(), ds);
+                    state.held_out = held_out_batch(&state.trainer);
+                    let note = if report.loaded > 0 {
+                        format!(": {}", report.summary())
+                    } else {
+                        String::new()
+                    };
+                    out.notice(Level::Info, format!("training on {source}{note}"));
+                }
+                Err(e) => out.notice(Level::Warning, format!("kept the current data: {e}")),
+            }
+        }
+        Command::SetImages(images) => {
+            if images.is_empty() {
+                out.notice(
+                    Level::Warning,
+                    "no images to train on; kept the current data",
+                );
+            } else {
+                let n = images.len();
+                let source = DataSource::Folder(PathBuf::from(format!("<{n} dropped images>")));
+                state.trainer.set_dataset(source, Dataset::Images(images));
+                state.held_out = held_out_batch(&state.trainer);
+                out.notice(Level::Info, format!("training on {n} dropped images"));
+            }
+        }
+        Command::Vlb { timesteps } => {
+            state.vlb_timesteps = timesteps.max(1);
+            send_vlb(state, out);
+        }
+        Command::SetVlbEvery(n) => state.vlb_every = n,
+        Command::Save(path) => match checkpoint::save(&state.trainer, &path) {
+            Ok(()) => out.event(Event::Saved(path)),
+            Err(e) => out.notice(Level::Error, format!("could not save: {e}")),
+        },
+        Command::Load(path) => {
+            let device = state.trainer.device_info().clone();
+            match checkpoint::load(&path, device, None) {
+                Ok(t) => {
+                    state.trainer = t;
+                    state.held_out = held_out_batch(&state.trainer);
+                    state.running = false;
+                    out.event(Event::Running(false));
+                    out.event(Event::Loaded {
+                        path,
+                        step: state.trainer.step_count(),
+                    });
+                    ready(out, &state.trainer);
+                }
+                Err(e) => out.notice(Level::Warning, format!("kept the current model: {e}")),
+            }
+        }
+        Command::Shutdown | Command::Sample(_) | Command::CancelSample => {}
+    }
+}
+
+fn rebuild(state: &mut State, config: TrainConfig, out: &Outbox) {
+    let device = state.trainer.device_info().clone();
+    let dataset = match Dataset::open(&config.data, config.model.image_size) {
+        Ok((d, _)) => d,
+        Err(_) => state.trainer.dataset().clone(),
+    };
+    match Trainer::new(config, device, dataset) {
+        Ok(t) => {
+            state.trainer = t;
+            state.held_out = held_out_batch(&state.trainer);
+            state.running = false;
+            out.event(Event::Running(false));
+            out.event(Event::Rewound { step: 0 });
+            ready(out, &state.trainer);
+        }
+        Err(e) => out.notice(Level::Warning, format!("kept the current model: {e}")),
+    }
+}
+
+fn train_once(state: &mut State, out: &Outbox) {
+    match state.trainer.train_step() {
+        Ok(StepStats { step, loss }) => {
+            let (since, at) = state.rate_window;
+            let elapsed = since.elapsed().as_secs_f64();
+            if elapsed >= 1.0 {
+                let images = (step - at) as f64 * state.trainer.config().batch as f64;
+                state.images_per_s = images / elapsed;
+                state.rate_window = (Instant::now(), step);
+            }
+            out.progress(Progress::Step {
+                step,
+                loss,
+                images_per_s: state.images_per_s,
+            });
+            if state.vlb_every > 0 && step % state.vlb_every == 0 {
+                send_vlb(state, out);
+            }
+            if let Some(left) = state.remaining.as_mut() {
+                *left -= 1;
+                if *left == 0 {
+                    state.remaining = None;
+                    state.running = false;
+                    out.event(Event::Running(false));
+                }
+            }
+        }
+        Err(e @ TrainError::NonFinite { .. }) => {
+            state.running = false;
+            out.event(Event::Running(false));
+            out.event(Event::Rewound {
+                step: state.trainer.step_count(),
+            });
+            out.notice(Level::Error, format!("training paused: {e}"));
+        }
+        Err(e) => {
+            state.running = false;
+            out.event(Event::Running(false));
+            out.notice(Level::Error, format!("training paused: {e}"));
+        }
+    }
+}
+
+fn send_vlb(state: &State, out: &Outbox) {
+    let t = &state.trainer;
+    let ts = vlb_timesteps(t.schedule(), state.vlb_timesteps);
+    let result = t
+        .vlb(&state.held_out, &ts, HELD_OUT_SEED)
+        .and_then(|estimate| {
+            Ok((
+                estimate,
+                t.eval_loss(&state.held_out, HELD_OUT, HELD_OUT_SEED)?,
+            ))
+        });
+    match result {
+        Ok((estimate, held_out_loss)) if estimate.total_bpd().is_finite() => {
+            out.event(Event::Elbo {
+                step: t.step_count(),
+                estimate,
+                held_out_loss,
+            })
+        }
+        Ok(_) => out.notice(
+            Level::Warning,
+            "the ELBO estimate was not finite; not plotted",
+        ),
+        Err(e) => out.notice(Level::Warning, format!("ELBO estimate failed: {e}")),
+    }
+}
+
+/// Run one sampling job, answering cancels at every step. Returns true if a shutdown came in.
+fn run_sample(
+    state: &mut State,
+    job: SampleJob,
+    commands: &Receiver<Command>,
+    pending: &mut Option<SampleJob>,
+    out: &Outbox,
+) -> bool {
+    let trainer = &state.trainer;
+    let start = match &job.from {
+        SampleFrom::Noise => Start::Noise,
+        SampleFrom::Image { image, t } => {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(job.request.seed ^ 0xA5A5);
+            let mut x_t = Vec::with_capacity(image.dim() * job.request.n);
+            for _ in 0..job.request.n {
+                let eps = standard_normal_vec(&mut rng, image.dim());
+                x_t.extend(q_sample(trainer.schedule(), &image.data, *t, &eps));
+            }
+            Start::From { t: *t, x_t }
+        }
+    };
+    let mut deferred = Vec::new();
+    let mut last = Instant::now();
+    let result = trainer.sample(&job.request, start, |done, total| {
+        // Let a cancel or a newer sampling job through; keep other commands for later.
+        loop {
+            match commands.try_recv() {
+                Ok(Command::CancelSample) => return ControlFlow::Break(()),
+                Ok(Command::Sample(newer)) => {
+                    *pending = Some(newer);
+                    return ControlFlow::Break(());
+                }
+                Ok(Command::Shutdown) => {
+                    deferred.push(Command::Shutdown);
+                    return ControlFlow::Break(());
+                }
+                Ok(other) => deferred.push(other),
+                Err(_) => break,
+            }
+        }
+        if last.elapsed() >= Duration::from_millis(30) || done == total {
+            last = Instant::now();
+            out.progress(Progress::Sampling {
+                id: job.id,
+                done,
+                total,
+            });
+        }
+        ControlFlow::Continue(())
+    });
+    match result {
+        Ok(trajectory) => out.event(Event::Trajectory {
+            id: job.id,
+            step: trainer.step_count(),
+            trajectory,
+        }),
+        Err(SampleError::Cancelled) => out.event(Event::SampleFailed {
+            id: job.id,
+            reason: "cancelled".into(),
+        }),
+        Err(e) => out.event(Event::SampleFailed {
+            id: job.id,
+            reason: e.to_string(),
+        }),
+    }
+    // Commands that arrived while sampling run now, in order.
+    for c in deferred {
+        match c {
+            Command::Shutdown => return true,
+            other => handle(state, other, out),
+        }
+    }
+    false
+}

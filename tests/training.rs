@@ -1,0 +1,390 @@
+//! The trainer, checkpoints and the worker on the CPU device (and on wgpu when lavapipe is
+//! installed).
+
+use diffusion_playground::data::{Builtin, DataSource, Dataset};
+use diffusion_playground::diffusion::{
+    SampleRequest, SamplerKind, ScheduleConfig, ScheduleKind, Start,
+};
+use diffusion_playground::model::UNetConfig;
+use diffusion_playground::train::checkpoint;
+use diffusion_playground::train::{
+    BackendKind, DeviceChoice, DeviceInfo, TrainConfig, Trainer, choose_device,
+};
+use rand::SeedableRng;
+use std::ops::ControlFlow;
+
+fn tiny_config(seed: u64) -> TrainConfig {
+    TrainConfig {
+        model: UNetConfig::new()
+            .with_image_size(16)
+            .with_base_channels(16)
+            .with_channel_mults(vec![1, 2]),
+        schedule: ScheduleConfig {
+            kind: ScheduleKind::Linear,
+            timesteps: 200,
+        },
+        batch: 16,
+        lr: 1e-3,
+        ema_decay: 0.99,
+        seed,
+        data: DataSource::Builtin(Builtin::Shapes),
+    }
+}
+
+fn cpu() -> DeviceInfo {
+    choose_device(DeviceChoice::Cpu)
+}
+
+fn trainer(seed: u64) -> Trainer {
+    Trainer::new(tiny_config(seed), cpu(), Dataset::Builtin(Builtin::Shapes)).unwrap()
+}
+
+fn held_out(n: usize) -> Vec<f32> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(999);
+    Dataset::Builtin(Builtin::Shapes).batch(&mut rng, n, 16)
+}
+
+#[test]
+fn l_simple_on_a_held_out_batch_falls() {
+    let mut t = trainer(1);
+    let batch = held_out(32);
+    let before = t.eval_loss_raw(&batch, 32, 7).unwrap();
+    let mut last = 0.0;
+    for _ in 0..150 {
+        last = t.train_step().unwrap().loss;
+    }
+    let after = t.eval_loss_raw(&batch, 32, 7).unwrap();
+    assert!(last.is_finite());
+    assert!(
+        after < 0.6 * before,
+        "held-out L_simple {before} -> {after}"
+    );
+}
+
+#[test]
+fn checkpoint_round_trip_gives_bit_identical_predictions() {
+    let mut t = trainer(2);
+    for _ in 0..3 {
+        t.train_step().unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    checkpoint::save(&t, dir.path()).unwrap();
+    let loaded = checkpoint::load(dir.path(), cpu(), None).unwrap();
+    assert_eq!(loaded.step_count(), 3);
+    assert_eq!(loaded.config(), t.config());
+    let x = held_out(4);
+    for use_ema in [false, true] {
+        let a = t.predict_eps(use_ema, &x, 57).unwrap();
+        let b = loaded.predict_eps(use_ema, &x, 57).unwrap();
+        assert_eq!(a, b, "ema={use_ema}");
+    }
+}
+
+#[test]
+fn resuming_continues_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut straight = trainer(3);
+    let mut losses = Vec::new();
+    for i in 0..8 {
+        if i == 4 {
+            checkpoint::save(&straight, dir.path()).unwrap();
+        }
+        losses.push(straight.train_step().unwrap().loss);
+    }
+    let mut resumed = checkpoint::load(dir.path(), cpu(), None).unwrap();
+    assert_eq!(resumed.step_count(), 4);
+    for expected in &losses[4..] {
+        let got = resumed.train_step().unwrap().loss;
+        assert_eq!(got, *expected, "resumed loss differs");
+    }
+}
+
+#[test]
+fn interrupted_saves_leave_the_previous_checkpoint_loadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = trainer(4);
+    t.train_step().unwrap();
+    checkpoint::save(&t, dir.path()).unwrap();
+    for stage in ["data", "record-tmp"] {
+        t.train_step().unwrap();
+        let r = checkpoint::save_with_hook(&t, dir.path(), &mut |s| {
+            if s == stage { Err(()) } else { Ok(()) }
+        });
+        assert!(r.is_err());
+        let back = checkpoint::load(dir.path(), cpu(), None).unwrap();
+        assert_eq!(back.step_count(), 1, "after a kill at {stage}");
+    }
+}
+
+#[test]
+fn killing_the_train_process_mid_save_leaves_a_loadable_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let bin = env!("CARGO_BIN_EXE_diffusion-playground");
+    for (round, wait_ms) in [700u64, 1100, 1500].into_iter().enumerate() {
+        let mut child = std::process::Command::new(bin)
+            .args([
+                "train",
+                "--data",
+                "builtin:shapes",
+                "--steps",
+                "100000",
+                "--batch",
+                "2",
+                "--size",
+                "8",
+            ])
+            .args([
+                "--base-channels",
+                "8",
+                "--timesteps",
+                "50",
+                "--save-every",
+                "1",
+                "--device",
+                "cpu",
+                "--out",
+            ])
+            .arg(&out)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        match checkpoint::load(&out, cpu(), None) {
+            Ok(t) => assert!(t.step_count() >= 1),
+            Err(checkpoint::CheckpointError::Missing(_)) if round == 0 => {} // killed before the first save
+            Err(e) => panic!("round {round}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn foreign_and_damaged_checkpoints_are_refused_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = trainer(5);
+    checkpoint::save(&t, dir.path()).unwrap();
+    // damage the weights
+    let weights = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("model-"))
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xFF;
+    std::fs::write(&weights, &bytes).unwrap();
+    let err = checkpoint::load(dir.path(), cpu(), None).err().unwrap();
+    assert!(
+        matches!(err, checkpoint::CheckpointError::Corrupt(_)),
+        "{err}"
+    );
+    // a foreign record
+    std::fs::write(dir.path().join(checkpoint::RECORD), "{\"hello\": 1}").unwrap();
+    let err = checkpoint::load(dir.path(), cpu(), None).err().unwrap();
+    assert!(
+        matches!(err, checkpoint::CheckpointError::Foreign(_)),
+        "{err}"
+    );
+    // an empty folder
+    let empty = tempfile::tempdir().unwrap();
+    let err = checkpoint::load(empty.path(), cpu(), None).err().unwrap();
+    assert!(
+        matches!(err, checkpoint::CheckpointError::Missing(_)),
+        "{err}"
+    );
+    // a different model config is named
+    let info = checkpoint::CheckpointInfo {
+        config: tiny_config(0),
+        step: 0,
+        device: String::new(),
+    };
+    let err = checkpoint::check_model(&info, &UNetConfig::new())
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("image_size is 16 in the checkpoint but 32 here"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sampling_returns_a_whole_trajectory_from_the_ema() {
+    let mut t = trainer(6);
+    t.train_step().unwrap();
+    let request = SampleRequest {
+        sampler: SamplerKind::Ddim {
+            steps: 10,
+            eta: 0.0,
+        },
+        n: 2,
+        seed: 1,
+        max_frames: 100,
+        clip_x0: true,
+    };
+    let traj = t
+        .sample(&request, Start::Noise, |_, _| ControlFlow::Continue(()))
+        .unwrap();
+    assert_eq!(traj.frames.len(), 11);
+    assert_eq!(traj.dim, 3 * 16 * 16);
+    assert!(
+        traj.final_x0()
+            .iter()
+            .all(|v| v.is_finite() && (-1.0..=1.0).contains(v))
+    );
+    // DDIM at η = 0 is deterministic.
+    let again = t
+        .sample(&request, Start::Noise, |_, _| ControlFlow::Continue(()))
+        .unwrap();
+    assert_eq!(traj, again);
+}
+
+#[test]
+fn a_nan_loss_rolls_back_and_is_reported() {
+    use diffusion_playground::data::ImageRgb;
+    let mut t = trainer(7);
+    for _ in 0..30 {
+        t.train_step().unwrap();
+    }
+    // Force a NaN: one training image full of NaN poisons the very next loss.
+    let poisoned = ImageRgb {
+        size: 16,
+        data: vec![f32::NAN; 3 * 16 * 16],
+    };
+    t.set_dataset(
+        DataSource::Folder("poison".into()),
+        Dataset::Images(vec![poisoned]),
+    );
+    let err = t.train_step().err().expect("a NaN batch must be caught");
+    match &err {
+        diffusion_playground::train::TrainError::NonFinite {
+            step,
+            rolled_back_to,
+            loss,
+        } => {
+            assert_eq!(*step, 31);
+            assert_eq!(
+                *rolled_back_to, 25,
+                "the last good state is kept every 25 steps"
+            );
+            assert!(loss.is_nan());
+        }
+        other => panic!("unexpected error {other}"),
+    }
+    assert_eq!(t.step_count(), 25);
+    let x = held_out(2);
+    assert!(
+        t.predict_eps(false, &x, 10)
+            .unwrap()
+            .iter()
+            .all(|v| v.is_finite())
+    );
+    assert!(
+        t.predict_eps(true, &x, 10)
+            .unwrap()
+            .iter()
+            .all(|v| v.is_finite())
+    );
+    // Back on good data, training goes on from the restored state.
+    t.set_dataset(
+        DataSource::Builtin(Builtin::Shapes),
+        Dataset::Builtin(Builtin::Shapes),
+    );
+    assert!(t.train_step().unwrap().loss.is_finite());
+    assert_eq!(t.step_count(), 26);
+}
+
+#[test]
+fn wgpu_device_trains_when_an_adapter_exists() {
+    let adapters =
+        diffusion_playground::train::device::probe_adapters(std::time::Duration::from_secs(20));
+    if adapters.is_empty() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI installs lavapipe, so wgpu must find an adapter"
+        );
+        eprintln!("no wgpu adapter on this machine; the wgpu path is not exercised");
+        return;
+    }
+    let info = choose_device(DeviceChoice::Gpu);
+    assert_eq!(info.backend, BackendKind::Wgpu, "{}", info.reason);
+    let mut config = tiny_config(8);
+    config.batch = 4;
+    let mut t = Trainer::new(config, info, Dataset::Builtin(Builtin::Shapes)).unwrap();
+    for _ in 0..3 {
+        assert!(t.train_step().unwrap().loss.is_finite());
+    }
+}
+
+#[test]
+fn the_worker_trains_samples_and_stops_cleanly() {
+    use diffusion_playground::train::{
+        Command, Event, Progress, SampleFrom, SampleJob, WorkerHandle,
+    };
+    use std::time::{Duration, Instant};
+    let handle =
+        WorkerHandle::spawn(tiny_config(9), DeviceChoice::Cpu, None, Box::new(|| {})).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let wait_for = |pred: &mut dyn FnMut(&Event) -> bool| loop {
+        assert!(Instant::now() < deadline, "timed out");
+        if let Ok(e) = handle.events.recv_timeout(Duration::from_millis(100)) {
+            if let Event::Stopped(r) = &e {
+                panic!("worker stopped early: {r:?}");
+            }
+            if pred(&e) {
+                return e;
+            }
+        }
+    };
+    wait_for(&mut |e| matches!(e, Event::Ready { .. }));
+    handle.send(Command::SetVlbEvery(5));
+    handle.send(Command::Start);
+    // Steps arrive on the progress channel.
+    let mut steps = 0;
+    while steps < 6 {
+        assert!(Instant::now() < deadline);
+        if let Ok(Progress::Step { step, loss, .. }) =
+            handle.progress.recv_timeout(Duration::from_millis(100))
+        {
+            assert!(loss.is_finite());
+            steps = step;
+        }
+    }
+    let elbo = wait_for(&mut |e| matches!(e, Event::Elbo { .. }));
+    if let Event::Elbo { estimate, .. } = elbo {
+        assert!(estimate.total_bpd().is_finite() && estimate.total_bpd() > 0.0);
+    }
+    handle.send(Command::Pause);
+    wait_for(&mut |e| matches!(e, Event::Running(false)));
+    handle.send(Command::Sample(SampleJob {
+        id: 42,
+        request: SampleRequest {
+            sampler: SamplerKind::Ddim { steps: 5, eta: 0.0 },
+            n: 3,
+            seed: 0,
+            max_frames: 10,
+            clip_x0: true,
+        },
+        from: SampleFrom::Noise,
+    }));
+    let traj = wait_for(&mut |e| matches!(e, Event::Trajectory { .. }));
+    if let Event::Trajectory { id, trajectory, .. } = traj {
+        assert_eq!(id, 42);
+        assert_eq!(trajectory.n, 3);
+    }
+    // A bad load keeps the model and says why.
+    handle.send(Command::Load("/nonexistent/checkpoint".into()));
+    let notice = wait_for(&mut |e| matches!(e, Event::Notice(..)));
+    if let Event::Notice(_, text) = notice {
+        assert!(text.contains("kept the current model"), "{text}");
+    }
+    let started = Instant::now();
+    drop(handle);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the worker did not stop promptly"
+    );
+}
