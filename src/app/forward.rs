@@ -1,0 +1,295 @@
+//! Panel ①: the forward process q(x_t | x_0) on the chosen image.
+
+use super::AppCommand;
+use super::textures::{TextureSlot, hash_values};
+use crate::data::ImageRgb;
+use crate::diffusion::Schedule;
+use crate::diffusion::gaussian::normal_log_pdf;
+use crate::diffusion::process::{q_sample, standard_normal_vec};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, VLine};
+use rand::SeedableRng;
+
+/// Side of the image shown in this panel (larger than the model's, so the noise is visible).
+pub const FORWARD_SIZE: usize = 96;
+/// Timesteps shown in the strip.
+const STRIP: usize = 8;
+
+/// The image the user chose, at the display size and at the model's size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceImage {
+    /// file name or example name
+    pub name: String,
+    /// at [`FORWARD_SIZE`]
+    pub display: ImageRgb,
+    /// at the model's size
+    pub model: ImageRgb,
+}
+
+/// State of the forward panel.
+pub struct ForwardPanel {
+    /// the timestep shown (0 = the clean image)
+    pub t: usize,
+    /// animating t upward
+    pub playing: bool,
+    noise_seed: u64,
+    eps: Vec<f32>,
+    x_t: Vec<f32>,
+    x_t_key: Option<(u64, usize, u64)>,
+    main_tex: TextureSlot,
+    strip_tex: Vec<TextureSlot>,
+    play_accum: f32,
+}
+
+impl ForwardPanel {
+    /// A panel at t = T/4 with noise from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            t: 250,
+            playing: false,
+            noise_seed: seed,
+            eps: Vec::new(),
+            x_t: Vec::new(),
+            x_t_key: None,
+            main_tex: TextureSlot::default(),
+            strip_tex: (0..STRIP).map(|_| TextureSlot::default()).collect(),
+            play_accum: 0.0,
+        }
+    }
+
+    /// x_t of the display image at the current t (recomputed when the image, t or schedule changes).
+    pub fn x_t(&mut self, image: &SourceImage, schedule: &Schedule) -> &[f32] {
+        let t = self.t.min(schedule.timesteps());
+        let key = (hash_values(&image.display.data), t, schedule_key(schedule));
+        if self.x_t_key != Some(key) {
+            if self.eps.len() != image.display.dim() {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.noise_seed);
+                self.eps = standard_normal_vec(&mut rng, image.display.dim());
+            }
+            self.x_t = q_sample(schedule, &image.display.data, t, &self.eps);
+            self.x_t_key = Some(key);
+        }
+        &self.x_t
+    }
+
+    /// Draw the panel.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        image: &SourceImage,
+        schedule: &Schedule,
+        out: &mut Vec<AppCommand>,
+    ) {
+        let t_max = schedule.timesteps();
+        self.t = self.t.min(t_max);
+        if self.playing {
+            let dt = ui.input(|i| i.stable_dt).min(0.1);
+            self.play_accum += dt * t_max as f32 / 3.0; // the whole way in three seconds
+            let advance = self.play_accum.floor() as usize;
+            self.play_accum -= advance as f32;
+            self.t = (self.t + advance).min(t_max);
+            if self.t >= t_max {
+                self.playing = false;
+            }
+            ui.ctx().request_repaint();
+        }
+
+        ui.horizontal(|ui| {
+            ui.label(egui::RichText::new(format!("x₀ = {}", image.name)).strong());
+            ui.separator();
+            if ui
+                .button("Open image…")
+                .on_hover_text("Pick an image file (or drag one onto the window).")
+                .clicked()
+            {
+                out.push(AppCommand::OpenImageDialog);
+            }
+            ui.menu_button("Examples", |ui| {
+                for (i, name) in super::examples::NAMES.iter().enumerate() {
+                    if ui.button(*name).clicked() {
+                        out.push(AppCommand::UseExample(i));
+                        ui.close();
+                    }
+                }
+            });
+            if ui
+                .button("Train on this image")
+                .on_hover_text(
+                    "Make this image the whole training set: the model will learn to reproduce it.",
+                )
+                .clicked()
+            {
+                out.push(AppCommand::TrainOnImage);
+            }
+        });
+        ui.separator();
+
+        let ctx = ui.ctx().clone();
+        ui.columns(2, |cols| {
+            let ui = &mut cols[0];
+            let x_t = self.x_t(image, schedule).to_vec();
+            let key = hash_values(&x_t);
+            let tex = self
+                .main_tex
+                .update(&ctx, "forward-x_t", key, &x_t, FORWARD_SIZE);
+            let side = ui.available_width().min(340.0);
+            ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(side, side)))
+                .on_hover_text("x_t = √ᾱ_t · x₀ + √(1−ᾱ_t) · ε, with one fixed draw of ε");
+            ui.horizontal(|ui| {
+                if ui
+                    .button(if self.playing { "❚❚" } else { "▶" })
+                    .on_hover_text("Play t from here to T")
+                    .clicked()
+                {
+                    if self.t >= t_max {
+                        self.t = 0;
+                    }
+                    self.playing = !self.playing;
+                }
+                if ui.button("◀").on_hover_text("t − 1").clicked() {
+                    self.t = self.t.saturating_sub(1);
+                }
+                if ui.button("▶|").on_hover_text("t + 1").clicked() {
+                    self.t = (self.t + 1).min(t_max);
+                }
+                ui.spacing_mut().slider_width = (ui.available_width() - 60.0).max(80.0);
+                ui.add(egui::Slider::new(&mut self.t, 0..=t_max).text("t"))
+                    .on_hover_text("The timestep: 0 is the clean image, T is (almost) pure noise.");
+            });
+            let ab = schedule.alpha_bar(self.t);
+            ui.label(format!(
+                "t = {}   β_t = {:.5}   ᾱ_t = {:.4}   SNR = ᾱ/(1−ᾱ) = {:.3e}",
+                self.t,
+                schedule.beta(self.t),
+                ab,
+                if self.t == 0 {
+                    f64::INFINITY
+                } else {
+                    schedule.snr(self.t)
+                }
+            ));
+            ui.label(format!(
+                "x_t = {:.3} · x₀ + {:.3} · ε      (signal share {:.1} %)",
+                ab.sqrt(),
+                (1.0 - ab).sqrt(),
+                100.0 * ab
+            ));
+            if ui
+                .button("Noise my image to t, then denoise →")
+                .on_hover_text(
+                    "Run the reverse process from this x_t and see what the model recovers.",
+                )
+                .clicked()
+            {
+                out.push(AppCommand::SampleFromImage);
+            }
+            ui.add_space(6.0);
+            ui.label("x_t at evenly spaced t (click one to jump there):");
+            ui.horizontal_wrapped(|ui| {
+                for (i, slot) in self.strip_tex.iter_mut().enumerate() {
+                    let t = i * t_max / (STRIP - 1);
+                    let x = q_sample(schedule, &image.display.data, t, &self.eps);
+                    let tex = slot.update(
+                        &ctx,
+                        &format!("forward-strip-{i}"),
+                        hash_values(&x),
+                        &x,
+                        FORWARD_SIZE,
+                    );
+                    let r = ui
+                        .add(
+                            egui::Image::new(tex)
+                                .fit_to_exact_size(egui::vec2(40.0, 40.0))
+                                .sense(egui::Sense::click()),
+                        )
+                        .on_hover_text(format!("t = {t}"));
+                    if r.clicked() {
+                        self.t = t;
+                        self.playing = false;
+                    }
+                }
+            });
+
+            let ui = &mut cols[1];
+            schedule_plots(ui, schedule, self.t);
+            histogram(ui, &x_t);
+        });
+    }
+}
+
+fn schedule_key(s: &Schedule) -> u64 {
+    (s.timesteps() as u64) << 8 | s.kind() as u64
+}
+
+/// β_t, ᾱ_t and log₁₀ SNR with a marker at t.
+pub fn schedule_plots(ui: &mut egui::Ui, schedule: &Schedule, t: usize) {
+    let t_max = schedule.timesteps();
+    let h = 120.0;
+    let pts = |f: &dyn Fn(usize) -> f64| -> Vec<[f64; 2]> {
+        (1..=t_max).map(|s| [s as f64, f(s)]).collect()
+    };
+    ui.label("ᾱ_t (signal kept) and 1 − ᾱ_t (noise)");
+    Plot::new("alpha_bar")
+        .height(h)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .show(ui, |p| {
+            p.line(Line::new("ᾱ_t", pts(&|s| schedule.alpha_bar(s))));
+            p.line(Line::new("1 − ᾱ_t", pts(&|s| 1.0 - schedule.alpha_bar(s))));
+            p.vline(VLine::new("t", t as f64));
+        });
+    ui.label("β_t (noise added per step)");
+    Plot::new("beta")
+        .height(h * 0.8)
+        .allow_scroll(false)
+        .show(ui, |p| {
+            p.line(Line::new("β_t", pts(&|s| schedule.beta(s))));
+            p.vline(VLine::new("t", t as f64));
+        });
+    ui.label("log₁₀ SNR(t)");
+    Plot::new("snr")
+        .height(h * 0.8)
+        .allow_scroll(false)
+        .show(ui, |p| {
+            p.line(Line::new(
+                "log₁₀ SNR",
+                pts(&|s| schedule.snr(s).max(1e-12).log10()),
+            ));
+            p.vline(VLine::new("t", t as f64));
+        });
+}
+
+/// Histogram of the values of x_t against the N(0, 1) density.
+pub fn histogram(ui: &mut egui::Ui, x_t: &[f32]) {
+    const BINS: usize = 48;
+    const LO: f64 = -4.0;
+    const HI: f64 = 4.0;
+    let width = (HI - LO) / BINS as f64;
+    let mut counts = [0usize; BINS];
+    for &v in x_t {
+        let b = ((v as f64 - LO) / width).floor();
+        if (0.0..BINS as f64).contains(&b) {
+            counts[b as usize] += 1;
+        }
+    }
+    let n = x_t.len().max(1) as f64;
+    let bars: Vec<Bar> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| Bar::new(LO + (i as f64 + 0.5) * width, c as f64 / (n * width)).width(width))
+        .collect();
+    let density: Vec<[f64; 2]> = (0..=200)
+        .map(|i| {
+            let x = LO + (HI - LO) * i as f64 / 200.0;
+            [x, normal_log_pdf(x, 0.0, 0.0).exp()]
+        })
+        .collect();
+    ui.label("pixel values of x_t vs the N(0, 1) density");
+    Plot::new("histogram")
+        .height(130.0)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .show(ui, |p| {
+            p.bar_chart(BarChart::new("x_t values", bars));
+            p.line(Line::new("N(0, 1)", density));
+        });
+}

@@ -1,0 +1,1154 @@
+//! The desktop app. `logic()` drains the worker's channels and finished background jobs;
+//! `ui()` draws the panels, which return [`AppCommand`]s that run after drawing.
+//!
+//! Nothing here touches burn: the model lives on the worker thread ([`crate::train::worker`]).
+
+pub mod curves;
+pub mod examples;
+pub mod forward;
+pub mod lesson;
+pub mod likelihood;
+pub mod reverse;
+pub mod settings;
+pub mod textures;
+
+use crate::data::{Builtin, DataSource, Dataset, ImageRgb, dataset::load_folder};
+use crate::diffusion::{SampleRequest, Schedule, ScheduleConfig};
+use crate::train::checkpoint;
+use crate::train::{
+    Command, DeviceChoice, DeviceInfo, Event, Level, Progress, SampleFrom, SampleJob, TrainConfig,
+    WorkerHandle,
+};
+use curves::{CurvesPanel, ElboPoint};
+use forward::{FORWARD_SIZE, ForwardPanel, SourceImage};
+use lesson::LessonPanel;
+use likelihood::{LikelihoodPanel, PROBE_DRAWS, Probe};
+use rand::SeedableRng;
+use reverse::{Origin, ReversePanel, Shown};
+use settings::{Settings, Tab};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+
+/// Key under which the settings are persisted.
+const SETTINGS_KEY: &str = "diffusion-playground-settings";
+/// Redraw the sample grid every this many training steps (when enabled).
+pub const AUTO_SAMPLE_EVERY: u64 = 200;
+/// Images drawn from a built-in dataset to search for nearest neighbours.
+const REFERENCE_IMAGES: usize = 256;
+
+/// A user action, produced while drawing and carried out after.
+#[must_use]
+#[derive(Clone, Debug, PartialEq)]
+pub enum AppCommand {
+    /// start (true) or pause (false) training
+    Train(bool),
+    /// train exactly this many steps, then pause
+    TrainSteps(u64),
+    /// fresh weights from the seed
+    Reset,
+    /// rebuild the model with the schedule, T and batch from the settings
+    ApplyModelSettings,
+    /// change the learning rate
+    SetLr(f64),
+    /// sample from noise
+    Sample,
+    /// noise the image to the forward panel's t, then denoise
+    SampleFromImage,
+    /// stop the running sampler
+    CancelSample,
+    /// ask the model for G(z)
+    Probe,
+    /// switch the likelihood definition
+    IndicatorToggled(bool),
+    /// evaluate the ELBO now
+    EstimateElbo,
+    /// pick an image with the native dialog
+    OpenImageDialog,
+    /// load an image file
+    LoadImagePath(PathBuf),
+    /// use a built-in example
+    UseExample(usize),
+    /// make the current image the training set
+    TrainOnImage,
+    /// train on a built-in dataset
+    UseBuiltinData(Builtin),
+    /// pick a folder of images to train on
+    OpenDataFolder,
+    /// save a checkpoint (dialog)
+    SaveCheckpoint,
+    /// open a checkpoint (dialog)
+    OpenCheckpoint,
+    /// export the trajectory as GIF (dialog)
+    ExportGif,
+    /// export the current view as PNG (dialog)
+    ExportPng,
+    /// export the curves as CSV (dialog)
+    ExportCsv,
+    /// open a panel
+    Focus(Tab),
+    /// set the forward panel's t to a fraction of T
+    SetForwardT(f32),
+    /// play the forward panel
+    PlayForward,
+    /// close a notice
+    DismissNotice(usize),
+}
+
+/// How the app starts.
+#[derive(Clone, Debug)]
+pub struct AppOptions {
+    /// device for the worker
+    pub device: DeviceChoice,
+    /// checkpoint to open at start (the bundled one by default)
+    pub checkpoint: Option<PathBuf>,
+    /// the run to start when there is no checkpoint
+    pub config: TrainConfig,
+    /// read the remembered settings
+    pub restore_settings: bool,
+    /// draw the first samples as soon as the model is ready
+    pub sample_at_start: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            device: DeviceChoice::Auto,
+            checkpoint: bundled_checkpoint(),
+            config: TrainConfig::default(),
+            restore_settings: true,
+            sample_at_start: true,
+        }
+    }
+}
+
+/// The pre-trained checkpoint shipped in `assets/pretrained`, if it can be found next to the
+/// working folder, the executable, or the source tree.
+pub fn bundled_checkpoint() -> Option<PathBuf> {
+    let rel = Path::new("assets").join("pretrained");
+    let mut candidates = vec![rel.clone()];
+    if let Ok(exe) = std::env::current_exe() {
+        candidates.extend(exe.ancestors().skip(1).take(4).map(|d| d.join(&rel)));
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel));
+    candidates
+        .into_iter()
+        .find(|p| p.join(checkpoint::RECORD).is_file())
+}
+
+/// What the worker last told us.
+#[derive(Clone, Debug, Default)]
+pub struct Status {
+    /// device in use
+    pub device: Option<DeviceInfo>,
+    /// the model's run settings
+    pub config: Option<TrainConfig>,
+    /// parameters
+    pub params: usize,
+    /// training step
+    pub step: u64,
+    /// training now
+    pub running: bool,
+    /// last batch loss
+    pub loss: Option<f32>,
+    /// throughput
+    pub images_per_s: f64,
+    /// the worker ended (with its error)
+    pub stopped: Option<Result<(), String>>,
+}
+
+/// What a sampling job was for.
+#[derive(Clone, Debug, PartialEq)]
+enum JobPurpose {
+    Samples(Origin),
+    Probe,
+}
+
+/// What a pending file dialog is for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Dialog {
+    Image,
+    DataFolder,
+    SaveCheckpoint,
+    OpenCheckpoint,
+    ExportGif,
+    ExportPng,
+    ExportCsv,
+}
+
+type Loaded = Result<(SourceImage, Vec<ImageRgb>), String>;
+
+/// The application.
+pub struct App {
+    /// user settings (persisted)
+    pub settings: Settings,
+    /// the worker's state
+    pub status: Status,
+    /// dismissable messages, newest last
+    pub notices: Vec<(Level, String)>,
+    /// the image under study
+    pub image: SourceImage,
+    /// panel ①
+    pub forward: ForwardPanel,
+    /// panel ②
+    pub reverse: ReversePanel,
+    /// panel ③
+    pub likelihood: LikelihoodPanel,
+    /// panel ④
+    pub curves: CurvesPanel,
+    /// the lesson
+    pub lesson: LessonPanel,
+    /// a short description of the training data
+    pub data_label: String,
+    options: AppOptions,
+    schedule: Schedule,
+    worker: Option<WorkerHandle>,
+    jobs: HashMap<u64, JobPurpose>,
+    next_job: u64,
+    last_auto_sample: u64,
+    last_probe: u64,
+    started_sampling: bool,
+    reference: Vec<ImageRgb>,
+    pending_image: Option<Receiver<Loaded>>,
+    pending_dialog: Option<(Dialog, Receiver<Option<PathBuf>>)>,
+    screenshot: Arc<Mutex<Option<Arc<egui::ColorImage>>>>,
+    screenshot_path: Option<PathBuf>,
+}
+
+fn model_size(status: &Status) -> usize {
+    status
+        .config
+        .as_ref()
+        .map(|c| c.model.image_size)
+        .unwrap_or(32)
+}
+
+impl SourceImage {
+    /// Rebuild the model-size copy from the display copy.
+    pub fn with_model_size(mut self, size: usize) -> Self {
+        if self.model.size != size {
+            let rgb = self.display.to_rgb8();
+            let small = image::imageops::resize(
+                &rgb,
+                size as u32,
+                size as u32,
+                image::imageops::FilterType::Triangle,
+            );
+            self.model = ImageRgb::from_rgb8(&small);
+        }
+        self
+    }
+}
+
+/// The bundled fallback font: DejaVu Sans (subset), for Greek, math and arrows.
+const DEJAVU: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
+
+/// egui's default fonts plus the bundled fallbacks, so every formula renders.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "dejavu".to_owned(),
+        Arc::new(egui::FontData::from_static(DEJAVU)),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("dejavu".to_owned());
+    }
+    ctx.set_fonts(fonts);
+}
+
+impl App {
+    /// Build the app and start the worker. `repaint` wakes the UI from the worker thread.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        let settings = if options.restore_settings {
+            cc.storage
+                .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY))
+                .unwrap_or_default()
+        } else {
+            Settings::default()
+        };
+        install_fonts(&cc.egui_ctx);
+        let ctx = cc.egui_ctx.clone();
+        let worker = WorkerHandle::spawn(
+            options.config.clone(),
+            options.device,
+            options.checkpoint.clone(),
+            Box::new(move || ctx.request_repaint()),
+        );
+        let mut notices = Vec::new();
+        let worker = match worker {
+            Ok(w) => Some(w),
+            Err(e) => {
+                notices.push((
+                    Level::Error,
+                    format!("could not start the training thread: {e}"),
+                ));
+                None
+            }
+        };
+        let schedule = ScheduleConfig {
+            kind: settings.schedule,
+            timesteps: settings.timesteps,
+        }
+        .build()
+        .unwrap_or_else(|_| {
+            Schedule::new(crate::diffusion::ScheduleKind::Linear, 1000)
+                .expect("the default schedule is valid")
+        });
+        let mut app = Self {
+            forward: ForwardPanel::new(settings.seed),
+            image: examples::source(0, options.config.model.image_size),
+            settings,
+            status: Status::default(),
+            notices,
+            reverse: ReversePanel::default(),
+            likelihood: LikelihoodPanel::default(),
+            curves: CurvesPanel::default(),
+            lesson: LessonPanel::default(),
+            data_label: String::from("starting…"),
+            options,
+            schedule,
+            worker,
+            jobs: HashMap::new(),
+            next_job: 1,
+            last_auto_sample: 0,
+            last_probe: 0,
+            started_sampling: false,
+            reference: Vec::new(),
+            pending_image: None,
+            pending_dialog: None,
+            screenshot: Arc::new(Mutex::new(None)),
+            screenshot_path: None,
+        };
+        app.forward.t = app.settings.timesteps / 4;
+        app
+    }
+
+    /// Is a background job (image decode, sampling, dialog) running?
+    pub fn busy(&self) -> bool {
+        self.pending_image.is_some()
+            || self.reverse.running.is_some()
+            || self.likelihood.pending.is_some()
+    }
+
+    /// The schedule the panels show (from the settings).
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn send(&mut self, command: Command) {
+        let ok = self.worker.as_ref().is_some_and(|w| w.send(command));
+        if !ok {
+            self.notice(Level::Error, "the training thread is not running");
+        }
+    }
+
+    fn notice(&mut self, level: Level, text: impl Into<String>) {
+        let text = text.into();
+        log::info!("notice: {text}");
+        self.notices.push((level, text));
+        if self.notices.len() > 6 {
+            self.notices.remove(0);
+        }
+    }
+
+    fn new_job(&mut self, purpose: JobPurpose) -> u64 {
+        let id = self.next_job;
+        self.next_job += 1;
+        self.jobs.insert(id, purpose);
+        id
+    }
+
+    fn sample_request(&self, n: usize) -> SampleRequest {
+        SampleRequest {
+            sampler: self.settings.sampler_kind(),
+            n,
+            seed: self.settings.seed,
+            max_frames: 60,
+            clip_x0: true,
+        }
+    }
+
+    fn start_sampling(&mut self, origin: Origin) {
+        if self.status.config.is_none() {
+            self.notice(Level::Info, "the model is still loading");
+            return;
+        }
+        let from = match origin {
+            Origin::Noise => SampleFrom::Noise,
+            Origin::Image(t) => SampleFrom::Image {
+                image: self.image.model.clone(),
+                t,
+            },
+        };
+        let n = match origin {
+            Origin::Noise => self.settings.n_samples,
+            Origin::Image(_) => self.settings.n_samples.min(4),
+        };
+        let request = self.sample_request(n);
+        let id = self.new_job(JobPurpose::Samples(origin));
+        self.reverse.running = Some((id, 0, 1));
+        self.send(Command::Sample(SampleJob { id, request, from }));
+    }
+
+    fn start_probe(&mut self) {
+        if self.status.config.is_none() || self.likelihood.pending.is_some() {
+            return;
+        }
+        let t_max = self
+            .status
+            .config
+            .as_ref()
+            .map(|c| c.schedule.timesteps)
+            .unwrap_or(1000);
+        let t = self.likelihood.probe_t.clamp(1, t_max);
+        let id = self.new_job(JobPurpose::Probe);
+        self.likelihood.pending = Some(id);
+        self.last_probe = self.status.step;
+        let request = SampleRequest {
+            sampler: crate::diffusion::SamplerKind::Ddim { steps: 1, eta: 0.0 },
+            n: PROBE_DRAWS,
+            seed: 1234,
+            max_frames: 2,
+            clip_x0: false,
+        };
+        self.send(Command::Sample(SampleJob {
+            id,
+            request,
+            from: SampleFrom::Image {
+                image: self.image.model.clone(),
+                t,
+            },
+        }));
+    }
+
+    fn set_image(&mut self, image: SourceImage) {
+        self.image = image.with_model_size(model_size(&self.status));
+        self.likelihood.history.clear();
+        self.likelihood.probe = None;
+        self.notice(Level::Info, format!("showing {}", self.image.name));
+    }
+
+    fn refresh_reference(&mut self, dataset: Option<&[ImageRgb]>) {
+        let size = model_size(&self.status);
+        self.reference = match dataset {
+            Some(images) => images.to_vec(),
+            None => {
+                let source = self.status.config.as_ref().map(|c| c.data.clone());
+                let builtin = match source {
+                    Some(DataSource::Builtin(b)) => b,
+                    _ => return,
+                };
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(77);
+                let batch = Dataset::Builtin(builtin).batch(&mut rng, REFERENCE_IMAGES, size);
+                batch
+                    .chunks(3 * size * size)
+                    .map(|c| ImageRgb {
+                        size,
+                        data: c.to_vec(),
+                    })
+                    .collect()
+            }
+        };
+    }
+
+    fn spawn_dialog(&mut self, kind: Dialog) {
+        if self.pending_dialog.is_some() {
+            return;
+        }
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("file-dialog".into())
+            .spawn(move || {
+                let images = [
+                    "png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "tga", "ico", "pnm",
+                    "ppm",
+                ];
+                let d = rfd::FileDialog::new();
+                let picked = match kind {
+                    Dialog::Image => d.add_filter("images", &images).pick_file(),
+                    Dialog::DataFolder | Dialog::OpenCheckpoint => d.pick_folder(),
+                    Dialog::SaveCheckpoint => d.set_file_name("my-run").save_file(),
+                    Dialog::ExportGif => d
+                        .set_file_name("trajectory.gif")
+                        .add_filter("GIF", &["gif"])
+                        .save_file(),
+                    Dialog::ExportPng => d
+                        .set_file_name("view.png")
+                        .add_filter("PNG", &["png"])
+                        .save_file(),
+                    Dialog::ExportCsv => d
+                        .set_file_name("curves.csv")
+                        .add_filter("CSV", &["csv"])
+                        .save_file(),
+                };
+                let _ = tx.send(picked);
+            });
+        match spawned {
+            Ok(_) => self.pending_dialog = Some((kind, rx)),
+            Err(e) => self.notice(Level::Error, format!("cannot open a file dialog: {e}")),
+        }
+    }
+
+    /// Decode image files off the UI thread. One file is shown; several also become the
+    /// training set.
+    pub fn load_images(&mut self, files: Vec<(String, Result<Vec<u8>, String>)>) {
+        let size = model_size(&self.status);
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("image-decode".into())
+            .spawn(move || {
+                let mut shown = None;
+                let mut all = Vec::new();
+                let mut errors = Vec::new();
+                for (name, bytes) in files {
+                    let decoded = bytes.and_then(|b| {
+                        crate::data::image::decode_dynamic(&b).map_err(|e| e.to_string())
+                    });
+                    match decoded {
+                        Ok(img) => {
+                            let model = crate::data::image::preprocess(&img, size);
+                            if shown.is_none() {
+                                shown = Some(SourceImage {
+                                    name: name.clone(),
+                                    display: crate::data::image::preprocess(&img, FORWARD_SIZE),
+                                    model: model.clone(),
+                                });
+                            }
+                            all.push(model);
+                        }
+                        Err(e) => errors.push(format!("{name}: {e}")),
+                    }
+                }
+                let result = match shown {
+                    Some(s) if errors.is_empty() => Ok((s, all)),
+                    Some(s) => {
+                        // Some files failed: show the good ones, and report the rest.
+                        let _ = tx.send(Err(format!("skipped {}", errors.join("; "))));
+                        Ok((s, all))
+                    }
+                    None => Err(errors.join("; ")),
+                };
+                let _ = tx.send(result);
+            });
+        match spawned {
+            Ok(_) => self.pending_image = Some(rx),
+            Err(e) => self.notice(Level::Error, format!("cannot start decoding: {e}")),
+        }
+    }
+
+    fn load_path(&mut self, path: PathBuf) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        let bytes = crate::data::image::read_file_bounded(&path).map_err(|e| e.to_string());
+        self.load_images(vec![(name, bytes)]);
+    }
+
+    fn handle_event(&mut self, event: Event) {
+        match event {
+            Event::Ready {
+                device,
+                config,
+                params,
+                step,
+            } => {
+                let size = config.model.image_size;
+                self.data_label = config.data.to_string();
+                self.status.device = Some(device);
+                self.status.params = params;
+                self.status.step = step;
+                self.status.config = Some(*config);
+                self.image = self.image.clone().with_model_size(size);
+                self.refresh_reference(None);
+                if self.options.sample_at_start && !self.started_sampling {
+                    self.started_sampling = true;
+                    self.start_sampling(Origin::Noise);
+                    self.start_probe();
+                }
+            }
+            Event::Running(r) => self.status.running = r,
+            Event::Elbo {
+                step,
+                estimate,
+                held_out_loss,
+            } => self.curves.push_elbo(ElboPoint {
+                step,
+                estimate,
+                held_out_loss,
+            }),
+            Event::Trajectory {
+                id,
+                step,
+                trajectory,
+            } => match self.jobs.remove(&id) {
+                Some(JobPurpose::Samples(origin)) => {
+                    if self.reverse.running.map(|r| r.0) == Some(id) {
+                        self.reverse.running = None;
+                    }
+                    let size = model_size(&self.status);
+                    let nearest = match origin {
+                        Origin::Noise => {
+                            reverse::nearest(trajectory.final_x0(), trajectory.n, &self.reference)
+                        }
+                        Origin::Image(_) => Vec::new(),
+                    };
+                    self.reverse.set(Shown {
+                        trajectory,
+                        step,
+                        size,
+                        origin,
+                        nearest,
+                    });
+                }
+                Some(JobPurpose::Probe) => {
+                    self.likelihood.pending = None;
+                    if let Some(first) = trajectory.frames.first() {
+                        let t = first.t;
+                        let probe = Probe {
+                            step,
+                            t,
+                            g: first.x0_hat.clone(),
+                            draws: trajectory.n,
+                        };
+                        let image = self.image.model.clone();
+                        self.likelihood.set_probe(probe, &image);
+                    }
+                }
+                None => {}
+            },
+            Event::SampleFailed { id, reason } => {
+                match self.jobs.remove(&id) {
+                    Some(JobPurpose::Probe) => self.likelihood.pending = None,
+                    Some(JobPurpose::Samples(_))
+                        if self.reverse.running.map(|r| r.0) == Some(id) =>
+                    {
+                        self.reverse.running = None
+                    }
+                    _ => {}
+                }
+                if reason != "cancelled" {
+                    self.notice(Level::Warning, format!("sampling failed: {reason}"));
+                }
+            }
+            Event::Saved(path) => {
+                self.notice(Level::Info, format!("saved checkpoint {}", path.display()))
+            }
+            Event::Loaded { path, step } => {
+                self.notice(
+                    Level::Info,
+                    format!("opened checkpoint {} (step {step})", path.display()),
+                );
+                self.curves.rewind(step);
+                self.status.step = step;
+            }
+            Event::Rewound { step } => {
+                self.curves.rewind(step);
+                self.status.step = step;
+                self.last_auto_sample = step;
+            }
+            Event::Notice(level, text) => self.notice(level, text),
+            Event::Stopped(result) => {
+                if let Err(e) = &result {
+                    self.notice(Level::Error, format!("the training thread stopped: {e}"));
+                }
+                self.status.stopped = Some(result);
+                self.status.running = false;
+            }
+        }
+    }
+
+    fn drain_worker(&mut self) {
+        let mut events = Vec::new();
+        if let Some(w) = &self.worker {
+            while let Ok(p) = w.progress.try_recv() {
+                match p {
+                    Progress::Step {
+                        step,
+                        loss,
+                        images_per_s,
+                    } => {
+                        self.status.step = step;
+                        self.status.loss = Some(loss);
+                        self.status.images_per_s = images_per_s;
+                        self.curves.loss.push(step as f64, loss as f64);
+                        self.curves.images_per_s.push(step as f64, images_per_s);
+                    }
+                    Progress::Sampling { id, done, total } => {
+                        if self.reverse.running.map(|r| r.0) == Some(id) {
+                            self.reverse.running = Some((id, done, total));
+                        }
+                    }
+                }
+            }
+            while let Ok(e) = w.events.try_recv() {
+                events.push(e);
+            }
+        }
+        for e in events {
+            self.handle_event(e);
+        }
+    }
+
+    fn poll_background(&mut self, ctx: &egui::Context) {
+        if let Some(rx) = &self.pending_image {
+            let mut done = false;
+            let mut results = Vec::new();
+            loop {
+                match rx.try_recv() {
+                    Ok(r) => results.push(r),
+                    Err(mpsc::TryRecvError::Empty) => break,
+                    Err(mpsc::TryRecvError::Disconnected) => {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            for r in results {
+                match r {
+                    Ok((shown, all)) => {
+                        self.set_image(shown);
+                        if all.len() > 1 {
+                            self.reference = all.clone();
+                            self.data_label = format!("{} dropped images", all.len());
+                            self.send(Command::SetImages(all));
+                        }
+                    }
+                    Err(e) => self.notice(
+                        Level::Warning,
+                        format!("could not open the image: {e}. The current image is kept."),
+                    ),
+                }
+            }
+            if done {
+                self.pending_image = None;
+            }
+        }
+        if let Some((kind, rx)) = &self.pending_dialog {
+            let kind = *kind;
+            match rx.try_recv() {
+                Ok(Some(path)) => {
+                    self.pending_dialog = None;
+                    self.dialog_done(ctx, kind, path);
+                }
+                Ok(None) | Err(mpsc::TryRecvError::Disconnected) => self.pending_dialog = None,
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+        }
+        let shot = self.screenshot.lock().ok().and_then(|mut s| s.take());
+        if let (Some(image), Some(path)) = (shot, self.screenshot_path.take()) {
+            let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+            let saved =
+                image::RgbaImage::from_raw(image.size[0] as u32, image.size[1] as u32, rgba)
+                    .map(|img| img.save(&path).map_err(|e| e.to_string()))
+                    .unwrap_or_else(|| Err("bad screenshot size".into()));
+            match saved {
+                Ok(()) => self.notice(Level::Info, format!("saved {}", path.display())),
+                Err(e) => self.notice(
+                    Level::Error,
+                    format!("could not save {}: {e}", path.display()),
+                ),
+            }
+        }
+    }
+
+    fn dialog_done(&mut self, ctx: &egui::Context, kind: Dialog, path: PathBuf) {
+        match kind {
+            Dialog::Image => self.load_path(path),
+            Dialog::DataFolder => self.set_data_folder(path),
+            Dialog::SaveCheckpoint => self.send(Command::Save(path)),
+            Dialog::OpenCheckpoint => self.send(Command::Load(path)),
+            Dialog::ExportGif => self.export_gif(path),
+            Dialog::ExportPng => {
+                self.screenshot_path = Some(path);
+                let slot = self.screenshot.clone();
+                let wake = ctx.clone();
+                ctx.request_screenshot(move |img| {
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(img);
+                    }
+                    wake.request_repaint();
+                });
+            }
+            Dialog::ExportCsv => {
+                let csv = self.curves.to_csv();
+                match std::fs::write(&path, csv) {
+                    Ok(()) => self.notice(Level::Info, format!("saved {}", path.display())),
+                    Err(e) => self.notice(
+                        Level::Error,
+                        format!("could not save {}: {e}", path.display()),
+                    ),
+                }
+            }
+        }
+    }
+
+    fn set_data_folder(&mut self, path: PathBuf) {
+        // Load here only to fill the nearest-neighbour reference; the worker loads its own copy.
+        match load_folder(&path, model_size(&self.status)) {
+            Ok((images, report)) => {
+                self.reference = images;
+                self.data_label = format!("{} ({})", path.display(), report.summary());
+                self.send(Command::SetData(DataSource::Folder(path)));
+            }
+            Err(e) => self.notice(Level::Warning, format!("kept the current data: {e}")),
+        }
+    }
+
+    /// Write the shown trajectory as an animated GIF (on a background thread).
+    pub fn export_gif(&mut self, path: PathBuf) {
+        let Some(shown) = &self.reverse.shown else {
+            self.notice(Level::Info, "nothing to export yet: sample first");
+            return;
+        };
+        let frames = crate::export::trajectory_frames(&shown.trajectory, shown.size, 3);
+        let _ = std::thread::Builder::new()
+            .name("gif-export".into())
+            .spawn(move || {
+                if let Err(e) = crate::export::write_gif(&frames, 60, &path) {
+                    log::error!("gif export failed: {e}");
+                }
+            });
+        self.notice(Level::Info, "writing the GIF…");
+    }
+
+    /// Carry out one command.
+    pub fn run_command(&mut self, ctx: &egui::Context, command: AppCommand) {
+        match command {
+            AppCommand::Train(on) => self.send(if on { Command::Start } else { Command::Pause }),
+            AppCommand::TrainSteps(n) => self.send(Command::TrainSteps(n)),
+            AppCommand::Reset => {
+                let seed = self.settings.seed;
+                self.curves = CurvesPanel::default();
+                self.likelihood.history.clear();
+                self.send(Command::Reset { seed });
+            }
+            AppCommand::ApplyModelSettings => {
+                if let Some(mut config) = self.status.config.clone() {
+                    config.schedule = ScheduleConfig {
+                        kind: self.settings.schedule,
+                        timesteps: self.settings.timesteps,
+                    };
+                    config.batch = self.settings.batch;
+                    config.lr = self.settings.lr;
+                    config.seed = self.settings.seed;
+                    self.curves = CurvesPanel::default();
+                    self.likelihood.history.clear();
+                    self.send(Command::Configure(Box::new(config)));
+                }
+            }
+            AppCommand::SetLr(lr) => self.send(Command::SetLr(lr)),
+            AppCommand::Sample => self.start_sampling(Origin::Noise),
+            AppCommand::SampleFromImage => {
+                let t_max = self
+                    .status
+                    .config
+                    .as_ref()
+                    .map(|c| c.schedule.timesteps)
+                    .unwrap_or(1000);
+                let t = self.forward.t.clamp(1, t_max);
+                self.settings.tab = Tab::Reverse;
+                self.start_sampling(Origin::Image(t));
+            }
+            AppCommand::CancelSample => {
+                self.reverse.running = None;
+                self.send(Command::CancelSample);
+            }
+            AppCommand::Probe => self.start_probe(),
+            AppCommand::IndicatorToggled(on) => self.likelihood.indicator = on,
+            AppCommand::EstimateElbo => self.send(Command::Vlb { timesteps: 20 }),
+            AppCommand::OpenImageDialog => self.spawn_dialog(Dialog::Image),
+            AppCommand::LoadImagePath(p) => self.load_path(p),
+            AppCommand::UseExample(i) => {
+                let src = examples::source(i, model_size(&self.status));
+                self.set_image(src);
+            }
+            AppCommand::TrainOnImage => {
+                let img = self.image.model.clone();
+                self.reference = vec![img.clone()];
+                self.data_label = format!("1 image: {}", self.image.name);
+                self.send(Command::SetImages(vec![img]));
+            }
+            AppCommand::UseBuiltinData(b) => {
+                self.data_label = format!("builtin:{b}");
+                self.send(Command::SetData(DataSource::Builtin(b)));
+                if let Some(c) = self.status.config.as_mut() {
+                    c.data = DataSource::Builtin(b);
+                }
+                self.refresh_reference(None);
+            }
+            AppCommand::OpenDataFolder => self.spawn_dialog(Dialog::DataFolder),
+            AppCommand::SaveCheckpoint => self.spawn_dialog(Dialog::SaveCheckpoint),
+            AppCommand::OpenCheckpoint => self.spawn_dialog(Dialog::OpenCheckpoint),
+            AppCommand::ExportGif => self.spawn_dialog(Dialog::ExportGif),
+            AppCommand::ExportPng => self.spawn_dialog(Dialog::ExportPng),
+            AppCommand::ExportCsv => self.spawn_dialog(Dialog::ExportCsv),
+            AppCommand::Focus(tab) => self.settings.tab = tab,
+            AppCommand::SetForwardT(f) => {
+                self.forward.playing = false;
+                self.forward.t =
+                    ((f.clamp(0.0, 1.0) * self.schedule.timesteps() as f32).round()) as usize;
+            }
+            AppCommand::PlayForward => self.forward.playing = true,
+            AppCommand::DismissNotice(i) => {
+                if i < self.notices.len() {
+                    self.notices.remove(i);
+                }
+            }
+        }
+        ctx.request_repaint();
+    }
+
+    fn auto_jobs(&mut self) {
+        let step = self.status.step;
+        if self.settings.auto_resample
+            && self.status.running
+            && self.reverse.running.is_none()
+            && step >= self.last_auto_sample + AUTO_SAMPLE_EVERY
+        {
+            self.last_auto_sample = step;
+            self.start_sampling(Origin::Noise);
+        }
+        if self.settings.tab == Tab::Likelihood
+            && self.status.running
+            && step >= self.last_probe + AUTO_SAMPLE_EVERY / 2
+        {
+            self.start_probe();
+        }
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
+        ui.horizontal_wrapped(|ui| {
+            ui.heading("Diffusion Playground");
+            ui.separator();
+            ui.menu_button(format!("data: {}", self.data_label), |ui| {
+                for b in Builtin::ALL {
+                    if ui.button(format!("built-in: {b}")).clicked() {
+                        out.push(AppCommand::UseBuiltinData(b));
+                        ui.close();
+                    }
+                }
+                if ui.button("a folder of images…").clicked() {
+                    out.push(AppCommand::OpenDataFolder);
+                    ui.close();
+                }
+                if ui.button("the current image only").clicked() {
+                    out.push(AppCommand::TrainOnImage);
+                    ui.close();
+                }
+            })
+            .response
+            .on_hover_text("What the model trains on. Drop several images on the window to train on them.");
+            ui.separator();
+            match &self.status.device {
+                Some(d) => {
+                    ui.label(format!("device: {}", d.label())).on_hover_text(&d.reason);
+                }
+                None => {
+                    ui.spinner();
+                    ui.label("choosing a device and loading the model…");
+                }
+            }
+            ui.separator();
+            let ready = self.status.config.is_some() && self.status.stopped.is_none();
+            if self.status.running {
+                if ui.button("❚❚ Pause").on_hover_text("Pause training; the model is kept.").clicked() {
+                    out.push(AppCommand::Train(false));
+                }
+            } else if ui
+                .add_enabled(ready, egui::Button::new("▶ Train"))
+                .on_hover_text("Train the model in the background; the window stays responsive.")
+                .clicked()
+            {
+                out.push(AppCommand::Train(true));
+            }
+            if ui
+                .add_enabled(ready && !self.status.running, egui::Button::new("» 100 steps"))
+                .on_hover_text("Train exactly 100 steps, then pause: handy for watching training in small slices.")
+                .clicked()
+            {
+                out.push(AppCommand::TrainSteps(100));
+            }
+            if ui
+                .add_enabled(ready, egui::Button::new("↺ Reset"))
+                .on_hover_text("Start again from fresh random weights (seed from Settings).")
+                .clicked()
+            {
+                out.push(AppCommand::Reset);
+            }
+            ui.separator();
+            ui.label(format!("step {}", self.status.step));
+            if let Some(loss) = self.status.loss {
+                ui.label(format!("loss {loss:.4}"));
+            }
+            if self.status.running {
+                ui.label(format!("{:.1} img/s", self.status.images_per_s));
+                ui.spinner();
+            }
+            ui.separator();
+            ui.menu_button("File", |ui| {
+                if ui.button("Open image…").clicked() {
+                    out.push(AppCommand::OpenImageDialog);
+                    ui.close();
+                }
+                if ui.button("Save checkpoint…").clicked() {
+                    out.push(AppCommand::SaveCheckpoint);
+                    ui.close();
+                }
+                if ui.button("Open checkpoint…").clicked() {
+                    out.push(AppCommand::OpenCheckpoint);
+                    ui.close();
+                }
+                if ui.button("Export view as PNG…").clicked() {
+                    out.push(AppCommand::ExportPng);
+                    ui.close();
+                }
+                if ui.button("Export curves as CSV…").clicked() {
+                    out.push(AppCommand::ExportCsv);
+                    ui.close();
+                }
+            });
+            ui.toggle_value(&mut self.settings.show_lesson, "Lesson");
+        });
+    }
+
+    fn notices_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
+        for (i, (level, text)) in self.notices.iter().enumerate() {
+            let color = match level {
+                Level::Info => ui.visuals().text_color(),
+                Level::Warning => ui.visuals().warn_fg_color,
+                Level::Error => ui.visuals().error_fg_color,
+            };
+            ui.horizontal(|ui| {
+                if ui.small_button("✕").on_hover_text("Dismiss").clicked() {
+                    out.push(AppCommand::DismissNotice(i));
+                }
+                ui.colored_label(color, text);
+            });
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_worker();
+        self.poll_background(ctx);
+        // Files dropped on the window.
+        let dropped = ctx.input_mut(|i| std::mem::take(&mut i.raw.dropped_files));
+        if !dropped.is_empty() {
+            let files = dropped
+                .iter()
+                .map(|f| {
+                    let name = f
+                        .path()
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "dropped file".into());
+                    (name, f.bytes())
+                })
+                .collect();
+            self.load_images(files);
+        }
+        self.auto_jobs();
+        let wanted = ScheduleConfig {
+            kind: self.settings.schedule,
+            timesteps: self.settings.timesteps,
+        };
+        if wanted != self.schedule.config() {
+            if let Ok(s) = wanted.build() {
+                self.schedule = s;
+            }
+        }
+        if self.busy() || self.pending_dialog.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let mut out = Vec::new();
+        egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui, &mut out));
+        if !self.notices.is_empty() {
+            egui::Panel::bottom("notices").show(ui, |ui| self.notices_ui(ui, &mut out));
+        }
+        let model_schedule = self
+            .status
+            .config
+            .as_ref()
+            .map(|c| (c.schedule.kind, c.schedule.timesteps));
+        egui::Panel::left("settings")
+            .default_size(230.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .show(ui, |ui| self.settings.ui(ui, model_schedule, &mut out));
+            });
+        if self.settings.show_lesson {
+            egui::Panel::right("lesson")
+                .default_size(300.0)
+                .show(ui, |ui| self.lesson.ui(ui, &mut out));
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for tab in Tab::ALL {
+                    ui.selectable_value(&mut self.settings.tab, tab, tab.title());
+                }
+            });
+            ui.separator();
+            egui::ScrollArea::vertical().show(ui, |ui| match self.settings.tab {
+                Tab::Forward => self.forward.ui(ui, &self.image, &self.schedule, &mut out),
+                Tab::Reverse => self.reverse.ui(ui, &mut out),
+                Tab::Likelihood => {
+                    let t_max = model_schedule
+                        .map(|s| s.1)
+                        .unwrap_or(self.schedule.timesteps());
+                    self.likelihood.ui(ui, &self.image.model, t_max, &mut out)
+                }
+                Tab::Curves => self.curves.ui(ui, &mut out),
+            });
+        });
+        let hovering = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
+        if hovering {
+            let rect = ui.ctx().content_rect();
+            let painter = ui.ctx().layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop"),
+            ));
+            painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop to load the image\n(several images: train on them)",
+                egui::FontId::proportional(24.0),
+                egui::Color32::WHITE,
+            );
+        }
+        let ctx = ui.ctx().clone();
+        for command in out {
+            self.run_command(&ctx, command);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+}
+
+/// Open the window and run until it closes.
+pub fn run(options: AppOptions) -> eframe::Result {
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Diffusion Playground")
+            .with_inner_size([1360.0, 860.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "diffusion-playground",
+        native,
+        Box::new(move |cc| Ok(Box::new(App::new(cc, options)))),
+    )
+}

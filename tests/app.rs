@@ -1,0 +1,228 @@
+//! The real `App`, driven headless by egui_kittest and rendered by wgpu (lavapipe in CI).
+
+use diffusion_playground::app::settings::Tab;
+use diffusion_playground::app::{App, AppOptions};
+use diffusion_playground::data::{Builtin, DataSource, Dataset};
+use diffusion_playground::diffusion::{ScheduleConfig, ScheduleKind};
+use diffusion_playground::model::UNetConfig;
+use diffusion_playground::train::{DeviceChoice, TrainConfig, Trainer, checkpoint, choose_device};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug)]
+struct TestFile {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl egui::DroppedFile for TestFile {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        Ok(self.bytes.clone())
+    }
+}
+
+fn tiny_config() -> TrainConfig {
+    TrainConfig {
+        model: UNetConfig::new()
+            .with_image_size(16)
+            .with_base_channels(16)
+            .with_channel_mults(vec![1, 2]),
+        schedule: ScheduleConfig {
+            kind: ScheduleKind::Linear,
+            timesteps: 100,
+        },
+        batch: 8,
+        lr: 1e-3,
+        ema_decay: 0.9,
+        seed: 3,
+        data: DataSource::Builtin(Builtin::Shapes),
+    }
+}
+
+/// A small checkpoint trained for a few steps, so the app has a model to sample from.
+fn fixture_checkpoint(dir: &Path) -> PathBuf {
+    let path = dir.join("fixture");
+    let mut t = Trainer::new(
+        tiny_config(),
+        choose_device(DeviceChoice::Cpu),
+        Dataset::Builtin(Builtin::Shapes),
+    )
+    .unwrap();
+    for _ in 0..20 {
+        t.train_step().unwrap();
+    }
+    checkpoint::save(&t, &path).unwrap();
+    path
+}
+
+fn harness(checkpoint: Option<PathBuf>) -> Harness<'static, App> {
+    let options = AppOptions {
+        device: DeviceChoice::Cpu,
+        checkpoint,
+        config: tiny_config(),
+        restore_settings: false,
+        sample_at_start: false,
+    };
+    Harness::builder()
+        .with_size(egui::vec2(1360.0, 860.0))
+        .with_step_dt(1.0 / 60.0)
+        .wgpu()
+        .build_eframe(move |cc| {
+            let mut app = App::new(cc, options);
+            app.settings.show_lesson = false;
+            app
+        })
+}
+
+/// Step frames until `pred` holds (the worker runs on real time).
+fn step_until(h: &mut Harness<'_, App>, what: &str, mut pred: impl FnMut(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !pred(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.step();
+}
+
+fn png_bytes() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(40, 30, |x, y| {
+        image::Rgb([(x * 6) as u8, (y * 8) as u8, 128])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+fn drop_file(h: &mut Harness<'_, App>, name: &str, bytes: Vec<u8>) {
+    h.input_mut().dropped_files.push(Arc::new(TestFile {
+        path: PathBuf::from(name),
+        bytes,
+    }));
+}
+
+#[test]
+fn forward_panel_loads_a_dropped_image_and_scrubs_t() {
+    let mut h = harness(None);
+    step_until(&mut h, "the model", |a| a.status.config.is_some());
+    drop_file(&mut h, "gradient.png", png_bytes());
+    step_until(&mut h, "the dropped image", |a| {
+        a.image.name == "gradient.png"
+    });
+    h.get_by_label_contains("x₀ = gradient.png");
+
+    // Move the timestep slider.
+    h.get_by_label("t").set_value_accesskit(500.0);
+    h.run_steps(3);
+    assert_eq!(h.state().forward.t, 500);
+    h.get_by_label_contains("t = 500");
+    let ab = h.state().schedule().alpha_bar(500);
+    h.get_by_label_contains(&format!("ᾱ_t = {ab:.4}"));
+
+    // A broken file leaves the image as it was and says why.
+    drop_file(&mut h, "notes.png", b"not an image at all".to_vec());
+    step_until(&mut h, "the notice", |a| {
+        a.notices
+            .iter()
+            .any(|(_, t)| t.contains("could not open the image"))
+    });
+    assert_eq!(h.state().image.name, "gradient.png");
+    h.get_by_label_contains("The current image is kept");
+    h.state_mut().notices.clear();
+    h.run_steps(2);
+    h.snapshot("forward");
+}
+
+#[test]
+fn samples_likelihood_training_and_curves() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = fixture_checkpoint(dir.path());
+    let mut h = harness(Some(ckpt));
+    step_until(&mut h, "the model", |a| {
+        a.status.config.is_some() && a.status.step == 20
+    });
+    h.state_mut().settings.n_samples = 4;
+    h.state_mut().settings.ddim_steps = 5;
+    h.state_mut().notices.clear();
+
+    // Reverse: sample from noise.
+    h.get_by_label("② Reverse denoising").click();
+    h.run_steps(2);
+    h.get_by_label("⚄ Sample from noise").click();
+    step_until(&mut h, "a trajectory", |a| a.reverse.shown.is_some());
+    let shown = h.state().reverse.shown.as_ref().unwrap();
+    assert_eq!(shown.trajectory.n, 4);
+    assert_eq!(shown.trajectory.frames.len(), 6);
+    assert_eq!(shown.nearest.len(), 4);
+    // Let the animation reach the last frame.
+    step_until(&mut h, "the last frame", |a| !a.reverse.playing);
+    h.get_by_label_contains("t = 0");
+    h.snapshot("reverse");
+
+    // Likelihood: ask for G(z), then switch to the indicator definition.
+    h.get_by_label("③ Likelihood p(x|z)").click();
+    h.run_steps(2);
+    h.get_by_label("Ask the model for G(z)").click();
+    step_until(&mut h, "a probe", |a| a.likelihood.probe.is_some());
+    h.get_by_label_contains("log p(x|z) =");
+    h.get_by_label("Gaussian: p(x|z) = N(x; G(z), σ²)").click();
+    h.run_steps(2);
+    assert!(h.state().likelihood.indicator);
+    h.get_by_label_contains("p(x|z) = 0");
+    h.get_by_label_contains("Monte Carlo over 16 draws of z");
+    h.snapshot("likelihood");
+
+    // Training: start, see steps, pause.
+    h.get_by_label("▶ Train").click();
+    step_until(&mut h, "training steps", |a| a.status.step >= 23);
+    assert!(h.state().status.running);
+    h.get_by_label("❚❚ Pause").click();
+    step_until(&mut h, "the pause", |a| !a.status.running);
+    let paused_at = h.state().status.step;
+    std::thread::sleep(Duration::from_millis(300));
+    h.run_steps(5);
+    assert_eq!(
+        h.state().status.step,
+        paused_at,
+        "training went on after pause"
+    );
+    assert!(h.state().curves.loss.points.len() >= 3);
+}
+
+#[test]
+fn curves_after_a_fixed_number_of_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = fixture_checkpoint(dir.path());
+    let mut h = harness(Some(ckpt));
+    step_until(&mut h, "the model", |a| a.status.config.is_some());
+    h.state_mut().settings.tab = Tab::Curves;
+    h.run_steps(2);
+    h.get_by_label("» 100 steps").click();
+    step_until(&mut h, "100 steps", |a| {
+        a.status.step == 120 && !a.status.running
+    });
+    h.get_by_label("Estimate ELBO now").click();
+    step_until(&mut h, "an ELBO estimate", |a| !a.curves.elbo.is_empty());
+    let elbo = &h.state().curves.elbo[0];
+    assert!(elbo.estimate.total_bpd().is_finite() && elbo.estimate.total_bpd() > 0.0);
+    assert_eq!(elbo.estimate.per_t.len(), 20);
+    h.get_by_label_contains("last ELBO (step 120)");
+    h.get_by_label("step 120");
+    // The throughput curve depends on the machine's speed: mask it.
+    let label = h.get_by_label("images / s").rect();
+    let mask = egui::Rect::from_min_size(
+        label.left_bottom(),
+        egui::vec2(label.width().max(600.0), 400.0),
+    );
+    h.state_mut().notices.clear();
+    h.run_steps(2);
+    h.mask(mask);
+    h.snapshot("curves");
+}
