@@ -3,7 +3,7 @@
 
 use super::AppCommand;
 use crate::diffusion::VlbEstimate;
-use egui_plot::{Legend, Line, Plot};
+use egui_plot::{Legend, Line, Plot, Points};
 use std::fmt::Write as _;
 
 /// Points kept per series; past this, older points are thinned by half.
@@ -187,6 +187,7 @@ impl CurvesPanel {
                         .iter()
                         .map(|e| [e.step as f64, e.held_out_loss as f64])
                         .collect();
+                    p.points(Points::new("L_simple (held out, EMA)", held.clone()).radius(3.0));
                     p.line(Line::new("L_simple (held out, EMA)", held));
                 });
             ui.label("images / s");
@@ -203,13 +204,17 @@ impl CurvesPanel {
                     let line = |f: &dyn Fn(&ElboPoint) -> f64| -> Vec<[f64; 2]> {
                         self.elbo.iter().map(|e| [e.step as f64, f(e)]).collect()
                     };
-                    p.line(Line::new("VLB total", line(&|e| e.estimate.total_bpd())));
-                    p.line(Line::new("L_T (prior)", line(&|e| e.estimate.prior_bpd)));
-                    p.line(Line::new("Σ L_(t−1)", line(&|e| e.estimate.diffusion_bpd)));
-                    p.line(Line::new(
-                        "L_0 (decoder)",
-                        line(&|e| e.estimate.decoder_bpd),
-                    ));
+                    let terms: [(&str, &dyn Fn(&ElboPoint) -> f64); 4] = [
+                        ("VLB total", &|e| e.estimate.total_bpd()),
+                        ("L_T (prior)", &|e| e.estimate.prior_bpd),
+                        ("Σ L_(t−1)", &|e| e.estimate.diffusion_bpd),
+                        ("L_0 (decoder)", &|e| e.estimate.decoder_bpd),
+                    ];
+                    for (name, f) in terms {
+                        let pts = line(f);
+                        p.points(Points::new(name, pts.clone()).radius(3.0));
+                        p.line(Line::new(name, pts));
+                    }
                 });
             ui.label("L_(t−1) against t, latest estimate (bits/dim)");
             Plot::new("per_t")

@@ -414,7 +414,7 @@ impl App {
             n: PROBE_DRAWS,
             seed: 1234,
             max_frames: 2,
-            clip_x0: false,
+            clip_x0: true,
         };
         self.send(Command::Sample(SampleJob {
             id,
@@ -559,12 +559,14 @@ impl App {
                 step,
             } => {
                 let size = config.model.image_size;
+                let config_t = config.schedule.timesteps;
                 self.data_label = config.data.to_string();
                 self.status.device = Some(device);
                 self.status.params = params;
                 self.status.step = step;
                 self.status.config = Some(*config);
                 self.image = self.image.clone().with_model_size(size);
+                self.likelihood.probe_t = (config_t / 4).max(1);
                 self.refresh_reference(None);
                 if self.options.sample_at_start && !self.started_sampling {
                     self.started_sampling = true;

@@ -138,7 +138,7 @@ impl ReversePanel {
                 }
                 self.playing = !self.playing;
             }
-            ui.spacing_mut().slider_width = (ui.available_width() - 80.0).max(80.0);
+            ui.spacing_mut().slider_width = (ui.available_width() - 140.0).max(80.0);
             ui.add(egui::Slider::new(&mut self.frame, 0..=frames - 1).text("frame"))
                 .on_hover_text(
                     "Scrub through the reverse process: left is x_T (noise), right is x₀.",
