@@ -82,9 +82,16 @@ fn harness(checkpoint: Option<PathBuf>) -> Harness<'static, App> {
 
 /// Step frames until `pred` holds (the worker runs on real time).
 fn step_until(h: &mut Harness<'_, App>, what: &str, mut pred: impl FnMut(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(180);
+    let deadline = Instant::now() + Duration::from_secs(240);
     while !pred(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; notices {:?}; step {}; sampling {:?}; probe pending {:?}",
+            h.state().notices,
+            h.state().status.step,
+            h.state().reverse.running,
+            h.state().likelihood.pending
+        );
         h.step();
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -233,4 +240,60 @@ fn curves_after_a_fixed_number_of_steps() {
     h.run_steps(2);
     h.mask(mask);
     h.snapshot("curves");
+}
+
+/// Save a render of the harness into `screenshots/` when `UPDATE_SCREENSHOTS=1`.
+fn screenshot(h: &mut Harness<'_, App>, name: &str) {
+    let image = h.render().expect("the harness renders");
+    assert!(image.width() > 0);
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        image.save(dir.join(format!("{name}.png"))).unwrap();
+    }
+}
+
+#[test]
+fn the_bundled_model_shows_recognisable_samples_at_start() {
+    let bundled = diffusion_playground::app::bundled_checkpoint()
+        .expect("assets/pretrained ships with the repo");
+    let options = AppOptions {
+        device: DeviceChoice::Cpu,
+        checkpoint: Some(bundled),
+        restore_settings: false,
+        ..Default::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1360.0, 860.0))
+        .with_step_dt(1.0 / 60.0)
+        .wgpu()
+        .build_eframe(move |cc| App::new(cc, options));
+    // The app samples as soon as the model is ready, with no click.
+    step_until(&mut h, "the first samples", |a| {
+        a.reverse.shown.is_some() && a.likelihood.probe.is_some()
+    });
+    let shown = h.state().reverse.shown.as_ref().unwrap();
+    assert!(shown.step > 0, "the bundled model is trained");
+    assert_eq!(shown.trajectory.n, 16);
+    // Each sample lies close to a real shape: noise would be ~100 levels away on average.
+    let mean_distance =
+        shown.nearest.iter().map(|(_, d)| d).sum::<f32>() / shown.nearest.len() as f32;
+    assert!(
+        mean_distance < 45.0,
+        "samples are {mean_distance:.1} levels from the nearest shape"
+    );
+    // The trajectory plays when panel ② is open.
+    h.state_mut().settings.tab = Tab::Reverse;
+    step_until(&mut h, "the animation", |a| !a.reverse.playing);
+    h.remove_cursor();
+    for (tab, name) in [
+        (Tab::Forward, "forward"),
+        (Tab::Reverse, "reverse"),
+        (Tab::Likelihood, "likelihood"),
+        (Tab::Curves, "curves"),
+    ] {
+        h.state_mut().settings.tab = tab;
+        h.run_steps(3);
+        screenshot(&mut h, name);
+    }
 }

@@ -179,3 +179,28 @@ impl LessonPanel {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_sets_up_a_panel() {
+        for step in 0..STEPS.len() {
+            let lesson = LessonPanel { step };
+            let commands = lesson.commands();
+            assert!(
+                matches!(commands.first(), Some(AppCommand::Focus(_))),
+                "step {step}"
+            );
+        }
+        let indicator = LessonPanel { step: 7 }.commands();
+        assert!(indicator.contains(&AppCommand::Focus(Tab::Likelihood)));
+        assert!(indicator.contains(&AppCommand::IndicatorToggled(true)));
+        assert!(
+            LessonPanel { step: 4 }
+                .commands()
+                .contains(&AppCommand::Train(true))
+        );
+    }
+}

@@ -994,25 +994,18 @@ impl App {
             }
             ui.separator();
             ui.menu_button("File", |ui| {
-                if ui.button("Open image…").clicked() {
-                    out.push(AppCommand::OpenImageDialog);
-                    ui.close();
-                }
-                if ui.button("Save checkpoint…").clicked() {
-                    out.push(AppCommand::SaveCheckpoint);
-                    ui.close();
-                }
-                if ui.button("Open checkpoint…").clicked() {
-                    out.push(AppCommand::OpenCheckpoint);
-                    ui.close();
-                }
-                if ui.button("Export view as PNG…").clicked() {
-                    out.push(AppCommand::ExportPng);
-                    ui.close();
-                }
-                if ui.button("Export curves as CSV…").clicked() {
-                    out.push(AppCommand::ExportCsv);
-                    ui.close();
+                let items = [
+                    ("Open image…", AppCommand::OpenImageDialog),
+                    ("Save checkpoint…", AppCommand::SaveCheckpoint),
+                    ("Open checkpoint…", AppCommand::OpenCheckpoint),
+                    ("Export view as PNG…", AppCommand::ExportPng),
+                    ("Export curves as CSV…", AppCommand::ExportCsv),
+                ];
+                for (label, command) in items {
+                    if ui.button(label).clicked() {
+                        out.push(command);
+                        ui.close();
+                    }
                 }
             });
             ui.toggle_value(&mut self.settings.show_lesson, "Lesson");
@@ -1085,8 +1078,11 @@ impl eframe::App for App {
         egui::Panel::left("settings")
             .default_size(230.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .show(ui, |ui| self.settings.ui(ui, model_schedule, &mut out));
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.settings.ui(ui, model_schedule, &mut out);
+                    ui.separator();
+                    self.reverse.thumbnail_ui(ui, &mut out);
+                });
             });
         if self.settings.show_lesson {
             egui::Panel::right("lesson")

@@ -45,6 +45,7 @@ pub struct ReversePanel {
     x0_tex: TextureSlot,
     nn_tex: TextureSlot,
     final_tex: TextureSlot,
+    thumb_tex: TextureSlot,
 }
 
 impl ReversePanel {
@@ -58,8 +59,44 @@ impl ReversePanel {
             &mut self.x0_tex,
             &mut self.nn_tex,
             &mut self.final_tex,
+            &mut self.thumb_tex,
         ] {
             slot.invalidate();
+        }
+    }
+
+    /// The latest final samples as a small grid, for the side panel; clicking opens panel ②.
+    pub fn thumbnail_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
+        let Some(shown) = &self.shown else {
+            if self.running.is_some() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("sampling…");
+                });
+            }
+            return;
+        };
+        if shown.origin != Origin::Noise {
+            return;
+        }
+        ui.label(format!("Latest samples (step {})", shown.step));
+        let (n, size) = (shown.trajectory.n, shown.size);
+        let scale = (128 / (size * (n as f64).sqrt().ceil() as usize).max(1)).max(1);
+        let tex = self
+            .thumb_tex
+            .update_with(ui.ctx(), "reverse-thumb", shown.step, || {
+                from_rgb8(&grid(shown.trajectory.final_x0(), n, size, scale))
+            })
+            .clone();
+        let r = ui
+            .add(
+                egui::Image::new(&tex)
+                    .fit_to_original_size(1.0)
+                    .sense(egui::Sense::click()),
+            )
+            .on_hover_text("Samples from the current model (EMA weights). Click to open panel ②.");
+        if r.clicked() {
+            out.push(AppCommand::Focus(super::settings::Tab::Reverse));
         }
     }
 

@@ -129,7 +129,7 @@ pub fn probe_adapters(timeout: Duration) -> Vec<AdapterSummary> {
         .spawn(move || {
             let instance =
                 wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-            let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+            let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::PRIMARY));
             let list: Vec<AdapterSummary> = adapters
                 .iter()
                 .map(|a| {

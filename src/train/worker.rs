@@ -13,6 +13,7 @@ use crate::data::{DataSource, Dataset, ImageRgb};
 use crate::diffusion::process::{q_sample, standard_normal_vec};
 use crate::diffusion::{SampleError, SampleRequest, Start, Trajectory, VlbEstimate, vlb_timesteps};
 use rand::SeedableRng;
+use std::collections::VecDeque;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError, TrySendError};
@@ -348,10 +349,10 @@ fn run(
         remaining: None,
     };
     ready(out, &state.trainer);
-    let mut pending: Option<SampleJob> = None;
+    let mut pending: VecDeque<SampleJob> = VecDeque::new();
     loop {
         // Drain commands; block only while idle.
-        let next = if state.running || pending.is_some() {
+        let next = if state.running || !pending.is_empty() {
             match commands.try_recv() {
                 Ok(c) => Some(c),
                 Err(TryRecvError::Empty) => None,
@@ -367,13 +368,13 @@ fn run(
         if let Some(command) = next {
             match command {
                 Command::Shutdown => return Ok(()),
-                Command::Sample(job) => pending = Some(job),
-                Command::CancelSample => pending = None,
+                Command::Sample(job) => enqueue(&mut pending, job, out),
+                Command::CancelSample => cancel_all(&mut pending, out),
                 other => handle(&mut state, other, out),
             }
             continue;
         }
-        if let Some(job) = pending.take() {
+        if let Some(job) = pending.pop_front() {
             if run_sample(&mut state, job, &commands, &mut pending, out) {
                 return Ok(());
             }
@@ -564,12 +565,36 @@ fn send_vlb(state: &State, out: &Outbox) {
     }
 }
 
+/// Most sampling jobs waiting; past this the oldest is dropped (and reported).
+pub const MAX_QUEUED_JOBS: usize = 8;
+
+fn enqueue(pending: &mut VecDeque<SampleJob>, job: SampleJob, out: &Outbox) {
+    if pending.len() >= MAX_QUEUED_JOBS {
+        if let Some(old) = pending.pop_front() {
+            out.event(Event::SampleFailed {
+                id: old.id,
+                reason: "superseded by newer requests".into(),
+            });
+        }
+    }
+    pending.push_back(job);
+}
+
+fn cancel_all(pending: &mut VecDeque<SampleJob>, out: &Outbox) {
+    for job in pending.drain(..) {
+        out.event(Event::SampleFailed {
+            id: job.id,
+            reason: "cancelled".into(),
+        });
+    }
+}
+
 /// Run one sampling job, answering cancels at every step. Returns true if a shutdown came in.
 fn run_sample(
     state: &mut State,
     job: SampleJob,
     commands: &Receiver<Command>,
-    pending: &mut Option<SampleJob>,
+    pending: &mut VecDeque<SampleJob>,
     out: &Outbox,
 ) -> bool {
     let trainer = &state.trainer;
@@ -591,11 +616,11 @@ fn run_sample(
         // Let a cancel or a newer sampling job through; keep other commands for later.
         loop {
             match commands.try_recv() {
-                Ok(Command::CancelSample) => return ControlFlow::Break(()),
-                Ok(Command::Sample(newer)) => {
-                    *pending = Some(newer);
+                Ok(Command::CancelSample) => {
+                    cancel_all(pending, out);
                     return ControlFlow::Break(());
                 }
+                Ok(Command::Sample(next)) => enqueue(pending, next, out),
                 Ok(Command::Shutdown) => {
                     deferred.push(Command::Shutdown);
                     return ControlFlow::Break(());
