@@ -2,9 +2,7 @@
 
 use diffusion_playground::app::settings::Tab;
 use diffusion_playground::app::{App, AppOptions};
-use diffusion_playground::data::{Builtin, DataSource, Dataset};
-use diffusion_playground::diffusion::{ScheduleConfig, ScheduleKind};
-use diffusion_playground::model::UNetConfig;
+use diffusion_playground::data::{Builtin, Dataset};
 use diffusion_playground::train::{DeviceChoice, TrainConfig, Trainer, checkpoint, choose_device};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -28,21 +26,11 @@ impl egui::DroppedFile for TestFile {
 }
 
 fn tiny_config() -> TrainConfig {
-    TrainConfig {
-        model: UNetConfig::new()
-            .with_image_size(16)
-            .with_base_channels(16)
-            .with_channel_mults(vec![1, 2]),
-        schedule: ScheduleConfig {
-            kind: ScheduleKind::Linear,
-            timesteps: 100,
-        },
-        batch: 8,
-        lr: 1e-3,
-        ema_decay: 0.9,
-        seed: 3,
-        data: DataSource::Builtin(Builtin::Shapes),
-    }
+    let mut config = crate::training::tiny_config(3);
+    config.schedule.timesteps = 100;
+    config.batch = 8;
+    config.ema_decay = 0.9;
+    config
 }
 
 /// A small checkpoint trained for a few steps, so the app has a model to sample from.

@@ -13,7 +13,8 @@ use diffusion_playground::train::{
 use rand::SeedableRng;
 use std::ops::ControlFlow;
 
-fn tiny_config(seed: u64) -> TrainConfig {
+/// A 16×16 model small enough to train in tests (also used by the app tests).
+pub fn tiny_config(seed: u64) -> TrainConfig {
     TrainConfig {
         model: UNetConfig::new()
             .with_image_size(16)

@@ -216,6 +216,15 @@ pub struct App {
     screenshot_path: Option<PathBuf>,
 }
 
+/// T of the model's schedule (1000 until the model is ready).
+fn model_timesteps(status: &Status) -> usize {
+    status
+        .config
+        .as_ref()
+        .map(|c| c.schedule.timesteps)
+        .unwrap_or(1000)
+}
+
 fn model_size(status: &Status) -> usize {
     status
         .config
@@ -399,12 +408,7 @@ impl App {
         if self.status.config.is_none() || self.likelihood.pending.is_some() {
             return;
         }
-        let t_max = self
-            .status
-            .config
-            .as_ref()
-            .map(|c| c.schedule.timesteps)
-            .unwrap_or(1000);
+        let t_max = model_timesteps(&self.status);
         let t = self.likelihood.probe_t.clamp(1, t_max);
         let id = self.new_job(JobPurpose::Probe);
         self.likelihood.pending = Some(id);
@@ -847,12 +851,7 @@ impl App {
             AppCommand::SetLr(lr) => self.send(Command::SetLr(lr)),
             AppCommand::Sample => self.start_sampling(Origin::Noise),
             AppCommand::SampleFromImage => {
-                let t_max = self
-                    .status
-                    .config
-                    .as_ref()
-                    .map(|c| c.schedule.timesteps)
-                    .unwrap_or(1000);
+                let t_max = model_timesteps(&self.status);
                 let t = self.forward.t.clamp(1, t_max);
                 self.settings.tab = Tab::Reverse;
                 self.start_sampling(Origin::Image(t));
