@@ -1,7 +1,7 @@
 //! Panel ①: the forward process q(x_t | x_0) on the chosen image.
 
 use super::AppCommand;
-use super::textures::{TextureSlot, hash_values};
+use super::textures::{TextureSlot, color_image, hash_values};
 use crate::data::ImageRgb;
 use crate::diffusion::Schedule;
 use crate::diffusion::gaussian::normal_log_pdf;
@@ -185,15 +185,25 @@ impl ForwardPanel {
             ui.add_space(6.0);
             ui.label("x_t at evenly spaced t (click one to jump there):");
             ui.horizontal_wrapped(|ui| {
+                // The strip changes only with the image, the schedule or the noise: recompute
+                // x_t (inside update_with) only then, not every frame.
+                let strip_key = self
+                    .x_t_key
+                    .map(|(img, _, sched)| img ^ sched.rotate_left(17))
+                    .unwrap_or(0);
                 for (i, slot) in self.strip_tex.iter_mut().enumerate() {
                     let t = i * t_max / (STRIP - 1);
-                    let x = q_sample(schedule, &image.display.data, t, &self.eps);
-                    let tex = slot.update(
+                    let eps = &self.eps;
+                    let tex = slot.update_with(
                         &ctx,
                         &format!("forward-strip-{i}"),
-                        hash_values(&x),
-                        &x,
-                        FORWARD_SIZE,
+                        strip_key ^ t as u64,
+                        || {
+                            color_image(
+                                &q_sample(schedule, &image.display.data, t, eps),
+                                FORWARD_SIZE,
+                            )
+                        },
                     );
                     let r = ui
                         .add(
