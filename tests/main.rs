@@ -2,4 +2,5 @@
 
 mod app;
 mod cli_inspect;
+mod inputs;
 mod training;

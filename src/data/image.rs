@@ -147,7 +147,7 @@ pub fn decode_dynamic(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
     }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+        .map_err(|e| ImageError::Corrupt(one_line(&e.to_string())))?;
     if reader.format().is_none() {
         return Err(ImageError::UnknownFormat);
     }
@@ -172,13 +172,18 @@ pub fn decode_dynamic(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
     Ok(img)
 }
 
+/// Decoder messages can span lines; a notice or a CLI error is one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn map_decode_error(e: image::ImageError) -> ImageError {
     match e {
         image::ImageError::Unsupported(_) => ImageError::UnknownFormat,
         image::ImageError::Limits(l) => {
-            ImageError::Corrupt(format!("too large to decode safely ({l})"))
+            ImageError::Corrupt(one_line(&format!("too large to decode safely ({l})")))
         }
-        other => ImageError::Corrupt(other.to_string()),
+        other => ImageError::Corrupt(one_line(&other.to_string())),
     }
 }
 
