@@ -50,12 +50,20 @@ fn fixture_checkpoint(dir: &Path) -> PathBuf {
 }
 
 fn harness(checkpoint: Option<PathBuf>) -> Harness<'static, App> {
+    harness_with(checkpoint, None)
+}
+
+fn harness_with(
+    checkpoint: Option<PathBuf>,
+    autosave_dir: Option<PathBuf>,
+) -> Harness<'static, App> {
     let options = AppOptions {
         device: DeviceChoice::Cpu,
         checkpoint,
         config: tiny_config(),
         restore_settings: false,
         sample_at_start: false,
+        autosave_dir,
     };
     Harness::builder()
         .with_size(egui::vec2(1360.0, 860.0))
@@ -249,6 +257,7 @@ fn the_bundled_model_shows_recognisable_samples_at_start() {
         device: DeviceChoice::Cpu,
         checkpoint: Some(bundled),
         restore_settings: false,
+        autosave_dir: None,
         ..Default::default()
     };
     let mut h = Harness::builder()
@@ -284,4 +293,32 @@ fn the_bundled_model_shows_recognisable_samples_at_start() {
         h.run_steps(3);
         screenshot(&mut h, name);
     }
+}
+
+#[test]
+fn autosave_and_the_offer_to_resume_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = fixture_checkpoint(dir.path());
+    let autosave = dir.path().join("autosave");
+    {
+        let mut h = harness_with(Some(ckpt.clone()), Some(autosave.clone()));
+        h.state_mut().settings.autosave_every = 30;
+        step_until(&mut h, "the model", |a| a.status.config.is_some());
+        assert!(
+            h.state().resume_offer.is_none(),
+            "nothing was autosaved yet"
+        );
+        h.get_by_label("» 100 steps").click();
+        step_until(&mut h, "100 steps", |a| {
+            a.status.step == 120 && !a.status.running
+        });
+    }
+    // Steps 30, 60, 90 and 120 of the run were autosaved; the last is 120.
+    assert_eq!(checkpoint::info(&autosave).unwrap().step, 120);
+    let mut h = harness_with(Some(ckpt), Some(autosave));
+    step_until(&mut h, "the model", |a| a.status.config.is_some());
+    assert_eq!(h.state().status.step, 20);
+    h.get_by_label("Resume last run (step 120)").click();
+    step_until(&mut h, "the resumed run", |a| a.status.step == 120);
+    assert!(h.state().resume_offer.is_none());
 }

@@ -94,6 +94,12 @@ pub enum AppCommand {
     PlayForward,
     /// close a notice
     DismissNotice(usize),
+    /// apply the autosave setting
+    Autosave,
+    /// open the autosaved run offered at start
+    ResumeAutosave,
+    /// decline the autosaved run
+    DismissResume,
 }
 
 /// How the app starts.
@@ -109,6 +115,8 @@ pub struct AppOptions {
     pub restore_settings: bool,
     /// draw the first samples as soon as the model is ready
     pub sample_at_start: bool,
+    /// where the run is autosaved (None: never)
+    pub autosave_dir: Option<PathBuf>,
 }
 
 impl Default for AppOptions {
@@ -119,6 +127,7 @@ impl Default for AppOptions {
             config: TrainConfig::default(),
             restore_settings: true,
             sample_at_start: true,
+            autosave_dir: eframe::storage_dir("diffusion-playground").map(|d| d.join("autosave")),
         }
     }
 }
@@ -201,6 +210,8 @@ pub struct App {
     pub lesson: LessonPanel,
     /// a short description of the training data
     pub data_label: String,
+    /// an autosaved run found at start: (folder, step)
+    pub resume_offer: Option<(PathBuf, u64)>,
     options: AppOptions,
     schedule: Schedule,
     worker: Option<WorkerHandle>,
@@ -319,6 +330,11 @@ impl App {
             curves: CurvesPanel::default(),
             lesson: LessonPanel::default(),
             data_label: String::from("starting…"),
+            resume_offer: options
+                .autosave_dir
+                .as_ref()
+                .and_then(|d| checkpoint::info(d).ok().map(|i| (d.clone(), i.step)))
+                .filter(|(d, _)| options.checkpoint.as_deref() != Some(d.as_path())),
             options,
             schedule,
             worker,
@@ -572,6 +588,7 @@ impl App {
                 self.image = self.image.clone().with_model_size(size);
                 self.likelihood.probe_t = (config_t / 4).max(1);
                 self.refresh_reference(None);
+                self.apply_autosave();
                 if self.options.sample_at_start && !self.started_sampling {
                     self.started_sampling = true;
                     self.start_sampling(Origin::Noise);
@@ -823,6 +840,19 @@ impl App {
         self.notice(Level::Info, "writing the GIF…");
     }
 
+    fn apply_autosave(&mut self) {
+        let every = self.settings.autosave_every;
+        let target = self
+            .options
+            .autosave_dir
+            .clone()
+            .filter(|_| every > 0)
+            .map(|d| (d, every));
+        if let Some(w) = &self.worker {
+            w.send(Command::SetAutosave(target));
+        }
+    }
+
     /// Carry out one command.
     pub fn run_command(&mut self, ctx: &egui::Context, command: AppCommand) {
         match command {
@@ -896,6 +926,13 @@ impl App {
                     ((f.clamp(0.0, 1.0) * self.schedule.timesteps() as f32).round()) as usize;
             }
             AppCommand::PlayForward => self.forward.playing = true,
+            AppCommand::Autosave => self.apply_autosave(),
+            AppCommand::ResumeAutosave => {
+                if let Some((dir, _)) = self.resume_offer.take() {
+                    self.send(Command::Load(dir));
+                }
+            }
+            AppCommand::DismissResume => self.resume_offer = None,
             AppCommand::DismissNotice(i) => {
                 if i < self.notices.len() {
                     self.notices.remove(i);
@@ -1012,6 +1049,23 @@ impl App {
     }
 
     fn notices_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
+        if let Some((dir, step)) = &self.resume_offer {
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "An autosaved run (step {step}) was found in {}.",
+                    dir.display()
+                ));
+                if ui
+                    .button(format!("Resume last run (step {step})"))
+                    .clicked()
+                {
+                    out.push(AppCommand::ResumeAutosave);
+                }
+                if ui.button("Start fresh").clicked() {
+                    out.push(AppCommand::DismissResume);
+                }
+            });
+        }
         for (i, (level, text)) in self.notices.iter().enumerate() {
             let color = match level {
                 Level::Info => ui.visuals().text_color(),
@@ -1066,7 +1120,7 @@ impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let mut out = Vec::new();
         egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui, &mut out));
-        if !self.notices.is_empty() {
+        if !self.notices.is_empty() || self.resume_offer.is_some() {
             egui::Panel::bottom("notices").show(ui, |ui| self.notices_ui(ui, &mut out));
         }
         let model_schedule = self

@@ -70,6 +70,8 @@ pub struct Settings {
     pub show_lesson: bool,
     /// redraw the sample grid as training goes on
     pub auto_resample: bool,
+    /// save the run every this many steps (0: never)
+    pub autosave_every: u64,
 }
 
 impl Default for Settings {
@@ -87,6 +89,7 @@ impl Default for Settings {
             tab: Tab::Forward,
             show_lesson: true,
             auto_resample: true,
+            autosave_every: 500,
         }
     }
 }
@@ -162,6 +165,12 @@ impl Settings {
             out.push(AppCommand::SetLr(self.lr));
         }
         ui.small(format!("lr = {:.1e}", self.lr));
+        let autosave = ui
+            .add(egui::DragValue::new(&mut self.autosave_every).range(0..=100_000).speed(10).prefix("autosave every ").suffix(" steps"))
+            .on_hover_text("Save the run in the background every this many steps (0: off), so it can be resumed after a crash or a restart.");
+        if autosave.changed() {
+            out.push(AppCommand::Autosave);
+        }
         ui.add(egui::DragValue::new(&mut self.seed).prefix("seed "))
             .on_hover_text("Seed for resetting the weights and for the sampling noise: the same seed gives the same pictures.");
         ui.separator();

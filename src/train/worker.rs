@@ -85,6 +85,8 @@ pub enum Command {
     Load(PathBuf),
     /// estimate the VLB every this many steps (0: never)
     SetVlbEvery(u64),
+    /// save a checkpoint into this folder every this many steps (None: off)
+    SetAutosave(Option<(PathBuf, u64)>),
     /// end the thread
     Shutdown,
 }
@@ -287,6 +289,8 @@ struct State {
     images_per_s: f64,
     /// steps left before pausing, for [`Command::TrainSteps`]
     remaining: Option<u64>,
+    /// autosave folder and interval
+    autosave: Option<(PathBuf, u64)>,
 }
 
 fn held_out_batch(trainer: &Trainer) -> Vec<f32> {
@@ -347,6 +351,7 @@ fn run(
         rate_window: (Instant::now(), 0),
         images_per_s: 0.0,
         remaining: None,
+        autosave: None,
     };
     ready(out, &state.trainer);
     let mut pending: VecDeque<SampleJob> = VecDeque::new();
@@ -451,6 +456,7 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
             send_vlb(state, out);
         }
         Command::SetVlbEvery(n) => state.vlb_every = n,
+        Command::SetAutosave(a) => state.autosave = a.filter(|(_, every)| *every > 0),
         Command::Save(path) => match checkpoint::save(&state.trainer, &path) {
             Ok(()) => out.event(Event::Saved(path)),
             Err(e) => out.notice(Level::Error, format!("could not save: {e}")),
@@ -512,6 +518,14 @@ fn train_once(state: &mut State, out: &Outbox) {
             });
             if state.vlb_every > 0 && step % state.vlb_every == 0 {
                 send_vlb(state, out);
+            }
+            if let Some((dir, every)) = &state.autosave {
+                if step % every == 0 {
+                    if let Err(e) = checkpoint::save(&state.trainer, dir) {
+                        out.notice(Level::Error, format!("autosave failed, turned off: {e}"));
+                        state.autosave = None;
+                    }
+                }
             }
             if let Some(left) = state.remaining.as_mut() {
                 *left -= 1;
