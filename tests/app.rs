@@ -148,11 +148,10 @@ fn forward_panel_loads_a_dropped_image_and_scrubs_t() {
 
 #[test]
 fn samples_likelihood_training_and_curves() {
-    let dir = tempfile::tempdir().unwrap();
-    let ckpt = fixture_checkpoint(dir.path());
-    let mut h = harness(Some(ckpt));
+    // The bundled weights come from disk, so the snapshots do not depend on training numerics.
+    let mut h = harness(diffusion_playground::app::bundled_checkpoint());
     step_until(&mut h, "the model", |a| {
-        a.status.config.is_some() && a.status.step == 20
+        a.status.config.is_some() && a.status.step == 4000
     });
     h.state_mut().settings.n_samples = 4;
     h.state_mut().settings.ddim_steps = 5;
@@ -191,7 +190,7 @@ fn samples_likelihood_training_and_curves() {
 
     // Training: start, see steps, pause.
     h.get_by_label("▶ Train").click();
-    step_until(&mut h, "training steps", |a| a.status.step >= 23);
+    step_until(&mut h, "training steps", |a| a.status.step >= 4003);
     assert!(h.state().status.running);
     h.get_by_label("❚❚ Pause").click();
     step_until(&mut h, "the pause", |a| !a.status.running);
@@ -206,35 +205,27 @@ fn samples_likelihood_training_and_curves() {
     assert!(h.state().curves.loss.points.len() >= 3);
 }
 
+/// Training is reproducible within a process (see `training::resuming_continues_exactly`) but
+/// flex's parallel reductions may round differently under other load, and Adam amplifies that
+/// over many steps (even the 20-step fixture differs in the last digits between runs); so this
+/// snapshot shows the ELBO of the bundled model read from disk (forward passes only), and the
+/// training path is checked by assertions in the other tests.
 #[test]
-fn curves_after_a_fixed_number_of_steps() {
-    let dir = tempfile::tempdir().unwrap();
-    let ckpt = fixture_checkpoint(dir.path());
-    let mut h = harness(Some(ckpt));
+fn curves_show_the_elbo_of_the_bundled_model() {
+    let mut h = harness(diffusion_playground::app::bundled_checkpoint());
     step_until(&mut h, "the model", |a| a.status.config.is_some());
     h.state_mut().settings.tab = Tab::Curves;
     h.run_steps(2);
-    h.get_by_label("» 100 steps").click();
-    step_until(&mut h, "100 steps", |a| {
-        a.status.step == 120 && !a.status.running
-    });
     h.get_by_label("Estimate ELBO now").click();
     step_until(&mut h, "an ELBO estimate", |a| !a.curves.elbo.is_empty());
     let elbo = &h.state().curves.elbo[0];
     assert!(elbo.estimate.total_bpd().is_finite() && elbo.estimate.total_bpd() > 0.0);
     assert_eq!(elbo.estimate.per_t.len(), 20);
-    h.get_by_label_contains("last ELBO (step 120)");
-    assert!(h.get_all_by_label("step 120").count() >= 1);
-    // The throughput curve depends on the machine's speed: mask it.
-    let label = h.get_by_label("images / s").rect();
-    let mask = egui::Rect::from_min_size(
-        label.left_bottom(),
-        egui::vec2(label.width().max(600.0), 400.0),
-    );
+    assert_eq!(elbo.step, 4000);
+    h.get_by_label_contains("last ELBO (step 4000)");
     h.state_mut().notices.clear();
     h.remove_cursor();
     h.run_steps(2);
-    h.mask(mask);
     h.snapshot("curves");
 }
 
@@ -302,8 +293,9 @@ fn autosave_and_the_offer_to_resume_at_start() {
     let autosave = dir.path().join("autosave");
     {
         let mut h = harness_with(Some(ckpt.clone()), Some(autosave.clone()));
-        h.state_mut().settings.autosave_every = 30;
         step_until(&mut h, "the model", |a| a.status.config.is_some());
+        // After Ready, so the worker's own start-up setting cannot override it.
+        h.state_mut().set_autosave_every(30);
         assert!(
             h.state().resume_offer.is_none(),
             "nothing was autosaved yet"

@@ -359,11 +359,14 @@ fn the_worker_trains_samples_and_stops_cleanly() {
     let mut steps = 0;
     while steps < 6 {
         assert!(Instant::now() < deadline);
-        if let Ok(Progress::Step { step, loss, .. }) =
+        if let Ok(Progress::Steps(reports)) =
             handle.progress.recv_timeout(Duration::from_millis(100))
         {
-            assert!(loss.is_finite());
-            steps = step;
+            for r in reports {
+                assert!(r.loss.is_finite());
+                assert_eq!(r.step, steps + 1, "no step report is lost");
+                steps = r.step;
+            }
         }
     }
     let elbo = wait_for(&mut |e| matches!(e, Event::Elbo { .. }));

@@ -691,16 +691,14 @@ impl App {
         if let Some(w) = &self.worker {
             while let Ok(p) = w.progress.try_recv() {
                 match p {
-                    Progress::Step {
-                        step,
-                        loss,
-                        images_per_s,
-                    } => {
-                        self.status.step = step;
-                        self.status.loss = Some(loss);
-                        self.status.images_per_s = images_per_s;
-                        self.curves.loss.push(step as f64, loss as f64);
-                        self.curves.images_per_s.push(step as f64, images_per_s);
+                    Progress::Steps(steps) => {
+                        for r in steps {
+                            self.status.step = r.step;
+                            self.status.loss = Some(r.loss);
+                            self.status.images_per_s = r.images_per_s;
+                            self.curves.loss.push(r.step as f64, r.loss as f64);
+                            self.curves.images_per_s.push(r.step as f64, r.images_per_s);
+                        }
                     }
                     Progress::Sampling { id, done, total } => {
                         if self.reverse.running.map(|r| r.0) == Some(id) {
@@ -838,6 +836,12 @@ impl App {
                 }
             });
         self.notice(Level::Info, "writing the GIF…");
+    }
+
+    /// Autosave every `every` steps from now on (0: off).
+    pub fn set_autosave_every(&mut self, every: u64) {
+        self.settings.autosave_every = every;
+        self.apply_autosave();
     }
 
     fn apply_autosave(&mut self) {

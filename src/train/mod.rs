@@ -7,4 +7,6 @@ pub mod worker;
 
 pub use device::{BackendKind, DeviceChoice, DeviceInfo, choose_device};
 pub use trainer::{StepStats, TrainConfig, TrainError, Trainer};
-pub use worker::{Command, Event, Level, Progress, SampleFrom, SampleJob, WorkerHandle};
+pub use worker::{
+    Command, Event, Level, Progress, SampleFrom, SampleJob, StepReport, WorkerHandle,
+};

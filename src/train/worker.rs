@@ -94,15 +94,8 @@ pub enum Command {
 /// A progress report; may be dropped.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Progress {
-    /// a training step
-    Step {
-        /// step number
-        step: u64,
-        /// L_simple of the batch
-        loss: f32,
-        /// throughput over the last second
-        images_per_s: f64,
-    },
+    /// training steps not yet reported, oldest first (coalesced while the UI is busy, never dropped)
+    Steps(Vec<StepReport>),
     /// a sampler's progress
     Sampling {
         /// job id
@@ -113,6 +106,20 @@ pub enum Progress {
         total: usize,
     },
 }
+
+/// One training step, as reported to the UI.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepReport {
+    /// step number
+    pub step: u64,
+    /// L_simple of the batch
+    pub loss: f32,
+    /// throughput over the last second
+    pub images_per_s: f64,
+}
+
+/// Most step reports held back while the UI is not draining; past this the older half is thinned.
+pub const MAX_UNSENT_STEPS: usize = 100_000;
 
 /// How loud a notice is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -260,11 +267,21 @@ struct Outbox {
 }
 
 impl Outbox {
+    /// Send a progress report that a newer one supersedes (sampling progress): dropped when full.
     fn progress(&self, p: Progress) {
         match self.progress.try_send(p) {
             Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {}
         }
         (self.repaint)();
+    }
+    /// Send a progress report, handing it back if the channel is full.
+    fn try_progress(&self, p: Progress) -> Result<(), Progress> {
+        let r = match self.progress.try_send(p) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => Ok(()),
+            Err(TrySendError::Full(p)) => Err(p),
+        };
+        (self.repaint)();
+        r
     }
     fn event(&self, e: Event) {
         let _ = self.events.send(e);
@@ -291,6 +308,8 @@ struct State {
     remaining: Option<u64>,
     /// autosave folder and interval
     autosave: Option<(PathBuf, u64)>,
+    /// step reports the progress channel had no room for yet
+    unsent: Vec<StepReport>,
 }
 
 fn held_out_batch(trainer: &Trainer) -> Vec<f32> {
@@ -352,6 +371,7 @@ fn run(
         images_per_s: 0.0,
         remaining: None,
         autosave: None,
+        unsent: Vec::new(),
     };
     ready(out, &state.trainer);
     let mut pending: VecDeque<SampleJob> = VecDeque::new();
@@ -468,6 +488,7 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
                     state.trainer = t;
                     state.held_out = held_out_batch(&state.trainer);
                     state.running = false;
+                    state.unsent.clear();
                     out.event(Event::Running(false));
                     out.event(Event::Loaded {
                         path,
@@ -493,6 +514,7 @@ fn rebuild(state: &mut State, config: TrainConfig, out: &Outbox) {
             state.trainer = t;
             state.held_out = held_out_batch(&state.trainer);
             state.running = false;
+            state.unsent.clear();
             out.event(Event::Running(false));
             out.event(Event::Rewound { step: 0 });
             ready(out, &state.trainer);
@@ -511,11 +533,23 @@ fn train_once(state: &mut State, out: &Outbox) {
                 state.images_per_s = images / elapsed;
                 state.rate_window = (Instant::now(), step);
             }
-            out.progress(Progress::Step {
+            state.unsent.push(StepReport {
                 step,
                 loss,
                 images_per_s: state.images_per_s,
             });
+            if state.unsent.len() > MAX_UNSENT_STEPS {
+                let mut i = 0;
+                state.unsent.retain(|_| {
+                    i += 1;
+                    i % 2 == 0 || i > MAX_UNSENT_STEPS / 2
+                });
+            }
+            if let Err(Progress::Steps(back)) =
+                out.try_progress(Progress::Steps(std::mem::take(&mut state.unsent)))
+            {
+                state.unsent = back;
+            }
             if state.vlb_every > 0 && step % state.vlb_every == 0 {
                 send_vlb(state, out);
             }
