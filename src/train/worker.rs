@@ -312,6 +312,19 @@ struct State {
     unsent: Vec<StepReport>,
 }
 
+impl State {
+    /// Swap in a new trainer (reset, new config, loaded checkpoint): paused, with its own
+    /// held-out batch and no step reports left over from the old one.
+    fn replace_trainer(&mut self, trainer: Trainer, out: &Outbox) {
+        self.trainer = trainer;
+        self.held_out = held_out_batch(&self.trainer);
+        self.running = false;
+        self.remaining = None;
+        self.unsent.clear();
+        out.event(Event::Running(false));
+    }
+}
+
 fn held_out_batch(trainer: &Trainer) -> Vec<f32> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(HELD_OUT_SEED);
     trainer
@@ -485,11 +498,7 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
             let device = state.trainer.device_info().clone();
             match checkpoint::load(&path, device, None) {
                 Ok(t) => {
-                    state.trainer = t;
-                    state.held_out = held_out_batch(&state.trainer);
-                    state.running = false;
-                    state.unsent.clear();
-                    out.event(Event::Running(false));
+                    state.replace_trainer(t, out);
                     out.event(Event::Loaded {
                         path,
                         step: state.trainer.step_count(),
@@ -511,11 +520,7 @@ fn rebuild(state: &mut State, config: TrainConfig, out: &Outbox) {
     };
     match Trainer::new(config, device, dataset) {
         Ok(t) => {
-            state.trainer = t;
-            state.held_out = held_out_batch(&state.trainer);
-            state.running = false;
-            state.unsent.clear();
-            out.event(Event::Running(false));
+            state.replace_trainer(t, out);
             out.event(Event::Rewound { step: 0 });
             ready(out, &state.trainer);
         }
