@@ -9,6 +9,15 @@ use std::fmt::Write as _;
 /// Points kept per series; past this, older points are thinned by half.
 pub const MAX_POINTS: usize = 20_000;
 
+/// Keep every second element: halves a full history while keeping its whole span.
+fn thin_by_half<T>(items: &mut Vec<T>) {
+    let mut i = 0;
+    items.retain(|_| {
+        i += 1;
+        i % 2 == 0
+    });
+}
+
 /// A growing (x, y) series with bounded memory.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Series {
@@ -23,11 +32,7 @@ impl Series {
             return; // never poison a plot
         }
         if self.points.len() >= MAX_POINTS {
-            let mut i = 0;
-            self.points.retain(|_| {
-                i += 1;
-                i % 2 == 0
-            });
+            thin_by_half(&mut self.points);
         }
         self.points.push([x, y]);
     }
@@ -90,11 +95,7 @@ impl CurvesPanel {
     /// Add an ELBO snapshot, bounded like the series.
     pub fn push_elbo(&mut self, point: ElboPoint) {
         if self.elbo.len() >= MAX_POINTS / 10 {
-            let mut i = 0;
-            self.elbo.retain(|_| {
-                i += 1;
-                i % 2 == 0
-            });
+            thin_by_half(&mut self.elbo);
         }
         self.elbo.push(point);
     }

@@ -417,21 +417,25 @@ impl Trainer {
 
     /// L_simple of the EMA on a fixed batch with fixed noise (from `seed`): a held-out loss.
     pub fn eval_loss(&self, x0_unit: &[f32], n: usize, seed: u64) -> Result<f32, TrainError> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let (x_t, eps, ts) = self.noisy_batch(x0_unit, n, &mut rng);
-        let device = self.device_info.device();
-        let x_t = self.tensor4(x_t, n, &device);
-        let eps = self.tensor4(eps, n, &device);
-        let loss = (self.ema.forward(x_t, &ts) - eps).powi_scalar(2).mean();
-        Ok(loss.into_scalar())
+        self.fixed_batch_loss(&self.ema, x0_unit, n, seed)
     }
 
     /// L_simple of the raw (non-EMA) weights on a fixed batch and noise, for exact comparisons.
     pub fn eval_loss_raw(&self, x0_unit: &[f32], n: usize, seed: u64) -> Result<f32, TrainError> {
+        self.fixed_batch_loss(&self.model.valid(), x0_unit, n, seed)
+    }
+
+    /// L_simple of `model` on `x0_unit` with t and ε drawn from `seed`.
+    fn fixed_batch_loss(
+        &self,
+        model: &UNet,
+        x0_unit: &[f32],
+        n: usize,
+        seed: u64,
+    ) -> Result<f32, TrainError> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let (x_t, eps, ts) = self.noisy_batch(x0_unit, n, &mut rng);
         let device = self.device_info.device();
-        let model = self.model.valid();
         let x_t = self.tensor4(x_t, n, &device);
         let eps = self.tensor4(eps, n, &device);
         Ok((model.forward(x_t, &ts) - eps)
