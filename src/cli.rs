@@ -40,6 +40,71 @@ pub struct Cli {
     pub fresh: bool,
 }
 
+/// The command line with every help text taken from the catalogue of this thread's language
+/// (`cli-SCOPE-ID` keys; SCOPE is `app` or the subcommand), so `--help` follows the locale.
+pub fn localized_command() -> clap::Command {
+    use clap::CommandFactory;
+    localize(Cli::command(), "app")
+}
+
+fn localize(mut cmd: clap::Command, scope: &str) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let cat = crate::i18n::catalogue(crate::i18n::lang());
+    let get = |key: String| cat.get(key.as_str()).map(String::as_str);
+    let options = crate::tr!("cli-heading-options");
+    if let Some(text) = get(format!("cli-{scope}-about")) {
+        cmd = cmd.about(text);
+    }
+    if let Some(text) = get(format!("cli-{scope}-long")) {
+        cmd = cmd.long_about(text);
+    }
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        let help = get(format!("cli-{scope}-{}", id.replace('_', "-")));
+        cmd = cmd.mut_arg(&id, |a| {
+            let a = a.help_heading(options);
+            match help {
+                Some(h) => a.help(h),
+                None => a,
+            }
+        });
+    }
+    cmd = cmd
+        .help_template(crate::tr!("cli-help-template"))
+        .subcommand_help_heading(crate::tr!("cli-heading-commands"))
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help(crate::tr!("cli-flag-help"))
+                .help_heading(options),
+        );
+    if scope == "app" {
+        cmd = cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help(crate::tr!("cli-flag-version"))
+                .help_heading(options),
+        );
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in subs {
+        cmd = cmd.mut_subcommand(&name, |s| localize(s, &name));
+    }
+    cmd
+}
+
 /// The app's start options from the top-level flags.
 pub fn app_options(cli: &Cli) -> Result<crate::app::AppOptions, CliError> {
     let mut options = crate::app::AppOptions {
@@ -77,6 +142,90 @@ pub enum Command {
     /// DDPM walks back through every t = T … 1, adding a little fresh noise at each step.
     /// DDIM takes --steps evenly spaced jumps instead and is deterministic at --eta 0.
     Sample(SampleArgs),
+    /// Measure training throughput, sampling latency, the app's frame times while it
+    /// trains, start-up time and memory, against a PyTorch reference where one is installed.
+    ///
+    /// Every figure is timed after a warm-up; per-step figures are medians. See BENCHMARKS.md.
+    Bench(BenchArgs),
+    /// Train and sample continuously in the app (headless) for a while and report memory and
+    /// backlog once a second: a long-run check (see RELIABILITY.md).
+    Soak(SoakArgs),
+    /// (internal) open the app headless, print "frame" and "ready": used by `bench`.
+    #[command(hide = true)]
+    BenchFirstFrame {
+        /// device, as for train
+        #[arg(long)]
+        device: Option<String>,
+    },
+}
+
+/// Arguments of `soak`.
+#[derive(Args, Debug, Clone)]
+pub struct SoakArgs {
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    pub seconds: f64,
+    /// auto, gpu or cpu, as for train.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Print one JSON object instead of a summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Run `soak`.
+pub fn soak(args: &SoakArgs) -> Result<crate::bench::SoakReport, CliError> {
+    if !(args.seconds.is_finite() && args.seconds > 0.0) {
+        return Err(CliError::Usage("--seconds must be positive".into()));
+    }
+    crate::bench::soak(device_choice(&args.device)?, args.seconds, !args.json)
+        .map_err(|e| CliError::Usage(format!("soak failed: {e}")))
+}
+
+/// Arguments of `bench`.
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// auto, gpu or cpu, as for train.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Timed training steps and DDIM runs per figure, after the warm-up.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// DDPM steps to time (1000 times a whole run; fewer are extrapolated to 1000 and
+    /// marked so).
+    #[arg(long, default_value_t = 1000)]
+    pub ddpm_steps: usize,
+    /// Frames of the app to drive while it trains.
+    #[arg(long, default_value_t = 600)]
+    pub frames: usize,
+    /// The PyTorch reference script (default: benches/reference/unet_reference.py).
+    #[arg(long)]
+    pub reference: Option<PathBuf>,
+    /// Python interpreter that runs the reference.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+}
+
+/// Run `bench`.
+pub fn bench(args: &BenchArgs) -> Result<crate::bench::BenchReport, CliError> {
+    if args.repeats == 0 || args.frames == 0 || args.ddpm_steps == 0 {
+        return Err(CliError::Usage(
+            "--repeats, --frames and --ddpm-steps must be at least 1".into(),
+        ));
+    }
+    let options = crate::bench::BenchOptions {
+        device: device_choice(&args.device)?,
+        repeats: args.repeats,
+        ddpm_steps: args.ddpm_steps,
+        ui_frames: args.frames,
+        reference: args.reference.clone(),
+        python: args.python.clone(),
+        progress: !args.json || std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    crate::bench::run(&options).map_err(|e| CliError::Usage(format!("bench failed: {e}")))
 }
 
 /// Arguments of `train`.
@@ -305,7 +454,7 @@ impl InspectReport {
     }
 }
 
-fn device_choice(flag: &Option<String>) -> Result<DeviceChoice, CliError> {
+pub fn device_choice(flag: &Option<String>) -> Result<DeviceChoice, CliError> {
     let parsed = flag
         .as_deref()
         .map(str::parse::<DeviceChoice>)

@@ -6,9 +6,11 @@
 //! scriptable commands.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod diffusion;
 pub mod export;
+pub mod i18n;
 pub mod model;
 pub mod train;

@@ -1,10 +1,13 @@
-use clap::Parser;
 use diffusion_playground::cli::{self, Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let cli = match Cli::try_parse() {
+    diffusion_playground::i18n::set_lang(diffusion_playground::i18n::Lang::from_env());
+    let parsed = cli::localized_command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -46,6 +49,50 @@ fn run(cli: Cli) -> Result<(), cli::CliError> {
                 print!("{}", report.to_table());
             }
             Ok(())
+        }
+        Some(Command::Bench(args)) => {
+            let report = cli::bench(&args)?;
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&report)
+                        .map_err(|e| cli::CliError::Usage(e.to_string()))?
+                );
+            } else {
+                print!("{}", report.to_table());
+            }
+            Ok(())
+        }
+        Some(Command::Soak(args)) => {
+            let report = cli::soak(&args)?;
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&report)
+                        .map_err(|e| cli::CliError::Usage(e.to_string()))?
+                );
+            } else {
+                let rss = |i: Option<&(f64, f64)>| {
+                    i.map(|r| format!("{:.0} MiB", r.1)).unwrap_or("n/a".into())
+                };
+                println!(
+                    "{:.0} s: {} frames (p99 {:.2} ms), {} training steps, {} sample sets; resident memory {} → {}; last backlog {:?}",
+                    report.seconds,
+                    report.frames,
+                    report.p99_frame_ms,
+                    report.train_steps,
+                    report.samples,
+                    rss(report.rss_mib.get(report.rss_mib.len() / 3)),
+                    rss(report.rss_mib.last()),
+                    report.backlog.last().map(|b| b.1),
+                );
+            }
+            Ok(())
+        }
+        Some(Command::BenchFirstFrame { device }) => {
+            let device = cli::device_choice(&device)?;
+            diffusion_playground::bench::first_frame_child(device)
+                .map_err(|e| cli::CliError::Usage(e.to_string()))
         }
         Some(Command::Train(args)) => cli::train(&args).map(|_| ()),
         Some(Command::Sample(args)) => {

@@ -25,7 +25,7 @@ impl egui::DroppedFile for TestFile {
     }
 }
 
-fn tiny_config() -> TrainConfig {
+pub fn tiny_config() -> TrainConfig {
     let mut config = crate::training::tiny_config(3);
     config.schedule.timesteps = 100;
     config.batch = 8;
@@ -34,7 +34,7 @@ fn tiny_config() -> TrainConfig {
 }
 
 /// A small checkpoint trained for a few steps, so the app has a model to sample from.
-fn fixture_checkpoint(dir: &Path) -> PathBuf {
+pub fn fixture_checkpoint(dir: &Path) -> PathBuf {
     let path = dir.join("fixture");
     let mut t = Trainer::new(
         tiny_config(),
@@ -49,11 +49,11 @@ fn fixture_checkpoint(dir: &Path) -> PathBuf {
     path
 }
 
-fn harness(checkpoint: Option<PathBuf>) -> Harness<'static, App> {
+pub fn harness(checkpoint: Option<PathBuf>) -> Harness<'static, App> {
     harness_with(checkpoint, None)
 }
 
-fn harness_with(
+pub fn harness_with(
     checkpoint: Option<PathBuf>,
     autosave_dir: Option<PathBuf>,
 ) -> Harness<'static, App> {
@@ -72,12 +72,19 @@ fn harness_with(
         .build_eframe(move |cc| {
             let mut app = App::new(cc, options);
             app.settings.show_lesson = false;
+            // English whatever the machine's locale (the tests read English labels).
+            app.run_command(
+                &cc.egui_ctx,
+                diffusion_playground::app::AppCommand::SetLanguage(
+                    diffusion_playground::i18n::Lang::En,
+                ),
+            );
             app
         })
 }
 
 /// Step frames until `pred` holds (the worker runs on real time).
-fn step_until(h: &mut Harness<'_, App>, what: &str, mut pred: impl FnMut(&App) -> bool) {
+pub fn step_until(h: &mut Harness<'_, App>, what: &str, mut pred: impl FnMut(&App) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(240);
     while !pred(h.state()) {
         assert!(
@@ -255,7 +262,16 @@ fn the_bundled_model_shows_recognisable_samples_at_start() {
         .with_size(egui::vec2(1360.0, 860.0))
         .with_step_dt(1.0 / 60.0)
         .wgpu()
-        .build_eframe(move |cc| App::new(cc, options));
+        .build_eframe(move |cc| {
+            let mut app = App::new(cc, options);
+            app.run_command(
+                &cc.egui_ctx,
+                diffusion_playground::app::AppCommand::SetLanguage(
+                    diffusion_playground::i18n::Lang::En,
+                ),
+            );
+            app
+        });
     // The app samples as soon as the model is ready, with no click.
     step_until(&mut h, "the first samples", |a| {
         a.reverse.shown.is_some() && a.likelihood.probe.is_some()

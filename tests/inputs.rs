@@ -40,6 +40,43 @@ fn png_header_only(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
+/// An 8-bit palette PNG (colour type 3) of `w`×`h` pixels, all palette entry 1, written by
+/// hand with stored (uncompressed) deflate blocks.
+fn png_palette(w: u32, h: u32, palette: &[[u8; 3]]) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend(data);
+        out.extend(&body);
+        out.extend(crc32(&body).to_be_bytes());
+    }
+    let mut raw = Vec::new();
+    for _ in 0..h {
+        raw.push(0); // filter: none
+        raw.extend(std::iter::repeat_n(1u8, w as usize));
+    }
+    let mut zlib = vec![0x78, 0x01, 0x01];
+    let len = raw.len() as u16;
+    zlib.extend(len.to_le_bytes());
+    zlib.extend((!len).to_le_bytes());
+    zlib.extend(&raw);
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + byte as u32) % 65521;
+        b = (b + a) % 65521;
+    }
+    zlib.extend(((b << 16) | a).to_be_bytes());
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 3, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"PLTE", &palette.concat());
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
 /// A JPEG of a 4×2 image (left half red) with an EXIF orientation tag.
 fn jpeg_with_orientation(orientation: u16) -> Vec<u8> {
     let img = RgbImage::from_fn(8, 4, |x, _| {
@@ -86,6 +123,8 @@ fn animated_gif() -> Vec<u8> {
 enum Expect {
     /// decodes; the (r, g, b) of the pixel at (0, 0) of the preprocessed image
     Image(Option<[u8; 3]>),
+    /// an image whose first pixel is within 16 levels of this (lossy colour conversions)
+    Near([u8; 3]),
     Error,
 }
 
@@ -96,6 +135,13 @@ fn check(
 ) {
     let result = result.unwrap_or_else(|_| panic!("{name}: the loader panicked"));
     match (result, expect) {
+        (Ok(img), Expect::Near(px)) => {
+            let got = img.to_rgb8().get_pixel(0, 0).0;
+            assert!(
+                got.iter().zip(px).all(|(a, b)| a.abs_diff(*b) <= 16),
+                "{name}: first pixel {got:?}, expected about {px:?}"
+            );
+        }
         (Ok(img), Expect::Image(px)) => {
             assert_eq!(img.size, 8, "{name}");
             assert!(
@@ -210,6 +256,16 @@ fn every_awkward_input_gives_a_typed_error_or_a_correct_image() {
             Expect::Image(Some([255, 255, 255])),
         ),
         (
+            "palette.png",
+            png_palette(16, 16, &[[0, 0, 0], [10, 200, 30]]),
+            Expect::Image(Some([10, 200, 30])),
+        ),
+        (
+            "cmyk.jpg",
+            include_bytes!("fixtures/cmyk-8x8.jpg").to_vec(),
+            Expect::Near([200, 100, 50]),
+        ),
+        (
             "bmp.bmp",
             encode(&rgb, ImageFormat::Bmp),
             Expect::Image(Some([200, 100, 50])),
@@ -232,10 +288,10 @@ fn every_awkward_input_gives_a_typed_error_or_a_correct_image() {
         );
         match expect {
             Expect::Error => errors += 1,
-            Expect::Image(_) => images += 1,
+            Expect::Image(_) | Expect::Near(_) => images += 1,
         }
     }
-    assert_eq!((errors, images), (8, 10));
+    assert_eq!((errors, images), (8, 12));
 
     // Not files at all: a directory, a missing path, a symlink loop.
     std::fs::create_dir(d.join("folder.png")).unwrap();
@@ -249,6 +305,26 @@ fn every_awkward_input_gives_a_typed_error_or_a_correct_image() {
         std::panic::catch_unwind(|| load_image(&d.join("nope.png"), 8)),
         &Expect::Error,
     );
+    // A file that cannot be read: mode 000 (root reads those anyway, so on Linux also
+    // /proc/self/mem, whose read fails with an I/O error).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = d.join("locked.png");
+        std::fs::write(&locked, &png).unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let result = std::panic::catch_unwind(|| load_image(&locked, 8));
+        if std::fs::read(&locked).is_err() {
+            check("unreadable (mode 000)", result, &Expect::Error);
+        }
+        if Path::new("/proc/self/mem").exists() {
+            check(
+                "unreadable (/proc/self/mem)",
+                std::panic::catch_unwind(|| load_image(Path::new("/proc/self/mem"), 8)),
+                &Expect::Error,
+            );
+        }
+    }
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(d.join("loop-b"), d.join("loop-a")).unwrap();

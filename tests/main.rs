@@ -2,5 +2,9 @@
 
 mod app;
 mod cli_inspect;
+mod fuzz;
+mod i18n;
 mod inputs;
+mod reliability;
+mod teaching;
 mod training;

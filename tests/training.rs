@@ -178,6 +178,19 @@ fn foreign_and_damaged_checkpoints_are_refused_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let t = trainer(5);
     checkpoint::save(&t, dir.path()).unwrap();
+    // a newer format version
+    let record_path = dir.path().join(checkpoint::RECORD);
+    let good_record = std::fs::read_to_string(&record_path).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&good_record).unwrap();
+    v["version"] = 99.into();
+    std::fs::write(&record_path, v.to_string()).unwrap();
+    let err = checkpoint::load(dir.path(), cpu(), None).err().unwrap();
+    assert!(
+        matches!(err, checkpoint::CheckpointError::Version(99)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("99"), "{err}");
+    std::fs::write(&record_path, good_record).unwrap();
     // damage the weights
     let weights = std::fs::read_dir(dir.path())
         .unwrap()
@@ -403,4 +416,118 @@ fn the_worker_trains_samples_and_stops_cleanly() {
         started.elapsed() < Duration::from_secs(10),
         "the worker did not stop promptly"
     );
+}
+
+/// The device to test a GPU loss on: wgpu (lavapipe in CI) when there is an adapter.
+fn gpu_if_any() -> DeviceChoice {
+    let adapters =
+        diffusion_playground::train::device::probe_adapters(std::time::Duration::from_secs(20));
+    if adapters.is_empty() {
+        assert!(std::env::var("CI").is_err(), "CI installs lavapipe");
+        DeviceChoice::Cpu
+    } else {
+        DeviceChoice::Gpu
+    }
+}
+
+#[test]
+fn losing_the_gpu_falls_back_to_the_cpu_and_keeps_what_it_can() {
+    use diffusion_playground::train::{Command, Event, Level, Progress, WorkerHandle};
+    use std::time::{Duration, Instant};
+    let choice = gpu_if_any();
+    let autosave = tempfile::tempdir().unwrap();
+    let mut config = tiny_config(10);
+    config.batch = 4;
+    let handle = WorkerHandle::spawn(config, choice, None, Box::new(|| {})).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let next_event = || loop {
+        assert!(Instant::now() < deadline, "timed out");
+        if let Ok(e) = handle.events.recv_timeout(Duration::from_millis(50)) {
+            if let Event::Stopped(r) = &e {
+                panic!("worker stopped: {r:?}");
+            }
+            return e;
+        }
+        // Keep the progress channel drained.
+        while handle.progress.try_recv().is_ok() {}
+    };
+    let ready = || loop {
+        if let Event::Ready { device, step, .. } = next_event() {
+            return (device, step);
+        }
+    };
+    let notice = || loop {
+        if let Event::Notice(level, text) = next_event() {
+            return (level, text);
+        }
+    };
+    let train_until = |min_step: u64| {
+        handle.send(Command::Start);
+        loop {
+            assert!(Instant::now() < deadline, "timed out training");
+            if let Ok(Progress::Steps(r)) = handle.progress.recv_timeout(Duration::from_millis(50))
+            {
+                if r.last().is_some_and(|r| r.step >= min_step) {
+                    return;
+                }
+            }
+        }
+    };
+    let (device, _) = ready();
+    if choice == DeviceChoice::Gpu {
+        assert_eq!(device.backend, BackendKind::Wgpu, "{}", device.reason);
+    }
+
+    // 1. The weights can still be read: the run moves to the CPU and goes on.
+    handle.send(Command::SetAutosave(Some((autosave.path().to_owned(), 2))));
+    train_until(4);
+    handle.send(Command::SimulateDeviceLoss {
+        weights_lost: false,
+    });
+    let (level, text) = notice();
+    assert_eq!(level, Level::Warning);
+    assert!(text.contains("stopped working"), "{text}");
+    let kept: u64 = text
+        .split("continuing on the CPU from step ")
+        .nth(1)
+        .and_then(|s| s.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(kept >= 4, "{text}");
+    let (device, step) = ready();
+    assert_eq!(device.backend, BackendKind::Flex);
+    assert!(
+        device.reason.contains("fell back to the CPU"),
+        "{}",
+        device.reason
+    );
+    assert_eq!(step, kept);
+    // It keeps training after the fall-back.
+    train_until(kept + 2);
+
+    // 2. The weights are gone: the autosave is resumed.
+    handle.send(Command::SimulateDeviceLoss { weights_lost: true });
+    let (_, text) = notice();
+    assert!(text.contains("resumed the autosave of step"), "{text}");
+    let (device, step) = ready();
+    assert_eq!(device.backend, BackendKind::Flex);
+    assert!(
+        step >= 2 && step % 2 == 0,
+        "autosaves are at even steps: {step}"
+    );
+
+    // 3. No autosave either: a fresh start from the seed, and the curves are told to rewind.
+    handle.send(Command::SetAutosave(None));
+    handle.send(Command::SimulateDeviceLoss { weights_lost: true });
+    let (mut rewound, mut text) = (None, String::new());
+    let step = loop {
+        match next_event() {
+            Event::Rewound { step } => rewound = Some(step),
+            Event::Notice(_, t) => text = t,
+            Event::Ready { step, .. } => break step,
+            _ => {}
+        }
+    };
+    assert!(text.contains("restarted from the seed"), "{text}");
+    assert_eq!(step, 0);
+    assert_eq!(rewound, Some(0));
 }

@@ -6,7 +6,18 @@ use crate::data::builtin::Builtin;
 use rand::SeedableRng;
 
 /// The examples' names, in menu order.
-pub const NAMES: [&str; 5] = ["Sunset", "Checkerboard", "Shape", "Digit", "Rings"];
+pub const COUNT: usize = 5;
+
+/// The name of example `index`, in the current language.
+pub fn name(index: usize) -> &'static str {
+    match index % COUNT {
+        0 => crate::tr!("example-sunset"),
+        1 => crate::tr!("example-checkerboard"),
+        2 => crate::tr!("example-shape"),
+        3 => crate::tr!("example-digit"),
+        _ => crate::tr!("example-rings"),
+    }
+}
 
 /// Draw example `index` at side `size` in unit space.
 pub fn draw(index: usize, size: usize) -> ImageRgb {
@@ -19,7 +30,7 @@ pub fn draw(index: usize, size: usize) -> ImageRgb {
         }
     };
     let s = size as f32;
-    match index % NAMES.len() {
+    match index % COUNT {
         0 => {
             for y in 0..size {
                 for x in 0..size {
@@ -55,7 +66,7 @@ pub fn draw(index: usize, size: usize) -> ImageRgb {
             }
         }
         2 | 3 => {
-            let kind = if index % NAMES.len() == 2 {
+            let kind = if index % COUNT == 2 {
                 Builtin::Shapes
             } else {
                 Builtin::Digits
@@ -80,7 +91,8 @@ pub fn draw(index: usize, size: usize) -> ImageRgb {
 /// Example `index` at the display and model sizes.
 pub fn source(index: usize, model_size: usize) -> SourceImage {
     SourceImage {
-        name: NAMES[index % NAMES.len()].to_owned(),
+        name: name(index).to_owned(),
+        example: Some(index % COUNT),
         display: draw(index, FORWARD_SIZE),
         model: draw(index, model_size),
     }

@@ -6,6 +6,7 @@ use crate::data::ImageRgb;
 use crate::diffusion::Schedule;
 use crate::diffusion::gaussian::normal_log_pdf;
 use crate::diffusion::process::{q_sample, standard_normal_vec};
+use crate::tr;
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, VLine};
 use rand::SeedableRng;
 
@@ -19,6 +20,8 @@ const STRIP: usize = 8;
 pub struct SourceImage {
     /// file name or example name
     pub name: String,
+    /// which built-in example this is (its name follows the language)
+    pub example: Option<usize>,
     /// at [`FORWARD_SIZE`]
     pub display: ImageRgb,
     /// at the model's size
@@ -94,28 +97,30 @@ impl ForwardPanel {
         }
 
         ui.horizontal(|ui| {
-            ui.label(egui::RichText::new(format!("x₀ = {}", image.name)).strong());
+            let name: &str = match image.example {
+                Some(i) => super::examples::name(i),
+                None => &image.name,
+            };
+            ui.label(egui::RichText::new(format!("x₀ = {name}")).strong());
             ui.separator();
             if ui
-                .button("Open image…")
-                .on_hover_text("Pick an image file (or drag one onto the window).")
+                .button(tr!("menu-open-image"))
+                .on_hover_text(tr!("forward-open-tip"))
                 .clicked()
             {
                 out.push(AppCommand::OpenImageDialog);
             }
-            ui.menu_button("Examples", |ui| {
-                for (i, name) in super::examples::NAMES.iter().enumerate() {
-                    if ui.button(*name).clicked() {
+            ui.menu_button(tr!("forward-examples"), |ui| {
+                for i in 0..super::examples::COUNT {
+                    if ui.button(super::examples::name(i)).clicked() {
                         out.push(AppCommand::UseExample(i));
                         ui.close();
                     }
                 }
             });
             if ui
-                .button("Train on this image")
-                .on_hover_text(
-                    "Make this image the whole training set: the model will learn to reproduce it.",
-                )
+                .button(tr!("forward-train-on-image"))
+                .on_hover_text(tr!("forward-train-on-image-tip"))
                 .clicked()
             {
                 out.push(AppCommand::TrainOnImage);
@@ -133,11 +138,11 @@ impl ForwardPanel {
                 .update(&ctx, "forward-x_t", key, &x_t, FORWARD_SIZE);
             let side = ui.available_width().min(340.0);
             ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(side, side)))
-                .on_hover_text("x_t = √ᾱ_t · x₀ + √(1−ᾱ_t) · ε, with one fixed draw of ε");
+                .on_hover_text(tr!("forward-x-t-tip"));
             ui.horizontal(|ui| {
                 if ui
                     .button(if self.playing { "❚❚" } else { "▶" })
-                    .on_hover_text("Play t from here to T")
+                    .on_hover_text(tr!("forward-play-tip"))
                     .clicked()
                 {
                     if self.t >= t_max {
@@ -153,7 +158,7 @@ impl ForwardPanel {
                 }
                 ui.spacing_mut().slider_width = (ui.available_width() - 60.0).max(80.0);
                 ui.add(egui::Slider::new(&mut self.t, 0..=t_max).text("t"))
-                    .on_hover_text("The timestep: 0 is the clean image, T is (almost) pure noise.");
+                    .on_hover_text(tr!("forward-t-tip"));
             });
             let ab = schedule.alpha_bar(self.t);
             ui.label(format!(
@@ -167,23 +172,21 @@ impl ForwardPanel {
                     schedule.snr(self.t)
                 }
             ));
-            ui.label(format!(
-                "x_t = {:.3} · x₀ + {:.3} · ε      (signal share {:.1} %)",
-                ab.sqrt(),
-                (1.0 - ab).sqrt(),
-                100.0 * ab
+            ui.label(tr!(
+                "forward-mix",
+                a = format!("{:.3}", ab.sqrt()),
+                b = format!("{:.3}", (1.0 - ab).sqrt()),
+                share = format!("{:.1}", 100.0 * ab)
             ));
             if ui
-                .button("Noise my image to t, then denoise →")
-                .on_hover_text(
-                    "Run the reverse process from this x_t and see what the model recovers.",
-                )
+                .button(tr!("forward-denoise"))
+                .on_hover_text(tr!("forward-denoise-tip"))
                 .clicked()
             {
                 out.push(AppCommand::SampleFromImage);
             }
             ui.add_space(6.0);
-            ui.label("x_t at evenly spaced t (click one to jump there):");
+            ui.label(tr!("forward-strip"));
             ui.horizontal_wrapped(|ui| {
                 // The strip changes only with the image, the schedule or the noise: recompute
                 // x_t (inside update_with) only then, not every frame.
@@ -237,7 +240,7 @@ pub fn schedule_plots(ui: &mut egui::Ui, schedule: &Schedule, t: usize) {
     let pts = |f: &dyn Fn(usize) -> f64| -> Vec<[f64; 2]> {
         (1..=t_max).map(|s| [s as f64, f(s)]).collect()
     };
-    ui.label("ᾱ_t (signal kept) and 1 − ᾱ_t (noise)");
+    ui.label(tr!("forward-plot-alpha-bar"));
     Plot::new("alpha_bar")
         .height(h)
         .legend(Legend::default())
@@ -247,7 +250,7 @@ pub fn schedule_plots(ui: &mut egui::Ui, schedule: &Schedule, t: usize) {
             p.line(Line::new("1 − ᾱ_t", pts(&|s| 1.0 - schedule.alpha_bar(s))));
             p.vline(VLine::new("t", t as f64));
         });
-    ui.label("β_t (noise added per step)");
+    ui.label(tr!("forward-plot-beta"));
     Plot::new("beta")
         .height(h * 0.8)
         .allow_scroll(false)
@@ -293,13 +296,13 @@ pub fn histogram(ui: &mut egui::Ui, x_t: &[f32]) {
             [x, normal_log_pdf(x, 0.0, 0.0).exp()]
         })
         .collect();
-    ui.label("pixel values of x_t vs the N(0, 1) density");
+    ui.label(tr!("forward-plot-histogram"));
     Plot::new("histogram")
         .height(130.0)
         .legend(Legend::default())
         .allow_scroll(false)
         .show(ui, |p| {
-            p.bar_chart(BarChart::new("x_t values", bars));
+            p.bar_chart(BarChart::new(tr!("forward-histogram-bars"), bars));
             p.line(Line::new("N(0, 1)", density));
         });
 }

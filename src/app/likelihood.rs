@@ -6,6 +6,7 @@ use super::AppCommand;
 use super::textures::{TextureSlot, hash_values};
 use crate::data::ImageRgb;
 use crate::diffusion::gaussian::{normal_log_pdf, standard_normal_cdf};
+use crate::tr;
 use egui_plot::{HLine, Legend, Line, Plot, Points, VLine};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -156,6 +157,16 @@ impl LikelihoodPanel {
         self.channel * size * size + y * size + x
     }
 
+    /// Study the pixel at fractions (u, v) of the side.
+    pub fn pick_pixel(&mut self, u: f32, v: f32, image: &ImageRgb) {
+        let at = |f: f32| ((f.clamp(0.0, 1.0) * image.size as f32) as usize).min(image.size - 1);
+        self.pixel = (at(u), at(v));
+        self.history.clear();
+        if let Some(probe) = self.probe.clone() {
+            self.set_probe(probe, image);
+        }
+    }
+
     /// Record a new probe.
     pub fn set_probe(&mut self, probe: Probe, image: &ImageRgb) {
         let idx = self.index(image.size);
@@ -173,15 +184,15 @@ impl LikelihoodPanel {
         let size = x.size;
         self.probe_t = self.probe_t.clamp(1, t_max);
         ui.horizontal(|ui| {
-            ui.label("z = x_t at t =");
+            ui.label(tr!("likelihood-z"));
             if ui
                 .add(egui::Slider::new(&mut self.probe_t, 1..=t_max))
-                .on_hover_text("The noisy input z. G(z) is the network's x̂₀ from it.")
+                .on_hover_text(tr!("likelihood-z-tip"))
                 .drag_stopped()
             {
                 out.push(AppCommand::Probe);
             }
-            if ui.button("Ask the model for G(z)").clicked() {
+            if ui.button(tr!("likelihood-ask")).clicked() {
                 out.push(AppCommand::Probe);
             }
             if self.pending.is_some() {
@@ -189,13 +200,13 @@ impl LikelihoodPanel {
             }
             ui.separator();
             let label = if self.indicator {
-                "indicator: p(x|z) = 1 if G(z)=x else 0"
+                tr!("likelihood-indicator")
             } else {
-                "Gaussian: p(x|z) = N(x; G(z), σ²)"
+                tr!("likelihood-gaussian")
             };
             if ui
                 .toggle_value(&mut self.indicator, label)
-                .on_hover_text("Switch between the two definitions of p(x|z) from the study note.")
+                .on_hover_text(tr!("likelihood-toggle-tip"))
                 .changed()
             {
                 out.push(AppCommand::IndicatorToggled(self.indicator));
@@ -206,20 +217,20 @@ impl LikelihoodPanel {
         let idx = self.index(size);
         ui.columns(2, |cols| {
             let ui = &mut cols[0];
-            ui.label("x (click a pixel to pick it):");
+            ui.label(tr!("likelihood-x"));
             let tex =
                 self.image_tex
                     .update(&ctx, "likelihood-x", hash_values(&x.data), &x.data, size);
             let side = ui.available_width().min(256.0);
-            let r = ui.add(
-                egui::Image::new(tex)
-                    .fit_to_exact_size(egui::vec2(side, side))
-                    .sense(egui::Sense::click()),
-            );
+            // Exactly the image's rectangle: clicks and the crosshair map through it (an Image
+            // widget's response may be as wide as the column).
+            let (rect, r) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::click());
+            egui::Image::new(tex).paint_at(ui, rect);
+            self.pixel = (self.pixel.0.min(size - 1), self.pixel.1.min(size - 1));
             if r.clicked() {
                 if let Some(p) = r.interact_pointer_pos() {
-                    let u = ((p.x - r.rect.left()) / r.rect.width() * size as f32).floor() as usize;
-                    let v = ((p.y - r.rect.top()) / r.rect.height() * size as f32).floor() as usize;
+                    let u = ((p.x - rect.left()) / rect.width() * size as f32).floor() as usize;
+                    let v = ((p.y - rect.top()) / rect.height() * size as f32).floor() as usize;
                     self.pixel = (u.min(size - 1), v.min(size - 1));
                     self.history.clear();
                     if let Some(probe) = self.probe.clone() {
@@ -228,8 +239,8 @@ impl LikelihoodPanel {
                 }
             }
             // crosshair
-            let cell = r.rect.width() / size as f32;
-            let center = r.rect.left_top()
+            let cell = rect.width() / size as f32;
+            let center = rect.left_top()
                 + egui::vec2(
                     (self.pixel.0 as f32 + 0.5) * cell,
                     (self.pixel.1 as f32 + 0.5) * cell,
@@ -240,7 +251,7 @@ impl LikelihoodPanel {
                 egui::Stroke::new(2.0, egui::Color32::YELLOW),
             );
             ui.horizontal(|ui| {
-                ui.label(format!("pixel ({}, {})", self.pixel.0, self.pixel.1));
+                ui.label(tr!("likelihood-pixel", u = self.pixel.0, v = self.pixel.1));
                 for (c, name) in ["R", "G", "B"].iter().enumerate() {
                     if ui.selectable_label(self.channel == c, *name).clicked() {
                         self.channel = c;
@@ -249,10 +260,7 @@ impl LikelihoodPanel {
                 }
             });
             if let Some(probe) = &self.probe {
-                ui.label(format!(
-                    "G(z) = x̂₀ at step {} from t = {}:",
-                    probe.step, probe.t
-                ));
+                ui.label(tr!("likelihood-g", step = probe.step, t = probe.t));
                 let g0 = &probe.g[..x.dim().min(probe.g.len())];
                 let tex =
                     self.g_tex
@@ -262,17 +270,17 @@ impl LikelihoodPanel {
 
             let ui = &mut cols[1];
             let Some(probe) = &self.probe else {
-                ui.label("Ask the model for G(z) to see the likelihood.");
+                ui.label(tr!("likelihood-ask-first"));
                 return;
             };
             let st = stats(x, probe, idx, self.sigma);
             if self.indicator {
                 let equal = (st.g - st.x).abs() < EQUAL_TOLERANCE;
-                ui.label(format!(
-                    "x = {:.4}, G(z) = {:.4}: p(x|z) = {}   (equal means the same 8-bit value)",
-                    st.x,
-                    st.g,
-                    if equal { 1 } else { 0 }
+                ui.label(tr!(
+                    "likelihood-indicator-value",
+                    x = format!("{:.4}", st.x),
+                    g = format!("{:.4}", st.g),
+                    p = if equal { 1 } else { 0 }
                 ));
                 Plot::new("indicator-spike")
                     .height(150.0)
@@ -281,7 +289,7 @@ impl LikelihoodPanel {
                     .show(ui, |p| {
                         p.line(
                             Line::new(
-                                "p(·|z): all mass at G(z)",
+                                tr!("likelihood-spike"),
                                 vec![[st.g as f64, 0.0], [st.g as f64, 1.0]],
                             )
                             .width(3.0),
@@ -294,12 +302,13 @@ impl LikelihoodPanel {
                         .logarithmic(true)
                         .text("σ"),
                 )
-                .on_hover_text(
-                    "The decoder's standard deviation: how much slack p(x|z) allows around G(z).",
-                );
-                ui.label(format!(
-                    "x = {:.4}, G(z) = {:.4}, σ = {:.3}:   log p(x|z) = {:.3} nats",
-                    st.x, st.g, self.sigma, st.log_likelihood
+                .on_hover_text(tr!("likelihood-sigma-tip"));
+                ui.label(tr!(
+                    "likelihood-gaussian-value",
+                    x = format!("{:.4}", st.x),
+                    g = format!("{:.4}", st.g),
+                    sigma = format!("{:.3}", self.sigma),
+                    log_p = format!("{:.3}", st.log_likelihood)
                 ));
                 let (g, s) = (st.g as f64, self.sigma as f64);
                 let curve: Vec<[f64; 2]> = (0..=300)
@@ -321,11 +330,12 @@ impl LikelihoodPanel {
                         );
                     });
             }
-            ui.label(format!(
-                "Monte Carlo over {} draws of z: G(z) = x at this value {} times → P(x) ≈ {}/{}",
-                st.draws, st.hits, st.hits, st.draws
+            ui.label(tr!(
+                "likelihood-monte-carlo",
+                draws = st.draws,
+                hits = st.hits
             ));
-            ui.label("P(G(z) = x on the first d values) as d grows to the whole image:");
+            ui.label(tr!("likelihood-collapse"));
             Plot::new("collapse")
                 .height(150.0)
                 .allow_scroll(false)
@@ -344,12 +354,12 @@ impl LikelihoodPanel {
                         .iter()
                         .map(|&(d, l)| [(d as f64).log2(), l.max(-300.0)])
                         .collect();
-                    p.line(Line::new("indicator, Monte Carlo (bottom = 0)", ind));
-                    p.line(Line::new("Gaussian, P(‖y−x‖∞ < ½ level)", gau));
-                    p.hline(HLine::new("zero hits", floor));
+                    p.line(Line::new(tr!("likelihood-collapse-indicator"), ind));
+                    p.line(Line::new(tr!("likelihood-collapse-gaussian"), gau));
+                    p.hline(HLine::new(tr!("likelihood-zero-hits"), floor));
                 });
             if self.history.len() > 1 {
-                ui.label("G(z) at this value as training goes on (x is the flat line):");
+                ui.label(tr!("likelihood-walk"));
                 let pts: Vec<[f64; 2]> = self
                     .history
                     .iter()

@@ -6,14 +6,18 @@
 pub mod curves;
 pub mod examples;
 pub mod forward;
+pub mod frame_times;
 pub mod lesson;
 pub mod likelihood;
 pub mod reverse;
 pub mod settings;
+pub mod teacher;
 pub mod textures;
 
 use crate::data::{Builtin, DataSource, Dataset, ImageRgb, dataset::load_folder};
 use crate::diffusion::{SampleRequest, Schedule, ScheduleConfig};
+use crate::i18n::Lang;
+use crate::tr;
 use crate::train::checkpoint;
 use crate::train::{
     Command, DeviceChoice, DeviceInfo, Event, Level, Progress, SampleFrom, SampleJob, TrainConfig,
@@ -33,6 +37,8 @@ use std::sync::{Arc, Mutex};
 
 /// Key under which the settings are persisted.
 const SETTINGS_KEY: &str = "diffusion-playground-settings";
+/// How much larger everything is drawn in the presentation layout.
+pub const PRESENTATION_ZOOM: f32 = 1.5;
 /// Redraw the sample grid every this many training steps (when enabled).
 pub const AUTO_SAMPLE_EVERY: u64 = 200;
 /// Images drawn from a built-in dataset to search for nearest neighbours.
@@ -100,6 +106,30 @@ pub enum AppCommand {
     ResumeAutosave,
     /// decline the autosaved run
     DismissResume,
+    /// switch the language of the whole app
+    SetLanguage(Lang),
+    /// study the likelihood at this pixel (fractions of the side)
+    PickPixel(f32, f32),
+    /// save the view as a preset (dialog)
+    SavePreset,
+    /// open a preset (dialog)
+    OpenPreset,
+    /// apply this preset file
+    LoadPreset(PathBuf),
+    /// restart training from the model's own initial weights
+    Rewind,
+    /// the presentation layout on or off
+    SetPresentation(bool),
+    /// export the run as a folder (dialog)
+    ExportRun,
+    /// export the run into this folder
+    ExportRunTo(PathBuf),
+    /// open an exported run (dialog)
+    OpenRun,
+    /// open the exported run in this folder
+    OpenRunFrom(PathBuf),
+    /// lock (true) or unlock a control
+    SetLock(teacher::Control, bool),
 }
 
 /// How the app starts.
@@ -167,6 +197,48 @@ pub struct Status {
     pub stopped: Option<Result<(), String>>,
 }
 
+/// What the model trains on, as the top bar names it (in the language of the moment).
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataLabel {
+    /// the worker has not reported yet
+    Starting,
+    /// a built-in dataset or a folder from the model's config
+    Source(DataSource),
+    /// images dropped on the window
+    Dropped(usize),
+    /// a folder picked in the app, with its load report
+    Folder(PathBuf, crate::data::dataset::LoadReport),
+    /// the image under study alone
+    OneImage(String),
+}
+
+impl std::fmt::Display for DataLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DataLabel::Starting => f.write_str(tr!("data-starting")),
+            DataLabel::Source(s) => write!(f, "{s}"),
+            DataLabel::Dropped(n) => f.write_str(&tr!("data-dropped", n = n)),
+            DataLabel::Folder(path, report) => f.write_str(&tr!(
+                "data-folder",
+                path = path.display(),
+                summary = report.summary()
+            )),
+            DataLabel::OneImage(name) => f.write_str(&tr!("data-one-image", name = name)),
+        }
+    }
+}
+
+/// What [`App::backlog`] counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Backlog {
+    /// sampling jobs sent and not yet answered
+    pub jobs: usize,
+    /// notices on screen
+    pub notices: usize,
+    /// points held by all curves
+    pub curve_points: usize,
+}
+
 /// What a sampling job was for.
 #[derive(Clone, Debug, PartialEq)]
 enum JobPurpose {
@@ -184,6 +256,10 @@ enum Dialog {
     ExportGif,
     ExportPng,
     ExportCsv,
+    SavePreset,
+    OpenPreset,
+    ExportRun,
+    OpenRun,
 }
 
 type Loaded = Result<(SourceImage, Vec<ImageRgb>), String>;
@@ -209,7 +285,7 @@ pub struct App {
     /// the lesson
     pub lesson: LessonPanel,
     /// a short description of the training data
-    pub data_label: String,
+    pub data_label: DataLabel,
     /// an autosaved run found at start: (folder, step)
     pub resume_offer: Option<(PathBuf, u64)>,
     options: AppOptions,
@@ -225,6 +301,10 @@ pub struct App {
     pending_dialog: Option<(Dialog, Receiver<Option<PathBuf>>)>,
     screenshot: Arc<Mutex<Option<Arc<egui::ColorImage>>>>,
     screenshot_path: Option<PathBuf>,
+    /// CPU time of each frame's logic() + ui()
+    pub frame_times: frame_times::FrameTimes,
+    run_export: Option<teacher::RunExport>,
+    sample_after_load: bool,
 }
 
 /// T of the model's schedule (1000 until the model is ready).
@@ -264,19 +344,26 @@ impl SourceImage {
 /// The bundled fallback font: DejaVu Sans (subset), for Greek, math and arrows.
 const DEJAVU: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
 
-/// egui's default fonts plus the bundled fallbacks, so every formula renders.
+/// The bundled CJK font: Noto Sans CJK SC, cut down to the characters of the Chinese
+/// catalogue (assets/fonts/subset_cjk.py).
+const NOTO_SC: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
+
+/// egui's default fonts plus the bundled fallbacks, so every formula and every Chinese
+/// string renders.
 pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = egui::FontDefinitions::default();
-    fonts.font_data.insert(
-        "dejavu".to_owned(),
-        Arc::new(egui::FontData::from_static(DEJAVU)),
-    );
-    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
-        fonts
-            .families
-            .entry(family)
-            .or_default()
-            .push("dejavu".to_owned());
+    for (name, bytes) in [("dejavu", DEJAVU), ("noto-sc", NOTO_SC)] {
+        fonts.font_data.insert(
+            name.to_owned(),
+            Arc::new(egui::FontData::from_static(bytes)),
+        );
+        for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+            fonts
+                .families
+                .entry(family)
+                .or_default()
+                .push(name.to_owned());
+        }
     }
     ctx.set_fonts(fonts);
 }
@@ -292,6 +379,8 @@ impl App {
             Settings::default()
         };
         install_fonts(&cc.egui_ctx);
+        // The worker takes the language of the thread that spawns it.
+        crate::i18n::set_lang(settings.lang);
         let ctx = cc.egui_ctx.clone();
         let worker = WorkerHandle::spawn(
             options.config.clone(),
@@ -303,10 +392,7 @@ impl App {
         let worker = match worker {
             Ok(w) => Some(w),
             Err(e) => {
-                notices.push((
-                    Level::Error,
-                    format!("could not start the training thread: {e}"),
-                ));
+                notices.push((Level::Error, tr!("notice-thread-start-failed", error = e)));
                 None
             }
         };
@@ -329,7 +415,7 @@ impl App {
             likelihood: LikelihoodPanel::default(),
             curves: CurvesPanel::default(),
             lesson: LessonPanel::default(),
-            data_label: String::from("starting…"),
+            data_label: DataLabel::Starting,
             resume_offer: options
                 .autosave_dir
                 .as_ref()
@@ -348,9 +434,22 @@ impl App {
             pending_dialog: None,
             screenshot: Arc::new(Mutex::new(None)),
             screenshot_path: None,
+            frame_times: Default::default(),
+            run_export: None,
+            sample_after_load: false,
         };
         app.forward.t = app.settings.timesteps / 4;
         app
+    }
+
+    /// Sizes of everything the app accumulates while it runs, for the soak test: each must
+    /// stay bounded however long training goes on.
+    pub fn backlog(&self) -> Backlog {
+        Backlog {
+            jobs: self.jobs.len(),
+            notices: self.notices.len(),
+            curve_points: self.curves.num_points(),
+        }
     }
 
     /// Is a background job (image decode, sampling, dialog) running?
@@ -368,7 +467,17 @@ impl App {
     fn send(&mut self, command: Command) {
         let ok = self.worker.as_ref().is_some_and(|w| w.send(command));
         if !ok {
-            self.notice(Level::Error, "the training thread is not running");
+            self.notice(Level::Error, tr!("notice-thread-not-running"));
+        }
+    }
+
+    fn saved_notice(&mut self, path: &Path, saved: Result<(), String>) {
+        match saved {
+            Ok(()) => self.notice(Level::Info, tr!("notice-saved", path = path.display())),
+            Err(e) => self.notice(
+                Level::Error,
+                tr!("notice-save-failed", path = path.display(), error = e),
+            ),
         }
     }
 
@@ -400,7 +509,7 @@ impl App {
 
     fn start_sampling(&mut self, origin: Origin) {
         if self.status.config.is_none() {
-            self.notice(Level::Info, "the model is still loading");
+            self.notice(Level::Info, tr!("notice-model-loading"));
             return;
         }
         let from = match origin {
@@ -450,7 +559,7 @@ impl App {
         self.image = image.with_model_size(model_size(&self.status));
         self.likelihood.history.clear();
         self.likelihood.probe = None;
-        self.notice(Level::Info, format!("showing {}", self.image.name));
+        self.notice(Level::Info, tr!("notice-showing", name = self.image.name));
     }
 
     fn refresh_reference(&mut self, dataset: Option<&[ImageRgb]>) {
@@ -481,6 +590,7 @@ impl App {
             return;
         }
         let (tx, rx) = mpsc::channel();
+        let images_label = tr!("dialog-images");
         let spawned = std::thread::Builder::new()
             .name("file-dialog".into())
             .spawn(move || {
@@ -489,9 +599,18 @@ impl App {
                     "ppm",
                 ];
                 let d = rfd::FileDialog::new();
+                let toml = ["toml"];
                 let picked = match kind {
-                    Dialog::Image => d.add_filter("images", &images).pick_file(),
-                    Dialog::DataFolder | Dialog::OpenCheckpoint => d.pick_folder(),
+                    Dialog::Image => d.add_filter(images_label, &images).pick_file(),
+                    Dialog::DataFolder
+                    | Dialog::OpenCheckpoint
+                    | Dialog::ExportRun
+                    | Dialog::OpenRun => d.pick_folder(),
+                    Dialog::SavePreset => d
+                        .set_file_name("preset.toml")
+                        .add_filter("TOML", &toml)
+                        .save_file(),
+                    Dialog::OpenPreset => d.add_filter("TOML", &toml).pick_file(),
                     Dialog::SaveCheckpoint => d.set_file_name("my-run").save_file(),
                     Dialog::ExportGif => d
                         .set_file_name("trajectory.gif")
@@ -510,7 +629,7 @@ impl App {
             });
         match spawned {
             Ok(_) => self.pending_dialog = Some((kind, rx)),
-            Err(e) => self.notice(Level::Error, format!("cannot open a file dialog: {e}")),
+            Err(e) => self.notice(Level::Error, tr!("notice-dialog-failed", error = e)),
         }
     }
 
@@ -535,6 +654,7 @@ impl App {
                             if shown.is_none() {
                                 shown = Some(SourceImage {
                                     name: name.clone(),
+                                    example: None,
                                     display: crate::data::image::preprocess(&img, FORWARD_SIZE),
                                     model: model.clone(),
                                 });
@@ -548,7 +668,7 @@ impl App {
                     Some(s) if errors.is_empty() => Ok((s, all)),
                     Some(s) => {
                         // Some files failed: show the good ones, and report the rest.
-                        let _ = tx.send(Err(format!("skipped {}", errors.join("; "))));
+                        let _ = tx.send(Err(tr!("notice-skipped", files = errors.join("; "))));
                         Ok((s, all))
                     }
                     None => Err(errors.join("; ")),
@@ -557,7 +677,7 @@ impl App {
             });
         match spawned {
             Ok(_) => self.pending_image = Some(rx),
-            Err(e) => self.notice(Level::Error, format!("cannot start decoding: {e}")),
+            Err(e) => self.notice(Level::Error, tr!("notice-decode-start-failed", error = e)),
         }
     }
 
@@ -580,7 +700,7 @@ impl App {
             } => {
                 let size = config.model.image_size;
                 let config_t = config.schedule.timesteps;
-                self.data_label = config.data.to_string();
+                self.data_label = DataLabel::Source(config.data.clone());
                 self.status.device = Some(device);
                 self.status.params = params;
                 self.status.step = step;
@@ -589,7 +709,9 @@ impl App {
                 self.likelihood.probe_t = (config_t / 4).max(1);
                 self.refresh_reference(None);
                 self.apply_autosave();
-                if self.options.sample_at_start && !self.started_sampling {
+                if (self.options.sample_at_start && !self.started_sampling)
+                    || std::mem::take(&mut self.sample_after_load)
+                {
                     self.started_sampling = true;
                     self.start_sampling(Origin::Noise);
                     self.start_probe();
@@ -655,17 +777,25 @@ impl App {
                     }
                     _ => {}
                 }
-                if reason != "cancelled" {
-                    self.notice(Level::Warning, format!("sampling failed: {reason}"));
+                if reason != crate::train::worker::CANCELLED {
+                    self.notice(
+                        Level::Warning,
+                        tr!("notice-sampling-failed", reason = reason),
+                    );
                 }
             }
-            Event::Saved(path) => {
-                self.notice(Level::Info, format!("saved checkpoint {}", path.display()))
-            }
+            Event::Saved(path) => self.notice(
+                Level::Info,
+                tr!("notice-saved-checkpoint", path = path.display()),
+            ),
             Event::Loaded { path, step } => {
                 self.notice(
                     Level::Info,
-                    format!("opened checkpoint {} (step {step})", path.display()),
+                    tr!(
+                        "notice-opened-checkpoint",
+                        path = path.display(),
+                        step = step
+                    ),
                 );
                 self.curves.rewind(step);
                 self.status.step = step;
@@ -678,7 +808,7 @@ impl App {
             Event::Notice(level, text) => self.notice(level, text),
             Event::Stopped(result) => {
                 if let Err(e) = &result {
-                    self.notice(Level::Error, format!("the training thread stopped: {e}"));
+                    self.notice(Level::Error, tr!("notice-thread-stopped", error = e));
                 }
                 self.status.stopped = Some(result);
                 self.status.running = false;
@@ -734,16 +864,13 @@ impl App {
                 match r {
                     Ok((shown, all)) => {
                         self.set_image(shown);
-                        if all.len() > 1 {
+                        if all.len() > 1 && !self.refuse_locked(teacher::Control::Dataset) {
                             self.reference = all.clone();
-                            self.data_label = format!("{} dropped images", all.len());
+                            self.data_label = DataLabel::Dropped(all.len());
                             self.send(Command::SetImages(all));
                         }
                     }
-                    Err(e) => self.notice(
-                        Level::Warning,
-                        format!("could not open the image: {e}. The current image is kept."),
-                    ),
+                    Err(e) => self.notice(Level::Warning, tr!("notice-image-failed", error = e)),
                 }
             }
             if done {
@@ -761,6 +888,9 @@ impl App {
                 Err(mpsc::TryRecvError::Empty) => {}
             }
         }
+        if self.run_export.is_some() {
+            return; // the export takes the screenshots
+        }
         let shot = self.screenshot.lock().ok().and_then(|mut s| s.take());
         if let (Some(image), Some(path)) = (shot, self.screenshot_path.take()) {
             let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
@@ -768,45 +898,81 @@ impl App {
                 image::RgbaImage::from_raw(image.size[0] as u32, image.size[1] as u32, rgba)
                     .map(|img| img.save(&path).map_err(|e| e.to_string()))
                     .unwrap_or_else(|| Err("bad screenshot size".into()));
-            match saved {
-                Ok(()) => self.notice(Level::Info, format!("saved {}", path.display())),
-                Err(e) => self.notice(
-                    Level::Error,
-                    format!("could not save {}: {e}", path.display()),
-                ),
-            }
+            self.saved_notice(&path, saved);
         }
+    }
+
+    /// Ask for a screenshot of the next frame; it lands in `self.screenshot`.
+    fn request_screenshot(&self, ctx: &egui::Context) {
+        let slot = self.screenshot.clone();
+        let wake = ctx.clone();
+        ctx.request_screenshot(move |img| {
+            if let Ok(mut s) = slot.lock() {
+                *s = Some(img);
+            }
+            wake.request_repaint();
+        });
     }
 
     fn dialog_done(&mut self, ctx: &egui::Context, kind: Dialog, path: PathBuf) {
         match kind {
             Dialog::Image => self.load_path(path),
-            Dialog::DataFolder => self.set_data_folder(path),
+            Dialog::DataFolder => {
+                if !self.refuse_locked(teacher::Control::Dataset) {
+                    self.set_data_folder(path)
+                }
+            }
             Dialog::SaveCheckpoint => self.send(Command::Save(path)),
             Dialog::OpenCheckpoint => self.send(Command::Load(path)),
             Dialog::ExportGif => self.export_gif(path),
             Dialog::ExportPng => {
                 self.screenshot_path = Some(path);
-                let slot = self.screenshot.clone();
-                let wake = ctx.clone();
-                ctx.request_screenshot(move |img| {
-                    if let Ok(mut s) = slot.lock() {
-                        *s = Some(img);
-                    }
-                    wake.request_repaint();
-                });
+                self.request_screenshot(ctx);
             }
+            Dialog::SavePreset => self.save_preset(&path),
+            Dialog::OpenPreset => self.load_preset(&path),
+            Dialog::ExportRun => self.export_run(path),
+            Dialog::OpenRun => self.open_run(path),
             Dialog::ExportCsv => {
                 let csv = self.curves.to_csv();
-                match std::fs::write(&path, csv) {
-                    Ok(()) => self.notice(Level::Info, format!("saved {}", path.display())),
-                    Err(e) => self.notice(
-                        Level::Error,
-                        format!("could not save {}: {e}", path.display()),
-                    ),
-                }
+                let saved = std::fs::write(&path, csv).map_err(|e| e.to_string());
+                self.saved_notice(&path, saved);
             }
         }
+    }
+
+    /// A locked control was used (a drop, a menu): say so and do nothing.
+    fn refuse_locked(&mut self, control: teacher::Control) -> bool {
+        if self.settings.unlocked(control) {
+            return false;
+        }
+        self.notice(Level::Info, tr!("notice-locked", control = control.label()));
+        true
+    }
+
+    /// Rebuild the model with the schedule, T, batch, lr and seed from the settings.
+    fn apply_model_settings(&mut self) {
+        if let Some(mut config) = self.status.config.clone() {
+            config.schedule = ScheduleConfig {
+                kind: self.settings.schedule,
+                timesteps: self.settings.timesteps,
+            };
+            config.batch = self.settings.batch;
+            config.lr = self.settings.lr;
+            config.seed = self.settings.seed;
+            self.curves = CurvesPanel::default();
+            self.likelihood.history.clear();
+            self.send(Command::Configure(Box::new(config)));
+        }
+    }
+
+    fn use_builtin_data(&mut self, b: Builtin) {
+        self.data_label = DataLabel::Source(DataSource::Builtin(b));
+        self.send(Command::SetData(DataSource::Builtin(b)));
+        if let Some(c) = self.status.config.as_mut() {
+            c.data = DataSource::Builtin(b);
+        }
+        self.refresh_reference(None);
     }
 
     fn set_data_folder(&mut self, path: PathBuf) {
@@ -814,17 +980,17 @@ impl App {
         match load_folder(&path, model_size(&self.status)) {
             Ok((images, report)) => {
                 self.reference = images;
-                self.data_label = format!("{} ({})", path.display(), report.summary());
+                self.data_label = DataLabel::Folder(path.clone(), report);
                 self.send(Command::SetData(DataSource::Folder(path)));
             }
-            Err(e) => self.notice(Level::Warning, format!("kept the current data: {e}")),
+            Err(e) => self.notice(Level::Warning, tr!("notice-kept-data", error = e)),
         }
     }
 
     /// Write the shown trajectory as an animated GIF (on a background thread).
     pub fn export_gif(&mut self, path: PathBuf) {
         let Some(shown) = &self.reverse.shown else {
-            self.notice(Level::Info, "nothing to export yet: sample first");
+            self.notice(Level::Info, tr!("notice-nothing-to-export"));
             return;
         };
         let frames = crate::export::trajectory_frames(&shown.trajectory, shown.size, 3);
@@ -835,7 +1001,7 @@ impl App {
                     log::error!("gif export failed: {e}");
                 }
             });
-        self.notice(Level::Info, "writing the GIF…");
+        self.notice(Level::Info, tr!("notice-writing-gif"));
     }
 
     /// Autosave every `every` steps from now on (0: off).
@@ -862,26 +1028,14 @@ impl App {
         match command {
             AppCommand::Train(on) => self.send(if on { Command::Start } else { Command::Pause }),
             AppCommand::TrainSteps(n) => self.send(Command::TrainSteps(n)),
+            AppCommand::Reset if self.refuse_locked(teacher::Control::Reset) => {}
             AppCommand::Reset => {
                 let seed = self.settings.seed;
                 self.curves = CurvesPanel::default();
                 self.likelihood.history.clear();
                 self.send(Command::Reset { seed });
             }
-            AppCommand::ApplyModelSettings => {
-                if let Some(mut config) = self.status.config.clone() {
-                    config.schedule = ScheduleConfig {
-                        kind: self.settings.schedule,
-                        timesteps: self.settings.timesteps,
-                    };
-                    config.batch = self.settings.batch;
-                    config.lr = self.settings.lr;
-                    config.seed = self.settings.seed;
-                    self.curves = CurvesPanel::default();
-                    self.likelihood.history.clear();
-                    self.send(Command::Configure(Box::new(config)));
-                }
-            }
+            AppCommand::ApplyModelSettings => self.apply_model_settings(),
             AppCommand::SetLr(lr) => self.send(Command::SetLr(lr)),
             AppCommand::Sample => self.start_sampling(Origin::Noise),
             AppCommand::SampleFromImage => {
@@ -895,6 +1049,18 @@ impl App {
                 self.send(Command::CancelSample);
             }
             AppCommand::Probe => self.start_probe(),
+            AppCommand::SavePreset => self.spawn_dialog(Dialog::SavePreset),
+            AppCommand::OpenPreset => self.spawn_dialog(Dialog::OpenPreset),
+            AppCommand::LoadPreset(path) => self.load_preset(&path),
+            AppCommand::Rewind if self.refuse_locked(teacher::Control::Reset) => {}
+            AppCommand::Rewind => self.rewind(),
+            AppCommand::SetPresentation(on) => self.settings.presentation = on,
+            AppCommand::ExportRun => self.spawn_dialog(Dialog::ExportRun),
+            AppCommand::ExportRunTo(dir) => self.export_run(dir),
+            AppCommand::OpenRun => self.spawn_dialog(Dialog::OpenRun),
+            AppCommand::OpenRunFrom(dir) => self.open_run(dir),
+            AppCommand::SetLock(control, locked) => self.set_lock(control, locked),
+            AppCommand::PickPixel(u, v) => self.likelihood.pick_pixel(u, v, &self.image.model),
             AppCommand::IndicatorToggled(on) => self.likelihood.indicator = on,
             AppCommand::EstimateElbo => self.send(Command::Vlb { timesteps: 20 }),
             AppCommand::OpenImageDialog => self.spawn_dialog(Dialog::Image),
@@ -903,19 +1069,21 @@ impl App {
                 let src = examples::source(i, model_size(&self.status));
                 self.set_image(src);
             }
+            AppCommand::TrainOnImage
+            | AppCommand::UseBuiltinData(_)
+            | AppCommand::OpenDataFolder
+                if self.refuse_locked(teacher::Control::Dataset) => {}
             AppCommand::TrainOnImage => {
                 let img = self.image.model.clone();
                 self.reference = vec![img.clone()];
-                self.data_label = format!("1 image: {}", self.image.name);
+                self.data_label = DataLabel::OneImage(self.image.name.clone());
                 self.send(Command::SetImages(vec![img]));
             }
-            AppCommand::UseBuiltinData(b) => {
-                self.data_label = format!("builtin:{b}");
-                self.send(Command::SetData(DataSource::Builtin(b)));
-                if let Some(c) = self.status.config.as_mut() {
-                    c.data = DataSource::Builtin(b);
-                }
-                self.refresh_reference(None);
+            AppCommand::UseBuiltinData(b) => self.use_builtin_data(b),
+            AppCommand::SetLanguage(lang) => {
+                self.settings.lang = lang;
+                crate::i18n::set_lang(lang);
+                self.send(Command::SetLanguage(lang));
             }
             AppCommand::OpenDataFolder => self.spawn_dialog(Dialog::DataFolder),
             AppCommand::SaveCheckpoint => self.spawn_dialog(Dialog::SaveCheckpoint),
@@ -966,80 +1134,104 @@ impl App {
 
     fn top_bar_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
         ui.horizontal_wrapped(|ui| {
-            ui.heading("Diffusion Playground");
+            ui.heading(tr!("app-title"));
             ui.separator();
-            ui.menu_button(format!("data: {}", self.data_label), |ui| {
-                for b in Builtin::ALL {
-                    if ui.button(format!("built-in: {b}")).clicked() {
-                        out.push(AppCommand::UseBuiltinData(b));
+            let data_open = self.settings.unlocked(teacher::Control::Dataset);
+            ui.add_enabled_ui(data_open, |ui| {
+                ui.menu_button(tr!("top-data", data = self.data_label), |ui| {
+                    for b in Builtin::ALL {
+                        if ui.button(tr!("top-data-builtin", name = b)).clicked() {
+                            out.push(AppCommand::UseBuiltinData(b));
+                            ui.close();
+                        }
+                    }
+                    if ui.button(tr!("top-data-folder")).clicked() {
+                        out.push(AppCommand::OpenDataFolder);
                         ui.close();
                     }
-                }
-                if ui.button("a folder of images…").clicked() {
-                    out.push(AppCommand::OpenDataFolder);
-                    ui.close();
-                }
-                if ui.button("the current image only").clicked() {
-                    out.push(AppCommand::TrainOnImage);
-                    ui.close();
-                }
-            })
-            .response
-            .on_hover_text("What the model trains on. Drop several images on the window to train on them.");
+                    if ui.button(tr!("top-data-current")).clicked() {
+                        out.push(AppCommand::TrainOnImage);
+                        ui.close();
+                    }
+                })
+                .response
+                .on_hover_text(tr!("top-data-tip"))
+            });
             ui.separator();
             match &self.status.device {
                 Some(d) => {
-                    ui.label(format!("device: {}", d.label())).on_hover_text(&d.reason);
+                    let p99 = self.frame_times.quantile_ms(0.99, 120);
+                    ui.label(tr!("top-device", device = d.label()))
+                        .on_hover_ui(|ui| {
+                            ui.label(&d.reason);
+                            if let Some(p99) = p99 {
+                                // Training runs on another thread, so this stays low while it trains.
+                                ui.weak(tr!("top-frame-times", ms = format!("{p99:.1}")));
+                            }
+                        });
                 }
                 None => {
                     ui.spinner();
-                    ui.label("choosing a device and loading the model…");
+                    ui.label(tr!("top-loading"));
                 }
             }
             ui.separator();
             let ready = self.status.config.is_some() && self.status.stopped.is_none();
             if self.status.running {
-                if ui.button("❚❚ Pause").on_hover_text("Pause training; the model is kept.").clicked() {
+                if ui
+                    .button(tr!("top-pause"))
+                    .on_hover_text(tr!("top-pause-tip"))
+                    .clicked()
+                {
                     out.push(AppCommand::Train(false));
                 }
             } else if ui
-                .add_enabled(ready, egui::Button::new("▶ Train"))
-                .on_hover_text("Train the model in the background; the window stays responsive.")
+                .add_enabled(ready, egui::Button::new(tr!("top-train")))
+                .on_hover_text(tr!("top-train-tip"))
                 .clicked()
             {
                 out.push(AppCommand::Train(true));
             }
             if ui
-                .add_enabled(ready && !self.status.running, egui::Button::new("» 100 steps"))
-                .on_hover_text("Train exactly 100 steps, then pause: handy for watching training in small slices.")
+                .add_enabled(
+                    ready && !self.status.running,
+                    egui::Button::new(tr!("top-100-steps")),
+                )
+                .on_hover_text(tr!("top-100-steps-tip"))
                 .clicked()
             {
                 out.push(AppCommand::TrainSteps(100));
             }
             if ui
-                .add_enabled(ready, egui::Button::new("↺ Reset"))
-                .on_hover_text("Start again from fresh random weights (seed from Settings).")
+                .add_enabled(
+                    ready && self.settings.unlocked(teacher::Control::Reset),
+                    egui::Button::new(tr!("top-reset")),
+                )
+                .on_hover_text(tr!("top-reset-tip"))
                 .clicked()
             {
                 out.push(AppCommand::Reset);
             }
             ui.separator();
-            ui.label(format!("step {}", self.status.step));
+            ui.label(tr!("top-step", step = self.status.step));
             if let Some(loss) = self.status.loss {
-                ui.label(format!("loss {loss:.4}"));
+                ui.label(tr!("top-loss", loss = format!("{loss:.4}")));
             }
             if self.status.running {
-                ui.label(format!("{:.1} img/s", self.status.images_per_s));
+                ui.label(tr!(
+                    "top-rate",
+                    rate = format!("{:.1}", self.status.images_per_s)
+                ));
                 ui.spinner();
             }
             ui.separator();
-            ui.menu_button("File", |ui| {
+            ui.menu_button(tr!("menu-file"), |ui| {
                 let items = [
-                    ("Open image…", AppCommand::OpenImageDialog),
-                    ("Save checkpoint…", AppCommand::SaveCheckpoint),
-                    ("Open checkpoint…", AppCommand::OpenCheckpoint),
-                    ("Export view as PNG…", AppCommand::ExportPng),
-                    ("Export curves as CSV…", AppCommand::ExportCsv),
+                    (tr!("menu-open-image"), AppCommand::OpenImageDialog),
+                    (tr!("menu-save-checkpoint"), AppCommand::SaveCheckpoint),
+                    (tr!("menu-open-checkpoint"), AppCommand::OpenCheckpoint),
+                    (tr!("menu-export-png"), AppCommand::ExportPng),
+                    (tr!("menu-export-csv"), AppCommand::ExportCsv),
                 ];
                 for (label, command) in items {
                     if ui.button(label).clicked() {
@@ -1048,24 +1240,33 @@ impl App {
                     }
                 }
             });
-            ui.toggle_value(&mut self.settings.show_lesson, "Lesson");
+            self.teacher_menu_ui(ui, out);
+            ui.toggle_value(&mut self.settings.show_lesson, tr!("top-lesson"));
+            ui.separator();
+            let mut lang = self.settings.lang;
+            egui::ComboBox::from_id_salt("language")
+                .selected_text(lang.native_name())
+                .show_ui(ui, |ui| {
+                    for l in Lang::ALL {
+                        ui.selectable_value(&mut lang, l, l.native_name());
+                    }
+                })
+                .response
+                .on_hover_text(tr!("top-language-tip"));
+            if lang != self.settings.lang {
+                out.push(AppCommand::SetLanguage(lang));
+            }
         });
     }
 
     fn notices_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
         if let Some((dir, step)) = &self.resume_offer {
             ui.horizontal(|ui| {
-                ui.label(format!(
-                    "An autosaved run (step {step}) was found in {}.",
-                    dir.display()
-                ));
-                if ui
-                    .button(format!("Resume last run (step {step})"))
-                    .clicked()
-                {
+                ui.label(tr!("resume-found", step = step, dir = dir.display()));
+                if ui.button(tr!("resume-button", step = step)).clicked() {
                     out.push(AppCommand::ResumeAutosave);
                 }
-                if ui.button("Start fresh").clicked() {
+                if ui.button(tr!("resume-fresh")).clicked() {
                     out.push(AppCommand::DismissResume);
                 }
             });
@@ -1077,7 +1278,11 @@ impl App {
                 Level::Error => ui.visuals().error_fg_color,
             };
             ui.horizontal(|ui| {
-                if ui.small_button("✕").on_hover_text("Dismiss").clicked() {
+                if ui
+                    .small_button("✕")
+                    .on_hover_text(tr!("notice-dismiss"))
+                    .clicked()
+                {
                     out.push(AppCommand::DismissNotice(i));
                 }
                 ui.colored_label(color, text);
@@ -1088,6 +1293,17 @@ impl App {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.frame_times.begin_logic();
+        crate::i18n::set_lang(self.settings.lang);
+        let zoom = if self.settings.presentation {
+            PRESENTATION_ZOOM
+        } else {
+            1.0
+        };
+        if (ctx.zoom_factor() - zoom).abs() > f32::EPSILON {
+            ctx.set_zoom_factor(zoom);
+        }
+        self.advance_export(ctx);
         self.drain_worker();
         self.poll_background(ctx);
         // Files dropped on the window.
@@ -1100,7 +1316,7 @@ impl eframe::App for App {
                         .path()
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| "dropped file".into());
+                        .unwrap_or_else(|| tr!("dropped-file").into());
                     (name, f.bytes())
                 })
                 .collect();
@@ -1119,9 +1335,12 @@ impl eframe::App for App {
         if self.busy() || self.pending_dialog.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
+        self.frame_times.end_logic();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame_times.begin_ui();
+        crate::i18n::set_lang(self.settings.lang);
         let mut out = Vec::new();
         egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui, &mut out));
         if !self.notices.is_empty() || self.resume_offer.is_some() {
@@ -1132,15 +1351,17 @@ impl eframe::App for App {
             .config
             .as_ref()
             .map(|c| (c.schedule.kind, c.schedule.timesteps));
-        egui::Panel::left("settings")
-            .default_size(230.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    self.settings.ui(ui, model_schedule, &mut out);
-                    ui.separator();
-                    self.reverse.thumbnail_ui(ui, &mut out);
+        if !self.settings.presentation {
+            egui::Panel::left("settings")
+                .default_size(230.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        self.settings.ui(ui, model_schedule, &mut out);
+                        ui.separator();
+                        self.reverse.thumbnail_ui(ui, &mut out);
+                    });
                 });
-            });
+        }
         if self.settings.show_lesson {
             egui::Panel::right("lesson")
                 .default_size(300.0)
@@ -1149,7 +1370,13 @@ impl eframe::App for App {
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
                 for tab in Tab::ALL {
-                    ui.selectable_value(&mut self.settings.tab, tab, tab.title());
+                    if self.settings.panels.contains(&tab) {
+                        ui.selectable_value(&mut self.settings.tab, tab, tab.title());
+                    }
+                }
+                if let Some(title) = &self.settings.preset_title {
+                    ui.separator();
+                    ui.weak(title);
                 }
             });
             ui.separator();
@@ -1176,7 +1403,7 @@ impl eframe::App for App {
             painter.text(
                 rect.center(),
                 egui::Align2::CENTER_CENTER,
-                "Drop to load the image\n(several images: train on them)",
+                tr!("drop-overlay"),
                 egui::FontId::proportional(24.0),
                 egui::Color32::WHITE,
             );
@@ -1185,6 +1412,7 @@ impl eframe::App for App {
         for command in out {
             self.run_command(&ctx, command);
         }
+        self.frame_times.end_ui();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

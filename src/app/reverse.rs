@@ -5,6 +5,7 @@ use super::textures::{TextureSlot, from_rgb8};
 use crate::data::ImageRgb;
 use crate::diffusion::Trajectory;
 use crate::export::grid;
+use crate::tr;
 
 /// Where a shown trajectory started.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +41,8 @@ pub struct ReversePanel {
     pub playing: bool,
     /// a job in flight: (id, done, total)
     pub running: Option<(u64, usize, usize)>,
+    /// results shown so far
+    pub results: u64,
     play_accum: f32,
     x_tex: TextureSlot,
     x0_tex: TextureSlot,
@@ -54,6 +57,7 @@ impl ReversePanel {
         self.frame = 0;
         self.playing = true;
         self.shown = Some(shown);
+        self.results += 1;
         for slot in [
             &mut self.x_tex,
             &mut self.x0_tex,
@@ -71,7 +75,7 @@ impl ReversePanel {
             if self.running.is_some() {
                 ui.horizontal(|ui| {
                     ui.spinner();
-                    ui.label("sampling…");
+                    ui.label(tr!("reverse-sampling"));
                 });
             }
             return;
@@ -79,7 +83,7 @@ impl ReversePanel {
         if shown.origin != Origin::Noise {
             return;
         }
-        ui.label(format!("Latest samples (step {})", shown.step));
+        ui.label(tr!("reverse-latest", step = shown.step));
         let (n, size) = (shown.trajectory.n, shown.size);
         let scale = (128 / (size * (n as f64).sqrt().ceil() as usize).max(1)).max(1);
         let tex = self
@@ -94,7 +98,7 @@ impl ReversePanel {
                     .fit_to_original_size(1.0)
                     .sense(egui::Sense::click()),
             )
-            .on_hover_text("Samples from the current model (EMA weights). Click to open panel ②.");
+            .on_hover_text(tr!("reverse-thumb-tip"));
         if r.clicked() {
             out.push(AppCommand::Focus(super::settings::Tab::Reverse));
         }
@@ -104,32 +108,41 @@ impl ReversePanel {
     pub fn ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
         ui.horizontal(|ui| {
             if ui
-                .button("⚄ Sample from noise")
-                .on_hover_text("Start from x_T ~ N(0, I) with the seed in Settings and denoise to x₀ with the EMA weights.")
+                .button(tr!("reverse-sample"))
+                .on_hover_text(tr!("reverse-sample-tip"))
                 .clicked()
             {
                 out.push(AppCommand::Sample);
             }
             if ui
-                .button("Noise my image to t, then denoise")
-                .on_hover_text("Take the image from panel ①, noise it to the t chosen there, and run the reverse process from that x_t.")
+                .button(tr!("reverse-from-image"))
+                .on_hover_text(tr!("reverse-from-image-tip"))
                 .clicked()
             {
                 out.push(AppCommand::SampleFromImage);
             }
             if let Some((_, done, total)) = self.running {
-                ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).desired_width(160.0).text(format!("{done}/{total}")));
-                if ui.button("Cancel").clicked() {
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                        .desired_width(160.0)
+                        .text(format!("{done}/{total}")),
+                );
+                if ui.button(tr!("reverse-cancel")).clicked() {
                     out.push(AppCommand::CancelSample);
                 }
             }
-            if self.shown.is_some() && ui.button("Export GIF…").on_hover_text("Save this trajectory as an animated GIF").clicked() {
+            if self.shown.is_some()
+                && ui
+                    .button(tr!("reverse-export-gif"))
+                    .on_hover_text(tr!("reverse-export-gif-tip"))
+                    .clicked()
+            {
                 out.push(AppCommand::ExportGif);
             }
         });
         ui.separator();
         let Some(shown) = &self.shown else {
-            ui.label("No samples yet: press “Sample from noise”.");
+            ui.label(tr!("reverse-none-yet"));
             return;
         };
         let frames = shown.trajectory.frames.len();
@@ -157,16 +170,17 @@ impl ReversePanel {
         };
         let key = (self.frame as u64) << 32 | shown.step & 0xffff_ffff;
         let origin = match shown.origin {
-            Origin::Noise => "from noise".to_owned(),
-            Origin::Image(t) => format!("from your image noised to t = {t}"),
+            Origin::Noise => tr!("reverse-origin-noise").to_owned(),
+            Origin::Image(t) => tr!("reverse-origin-image", t = t),
         };
-        ui.label(format!(
-            "{} samples {origin}, weights of step {}; frame {}/{}: t = {}",
-            n,
-            shown.step,
-            self.frame + 1,
-            frames,
-            f.t
+        ui.label(tr!(
+            "reverse-caption",
+            n = n,
+            origin = origin,
+            step = shown.step,
+            frame = self.frame + 1,
+            frames = frames,
+            t = f.t
         ));
         ui.horizontal(|ui| {
             if ui.button(if self.playing { "❚❚" } else { "▶" }).clicked() {
@@ -176,10 +190,8 @@ impl ReversePanel {
                 self.playing = !self.playing;
             }
             ui.spacing_mut().slider_width = (ui.available_width() - 140.0).max(80.0);
-            ui.add(egui::Slider::new(&mut self.frame, 0..=frames - 1).text("frame"))
-                .on_hover_text(
-                    "Scrub through the reverse process: left is x_T (noise), right is x₀.",
-                );
+            ui.add(egui::Slider::new(&mut self.frame, 0..=frames - 1).text(tr!("reverse-frame")))
+                .on_hover_text(tr!("reverse-frame-tip"));
         });
         let size = shown.size;
         let x_tex = self
@@ -200,7 +212,7 @@ impl ReversePanel {
                 ui.add(egui::Image::new(&x_tex).fit_to_original_size(1.0));
             });
             ui.vertical(|ui| {
-                ui.label("x̂₀ = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t   (the model's guess of the clean image)");
+                ui.label(tr!("reverse-x0-hat"));
                 ui.add(egui::Image::new(&x0_tex).fit_to_original_size(1.0));
             });
         });
@@ -227,12 +239,12 @@ impl ReversePanel {
                 .clone();
             ui.horizontal_top(|ui| {
                 ui.vertical(|ui| {
-                    ui.label("final samples x₀");
+                    ui.label(tr!("reverse-final"));
                     ui.add(egui::Image::new(&fin).fit_to_original_size(1.0));
                 });
                 ui.vertical(|ui| {
-                    ui.label(format!("nearest training image to each (mean RMS distance {mean_d:.1} of 255)"))
-                        .on_hover_text("A distance near 0 means the model has memorised a training image rather than made a new one: watch for it on tiny datasets.");
+                    ui.label(tr!("reverse-nearest", d = format!("{mean_d:.1}")))
+                        .on_hover_text(tr!("reverse-nearest-tip"));
                     ui.add(egui::Image::new(&nn_tex).fit_to_original_size(1.0));
                 });
             });

@@ -1,11 +1,14 @@
 //! The side panel of settings, remembered across restarts.
 
 use super::AppCommand;
+use super::teacher::Control;
 use crate::diffusion::{SamplerKind, ScheduleKind};
+use crate::tr;
 use serde::{Deserialize, Serialize};
 
 /// Which panel fills the main area.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
 pub enum Tab {
     /// q(x_t|x_0)
     #[default]
@@ -22,13 +25,23 @@ impl Tab {
     /// All tabs in order.
     pub const ALL: [Tab; 4] = [Tab::Forward, Tab::Reverse, Tab::Likelihood, Tab::Curves];
 
+    /// The tab's name in files and presets.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Tab::Forward => "forward",
+            Tab::Reverse => "reverse",
+            Tab::Likelihood => "likelihood",
+            Tab::Curves => "curves",
+        }
+    }
+
     /// The tab's title.
     pub fn title(self) -> &'static str {
         match self {
-            Tab::Forward => "① Forward noising",
-            Tab::Reverse => "② Reverse denoising",
-            Tab::Likelihood => "③ Likelihood p(x|z)",
-            Tab::Curves => "④ Loss & ELBO",
+            Tab::Forward => tr!("tab-forward"),
+            Tab::Reverse => tr!("tab-reverse"),
+            Tab::Likelihood => tr!("tab-likelihood"),
+            Tab::Curves => tr!("tab-curves"),
         }
     }
 }
@@ -72,6 +85,16 @@ pub struct Settings {
     pub auto_resample: bool,
     /// save the run every this many steps (0: never)
     pub autosave_every: u64,
+    /// the language of the whole app
+    pub lang: crate::i18n::Lang,
+    /// the panels shown (a teacher's preset may hide some)
+    pub panels: Vec<Tab>,
+    /// controls a teacher's preset locked
+    pub locked: Vec<Control>,
+    /// larger fonts and no settings panel, for a projector
+    pub presentation: bool,
+    /// the title of the preset in use
+    pub preset_title: Option<String>,
 }
 
 impl Default for Settings {
@@ -90,11 +113,21 @@ impl Default for Settings {
             show_lesson: true,
             auto_resample: true,
             autosave_every: 500,
+            lang: crate::i18n::Lang::from_env(),
+            panels: Tab::ALL.to_vec(),
+            locked: Vec::new(),
+            presentation: false,
+            preset_title: None,
         }
     }
 }
 
 impl Settings {
+    /// Is this control unlocked?
+    pub fn unlocked(&self, control: Control) -> bool {
+        !self.locked.contains(&control)
+    }
+
     /// The sampler with its parameters.
     pub fn sampler_kind(&self) -> SamplerKind {
         match self.sampler {
@@ -113,10 +146,29 @@ impl Settings {
         model_schedule: Option<(ScheduleKind, usize)>,
         out: &mut Vec<AppCommand>,
     ) {
-        ui.heading("Settings");
+        ui.heading(tr!("settings-heading"));
         ui.add_space(4.0);
 
-        ui.label(egui::RichText::new("Noise schedule").strong());
+        ui.label(egui::RichText::new(tr!("settings-schedule")).strong());
+        let schedule_open = self.unlocked(Control::Schedule);
+        ui.add_enabled_ui(schedule_open, |ui| {
+            self.schedule_ui(ui, model_schedule, out)
+        });
+        if !schedule_open {
+            ui.small(tr!("settings-locked"));
+        }
+        ui.separator();
+        self.training_ui(ui, out);
+        ui.separator();
+        self.sampling_ui(ui);
+    }
+
+    fn schedule_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        model_schedule: Option<(ScheduleKind, usize)>,
+        out: &mut Vec<AppCommand>,
+    ) {
         egui::ComboBox::from_id_salt("schedule")
             .selected_text(self.schedule.name())
             .show_ui(ui, |ui| {
@@ -125,40 +177,46 @@ impl Settings {
                 }
             })
             .response
-            .on_hover_text(
-                "How fast noise is added. linear: β grows from 1e-4 to 0.02 (Ho et al. 2020). \
-                 cosine: ᾱ follows a cosine, keeping more of the image at small t (Nichol & Dhariwal 2021). \
-                 sigmoid: ᾱ follows a sigmoid ramp.",
-            );
-        ui.add(egui::Slider::new(&mut self.timesteps, 10..=2000).logarithmic(true).text("T"))
-            .on_hover_text("T, the number of noising steps. More steps make each step smaller; DDPM sampling takes T steps.");
+            .on_hover_text(tr!("settings-schedule-tip"));
         ui.add(
+            egui::Slider::new(&mut self.timesteps, 10..=2000)
+                .logarithmic(true)
+                .text("T"),
+        )
+        .on_hover_text(tr!("settings-t-tip"));
+        let batch_open = self.unlocked(Control::Batch);
+        ui.add_enabled(
+            batch_open,
             egui::Slider::new(&mut self.batch, 1..=128)
                 .logarithmic(true)
-                .text("batch"),
+                .text(tr!("settings-batch")),
         )
-        .on_hover_text(
-            "Images per training step. Larger batches give smoother loss curves but slower steps.",
-        );
+        .on_hover_text(tr!("settings-batch-tip"));
         if let Some((kind, t)) = model_schedule {
             let differs = kind != self.schedule || t != self.timesteps;
             let button = ui
-                .add_enabled(differs, egui::Button::new("Apply to model (restarts training)"))
-                .on_hover_text("The model was trained for one schedule; changing it means training a new model from scratch.");
+                .add_enabled(differs, egui::Button::new(tr!("settings-apply")))
+                .on_hover_text(tr!("settings-apply-tip"));
             if button.clicked() {
                 out.push(AppCommand::ApplyModelSettings);
             }
             if differs {
-                ui.small(format!("The model uses {} with T = {t}.", kind.name()));
+                ui.small(tr!("settings-model-uses", schedule = kind.name(), t = t));
             }
         }
-        ui.separator();
+    }
 
-        ui.label(egui::RichText::new("Training").strong());
+    fn training_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
+        ui.label(egui::RichText::new(tr!("settings-training")).strong());
         let mut lr_exp = self.lr.log10();
         if ui
-            .add(egui::Slider::new(&mut lr_exp, -5.0..=0.0).text("log₁₀ lr").step_by(0.1))
-            .on_hover_text("Adam's learning rate (2e-4 by default). Too high and the loss explodes: the app catches a NaN, rolls back and pauses.")
+            .add_enabled(
+                self.unlocked(Control::Lr),
+                egui::Slider::new(&mut lr_exp, -5.0..=0.0)
+                    .text("log₁₀ lr")
+                    .step_by(0.1),
+            )
+            .on_hover_text(tr!("settings-lr-tip"))
             .changed()
         {
             self.lr = 10f64.powf(lr_exp);
@@ -166,37 +224,47 @@ impl Settings {
         }
         ui.small(format!("lr = {:.1e}", self.lr));
         let autosave = ui
-            .add(egui::DragValue::new(&mut self.autosave_every).range(0..=100_000).speed(10).prefix("autosave every ").suffix(" steps"))
-            .on_hover_text("Save the run in the background every this many steps (0: off), so it can be resumed after a crash or a restart.");
+            .add(
+                egui::DragValue::new(&mut self.autosave_every)
+                    .range(0..=100_000)
+                    .speed(10)
+                    .prefix(tr!("settings-autosave-prefix"))
+                    .suffix(tr!("settings-autosave-suffix")),
+            )
+            .on_hover_text(tr!("settings-autosave-tip"));
         if autosave.changed() {
             out.push(AppCommand::Autosave);
         }
-        ui.add(egui::DragValue::new(&mut self.seed).prefix("seed "))
-            .on_hover_text("Seed for resetting the weights and for the sampling noise: the same seed gives the same pictures.");
-        ui.separator();
+        ui.add_enabled(
+            self.unlocked(Control::Seed),
+            egui::DragValue::new(&mut self.seed).prefix(tr!("settings-seed-prefix")),
+        )
+        .on_hover_text(tr!("settings-seed-tip"));
+    }
 
-        ui.label(egui::RichText::new("Sampling").strong());
+    fn sampling_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(egui::RichText::new(tr!("settings-sampling")).strong());
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.sampler, SamplerChoice::Ddpm, "DDPM")
-                .on_hover_text("Ancestral sampling: all T steps, adding fresh noise at each one (Ho et al. 2020).");
+                .on_hover_text(tr!("settings-ddpm-tip"));
             ui.selectable_value(&mut self.sampler, SamplerChoice::Ddim, "DDIM")
-                .on_hover_text("DDIM: a few large deterministic jumps along the same marginals (Song et al. 2021).");
+                .on_hover_text(tr!("settings-ddim-tip"));
         });
         ui.add_enabled(
             self.sampler == SamplerChoice::Ddim,
             egui::Slider::new(&mut self.ddim_steps, 1..=200)
                 .logarithmic(true)
-                .text("steps"),
+                .text(tr!("settings-steps")),
         )
-        .on_hover_text("How many denoising steps DDIM takes between T and 0.");
+        .on_hover_text(tr!("settings-steps-tip"));
         ui.add_enabled(
             self.sampler == SamplerChoice::Ddim,
             egui::Slider::new(&mut self.eta, 0.0..=1.0).text("η"),
         )
-        .on_hover_text("DDIM's η: 0 is deterministic, 1 adds as much noise as DDPM.");
-        ui.add(egui::Slider::new(&mut self.n_samples, 1..=36).text("samples"))
-            .on_hover_text("How many images to generate at once.");
-        ui.checkbox(&mut self.auto_resample, "redraw samples while training")
-            .on_hover_text("Re-run the sampler from the same noise every few hundred steps, so you can watch one sample improve.");
+        .on_hover_text(tr!("settings-eta-tip"));
+        ui.add(egui::Slider::new(&mut self.n_samples, 1..=36).text(tr!("settings-samples")))
+            .on_hover_text(tr!("settings-samples-tip"));
+        ui.checkbox(&mut self.auto_resample, tr!("settings-auto-resample"))
+            .on_hover_text(tr!("settings-auto-resample-tip"));
     }
 }

@@ -2,6 +2,7 @@
 
 use super::builtin::{Builtin, UnknownBuiltin};
 use super::image::{ImageRgb, load_image};
+use crate::tr;
 use rand::Rng;
 use std::collections::HashSet;
 use std::fmt;
@@ -41,10 +42,9 @@ impl fmt::Display for DataSource {
 }
 
 /// Why a dataset could not be opened.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum DataError {
     /// the folder cannot be listed
-    #[error("cannot read folder {path}: {source}")]
     Folder {
         /// the folder
         path: PathBuf,
@@ -52,7 +52,6 @@ pub enum DataError {
         source: std::io::Error,
     },
     /// nothing usable was found
-    #[error("no usable images in {path} ({skipped} files skipped{first})")]
     NoImages {
         /// the folder
         path: PathBuf,
@@ -61,6 +60,35 @@ pub enum DataError {
         /// the first reason, if any, prefixed with "; first: "
         first: String,
     },
+}
+
+impl std::fmt::Display for DataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            Self::Folder { path, source } => {
+                tr!("data-err-folder", path = path.display(), error = source)
+            }
+            Self::NoImages {
+                path,
+                skipped,
+                first,
+            } => tr!(
+                "data-err-no-images",
+                path = path.display(),
+                skipped = skipped,
+                first = first
+            ),
+        })
+    }
+}
+
+impl std::error::Error for DataError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Folder { source, .. } => Some(source),
+            Self::NoImages { .. } => None,
+        }
+    }
 }
 
 /// What a folder load found.
@@ -76,7 +104,7 @@ impl LoadReport {
     /// "200 images; 3 skipped: a.txt (not an image …), …"
     pub fn summary(&self) -> String {
         if self.skipped.is_empty() {
-            return format!("{} images", self.loaded);
+            return tr!("data-summary", n = self.loaded);
         }
         let shown: Vec<String> = self
             .skipped
@@ -92,11 +120,11 @@ impl LoadReport {
             })
             .collect();
         let more = if self.skipped.len() > 3 { ", …" } else { "" };
-        format!(
-            "{} images; {} skipped: {}{more}",
-            self.loaded,
-            self.skipped.len(),
-            shown.join(", ")
+        tr!(
+            "data-summary-skipped",
+            n = self.loaded,
+            skipped = self.skipped.len(),
+            files = format!("{}{more}", shown.join(", "))
         )
     }
 }
@@ -185,7 +213,7 @@ pub fn load_folder(dir: &Path, size: usize) -> Result<(Vec<ImageRgb>, LoadReport
         let first = report
             .skipped
             .first()
-            .map(|(p, why)| format!("; first: {}: {why}", p.display()))
+            .map(|(p, why)| tr!("data-err-first", path = p.display(), why = why))
             .unwrap_or_default();
         return Err(DataError::NoImages {
             path: dir.to_owned(),

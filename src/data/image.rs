@@ -1,6 +1,7 @@
 //! Image input: decode anything the `image` crate reads, apply EXIF orientation, convert to RGB,
 //! centre-crop, resize to the model size and scale to [-1, 1]. Every failure is a typed error.
 
+use crate::tr;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage, imageops::FilterType};
 use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -13,10 +14,9 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 pub const MAX_DECODE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Why an image could not be used. Messages are written for the person who chose the file.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ImageError {
     /// Could not open or read the file.
-    #[error("cannot read {path}: {source}")]
     Io {
         /// the file
         path: PathBuf,
@@ -24,19 +24,14 @@ pub enum ImageError {
         source: std::io::Error,
     },
     /// A directory or other non-file was given.
-    #[error("{0} is not a file")]
     NotAFile(PathBuf),
     /// The file is empty.
-    #[error("the file is empty (0 bytes)")]
     Empty,
     /// The file is larger than [`MAX_FILE_BYTES`].
-    #[error("the file is {0} bytes; the largest accepted is {MAX_FILE_BYTES} bytes")]
     FileTooLarge(u64),
     /// The bytes are not an image format we know.
-    #[error("not an image this app can read (PNG, JPEG, GIF, BMP, WebP, TIFF, ICO, PNM, TGA)")]
     UnknownFormat,
     /// The dimensions are too large.
-    #[error("the image is {width}×{height}; the largest accepted side is {MAX_SIDE} pixels")]
     TooLarge {
         /// width in pixels
         width: u32,
@@ -44,7 +39,6 @@ pub enum ImageError {
         height: u32,
     },
     /// The dimensions are zero.
-    #[error("the image has no pixels ({width}×{height})")]
     NoPixels {
         /// width in pixels
         width: u32,
@@ -52,8 +46,47 @@ pub enum ImageError {
         height: u32,
     },
     /// The decoder failed: truncated or corrupt data.
-    #[error("the image is damaged or truncated: {0}")]
     Corrupt(String),
+}
+
+impl std::fmt::Display for ImageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            Self::Io { path, source } => {
+                tr!("image-err-io", path = path.display(), error = source)
+            }
+            Self::NotAFile(path) => tr!("image-err-not-a-file", path = path.display()),
+            Self::Empty => tr!("image-err-empty").to_owned(),
+            Self::FileTooLarge(bytes) => {
+                tr!(
+                    "image-err-file-too-large",
+                    bytes = bytes,
+                    max = MAX_FILE_BYTES
+                )
+            }
+            Self::UnknownFormat => tr!("image-err-unknown-format").to_owned(),
+            Self::TooLarge { width, height } => tr!(
+                "image-err-too-large",
+                width = width,
+                height = height,
+                max = MAX_SIDE
+            ),
+            Self::NoPixels { width, height } => {
+                tr!("image-err-no-pixels", width = width, height = height)
+            }
+            Self::Corrupt(detail) => tr!("image-err-corrupt", detail = detail),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for ImageError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// An RGB image in unit space: CHW order, f32 values in [-1, 1], on the 8-bit grid.

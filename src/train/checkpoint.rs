@@ -17,6 +17,7 @@ use super::device::DeviceInfo;
 use super::trainer::{TrainConfig, TrainError, Trainer};
 use crate::data::{DataError, DataSource, Dataset};
 use crate::model::UNet;
+use crate::tr;
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
@@ -34,10 +35,9 @@ const MAX_RECORD_BYTES: u64 = 1024 * 1024;
 const MAX_DATA_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// Why a checkpoint could not be saved or loaded.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum CheckpointError {
     /// a file could not be read or written
-    #[error("{path}: {source}")]
     Io {
         /// the file
         path: PathBuf,
@@ -45,26 +45,59 @@ pub enum CheckpointError {
         source: std::io::Error,
     },
     /// there is no record in the folder
-    #[error("{0} is not a checkpoint folder (no {RECORD})")]
     Missing(PathBuf),
     /// the record is not ours
-    #[error("{0} is not a diffusion-playground checkpoint")]
     Foreign(PathBuf),
     /// the record is ours but damaged, or a data file does not match it
-    #[error("the checkpoint is damaged: {0}")]
     Corrupt(String),
     /// a newer layout
-    #[error("the checkpoint has format version {0}; this build reads version {VERSION}")]
     Version(u32),
     /// the checkpoint's model differs from the one expected
-    #[error("the checkpoint's model does not match: {0}")]
     Mismatch(String),
     /// the training settings are invalid
-    #[error(transparent)]
-    Train(#[from] TrainError),
+    Train(TrainError),
     /// the dataset could not be opened
-    #[error("the checkpoint's dataset: {0}")]
-    Data(#[from] DataError),
+    Data(DataError),
+}
+
+impl std::fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            Self::Io { path, source } => format!("{}: {source}", path.display()),
+            Self::Missing(path) => {
+                tr!("ckpt-err-missing", path = path.display(), record = RECORD)
+            }
+            Self::Foreign(path) => tr!("ckpt-err-foreign", path = path.display()),
+            Self::Corrupt(detail) => tr!("ckpt-err-corrupt", detail = detail),
+            Self::Version(v) => tr!("ckpt-err-version", found = v, supported = VERSION),
+            Self::Mismatch(detail) => tr!("ckpt-err-mismatch", detail = detail),
+            Self::Train(e) => e.to_string(),
+            Self::Data(e) => tr!("ckpt-err-data", error = e),
+        })
+    }
+}
+
+impl std::error::Error for CheckpointError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            Self::Train(e) => Some(e),
+            Self::Data(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<TrainError> for CheckpointError {
+    fn from(e: TrainError) -> Self {
+        Self::Train(e)
+    }
+}
+
+impl From<DataError> for CheckpointError {
+    fn from(e: DataError) -> Self {
+        Self::Data(e)
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -297,14 +330,6 @@ pub fn load(
         .as_ref()
         .map(|o| read_checked(dir, o))
         .transpose()?;
-    let device = device_info.device();
-    let template = config
-        .model
-        .init(&device)
-        .map_err(|e| CheckpointError::Mismatch(e.to_string()))?;
-    // The EMA and the model share parameter ids, so the optimizer state finds its parameters.
-    let model = load_module(template, model_bytes, "weights")?;
-    let ema = load_module(model.clone(), ema_bytes, "EMA weights")?;
     let dataset = match dataset {
         Some((source, ds)) => {
             config.data = source;
@@ -312,15 +337,67 @@ pub fn load(
         }
         None => Dataset::open(&config.data, config.model.image_size)?.0,
     };
+    let parts = Parts {
+        model: model_bytes,
+        ema: ema_bytes,
+        optim: optim_bytes,
+    };
+    rebuild(config, device_info, parts, dataset, record.step)
+}
+
+/// Serialised weights, EMA and optimizer state.
+struct Parts {
+    model: Bytes,
+    ema: Bytes,
+    optim: Option<Bytes>,
+}
+
+/// Build a trainer on `device_info`'s device from serialised parts.
+fn rebuild(
+    config: TrainConfig,
+    device_info: DeviceInfo,
+    parts: Parts,
+    dataset: Dataset,
+    step: u64,
+) -> Result<Trainer, CheckpointError> {
+    let device = device_info.device();
+    let template = config
+        .model
+        .init(&device)
+        .map_err(|e| CheckpointError::Mismatch(e.to_string()))?;
+    // The EMA and the model share parameter ids, so the optimizer state finds its parameters.
+    let model = load_module(template, parts.model, "weights")?;
+    let ema = load_module(model.clone(), parts.ema, "EMA weights")?;
     Ok(Trainer::from_parts(
         config,
         device_info,
         model,
         ema,
-        optim_bytes,
+        parts.optim,
         dataset,
-        record.step,
+        step,
     )?)
+}
+
+/// The same training state (weights, EMA, Adam, step, data) on another device, copied through
+/// host memory: used to fall back to the CPU when the GPU fails.
+pub fn transfer(trainer: &Trainer, device_info: DeviceInfo) -> Result<Trainer, CheckpointError> {
+    let (model, ema, optim) = trainer.parts();
+    let parts =
+        Parts {
+            model: module_bytes(model)?,
+            ema: module_bytes(ema)?,
+            optim: Some(optim.into_bytes().map_err(|e| {
+                CheckpointError::Corrupt(format!("cannot serialise optimizer: {e}"))
+            })?),
+        };
+    rebuild(
+        trainer.config().clone(),
+        device_info,
+        parts,
+        trainer.dataset().clone(),
+        trainer.step_count(),
+    )
 }
 
 /// Check that a checkpoint's model matches `expected`, naming the first difference.

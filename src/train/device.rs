@@ -2,6 +2,7 @@
 //! fast pure-Rust CPU backend (`flex`). Software Vulkan (lavapipe) reports itself as a CPU
 //! adapter and is skipped by `auto`, since flex is several times faster on the same cores.
 
+use crate::tr;
 use burn::tensor::{Device, DeviceKind, Tensor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -88,8 +89,8 @@ impl DeviceInfo {
     /// "GPU · NVIDIA H100 (wgpu)" or "CPU (flex)".
     pub fn label(&self) -> String {
         match self.backend {
-            BackendKind::Wgpu => format!("GPU · {} (wgpu)", self.name),
-            BackendKind::Flex => "CPU (flex)".to_owned(),
+            BackendKind::Wgpu => tr!("device-gpu", name = self.name),
+            BackendKind::Flex => tr!("device-cpu").to_owned(),
         }
     }
 
@@ -101,7 +102,8 @@ impl DeviceInfo {
         }
     }
 
-    fn flex(reason: String) -> Self {
+    /// The flex CPU backend, with the reason it is used.
+    pub fn flex(reason: String) -> Self {
         Self {
             backend: BackendKind::Flex,
             name: "CPU".to_owned(),
@@ -182,23 +184,27 @@ pub fn choose_device(choice: DeviceChoice) -> DeviceInfo {
     };
     let picked = match choice {
         DeviceChoice::Cpu => {
-            return DeviceInfo::flex("the CPU was asked for (--device cpu)".to_owned());
+            return DeviceInfo::flex(tr!("device-reason-cpu-asked").to_owned());
         }
         DeviceChoice::Auto => {
             let adapters = probe_adapters(Duration::from_secs(10));
             match adapters.iter().find(|a| a.is_gpu) {
                 Some(gpu) => wgpu_info(
                     gpu.name.clone(),
-                    format!("found a GPU adapter ({}, {})", gpu.name, gpu.backend),
+                    tr!(
+                        "device-reason-found-gpu",
+                        name = gpu.name,
+                        api = gpu.backend
+                    ),
                 ),
                 None => {
                     let seen = if adapters.is_empty() {
-                        "wgpu found no adapter".to_owned()
+                        tr!("device-reason-no-adapter").to_owned()
                     } else {
                         let names: Vec<&str> = adapters.iter().map(|a| a.name.as_str()).collect();
-                        format!("wgpu found only software adapters ({})", names.join(", "))
+                        tr!("device-reason-software-only", names = names.join(", "))
                     };
-                    return DeviceInfo::flex(format!("{seen}; the flex CPU backend is faster"));
+                    return DeviceInfo::flex(tr!("device-reason-flex-faster", seen = seen));
                 }
             }
         }
@@ -210,14 +216,12 @@ pub fn choose_device(choice: DeviceChoice) -> DeviceInfo {
                 .or(adapters.first())
                 .map(|a| a.name.clone())
                 .unwrap_or_else(|| "default adapter".to_owned());
-            wgpu_info(name, "the GPU was asked for (--device gpu)".to_owned())
+            wgpu_info(name, tr!("device-reason-gpu-asked").to_owned())
         }
     };
     match smoke_test(&picked.device()) {
         Ok(()) => picked,
-        Err(e) => DeviceInfo::flex(format!(
-            "the wgpu device failed to start ({e}); fell back to the CPU"
-        )),
+        Err(e) => DeviceInfo::flex(tr!("device-reason-start-failed", error = e)),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod checkpoint;
 pub mod device;
+pub mod threads;
 pub mod trainer;
 pub mod worker;
 

@@ -10,6 +10,7 @@ use crate::diffusion::{
     VlbEstimate, estimate_vlb, sample,
 };
 use crate::model::{ConfigError, UNet, UNetConfig};
+use crate::tr;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -54,21 +55,15 @@ impl Default for TrainConfig {
 }
 
 /// What went wrong in training.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum TrainError {
     /// the model config is invalid
-    #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(ConfigError),
     /// the schedule config is invalid
-    #[error(transparent)]
-    Schedule(#[from] ScheduleError),
+    Schedule(ScheduleError),
     /// a setting is out of range
-    #[error("{0}")]
     Invalid(String),
     /// the loss was NaN or infinite; the trainer rolled back to the last good state
-    #[error(
-        "the loss became {loss} at step {step}; rolled back to step {rolled_back_to}. Try a lower learning rate."
-    )]
     NonFinite {
         /// the bad loss
         loss: f32,
@@ -78,8 +73,50 @@ pub enum TrainError {
         rolled_back_to: u64,
     },
     /// the device failed during a computation
-    #[error("the device failed: {0}")]
     Device(String),
+}
+
+impl std::fmt::Display for TrainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Config(e) => write!(f, "{e}"),
+            Self::Schedule(e) => write!(f, "{e}"),
+            Self::Invalid(m) => f.write_str(m),
+            Self::NonFinite {
+                loss,
+                step,
+                rolled_back_to,
+            } => f.write_str(&tr!(
+                "train-err-non-finite",
+                loss = loss,
+                step = step,
+                rolled_back_to = rolled_back_to
+            )),
+            Self::Device(m) => f.write_str(&tr!("train-err-device", error = m)),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Config(e) => Some(e),
+            Self::Schedule(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ConfigError> for TrainError {
+    fn from(e: ConfigError) -> Self {
+        Self::Config(e)
+    }
+}
+
+impl From<ScheduleError> for TrainError {
+    fn from(e: ScheduleError) -> Self {
+        Self::Schedule(e)
+    }
 }
 
 /// One step's figures.

@@ -12,6 +12,7 @@ use super::trainer::{StepStats, TrainConfig, TrainError, Trainer};
 use crate::data::{DataSource, Dataset, ImageRgb};
 use crate::diffusion::process::{q_sample, standard_normal_vec};
 use crate::diffusion::{SampleError, SampleRequest, Start, Trajectory, VlbEstimate, vlb_timesteps};
+use crate::tr;
 use rand::SeedableRng;
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
@@ -19,6 +20,9 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// The reason of a [`Event::SampleFailed`] for a job the user cancelled (not an error).
+pub const CANCELLED: &str = "cancelled";
 
 /// Progress reports kept at most, before the worker starts dropping them.
 pub const PROGRESS_CAPACITY: usize = 64;
@@ -87,6 +91,14 @@ pub enum Command {
     SetVlbEvery(u64),
     /// save a checkpoint into this folder every this many steps (None: off)
     SetAutosave(Option<(PathBuf, u64)>),
+    /// make the next training step fail as if the device were lost (for tests and demos);
+    /// with `weights_lost` the weights cannot be copied off the device either
+    SimulateDeviceLoss {
+        /// the device's memory is gone too
+        weights_lost: bool,
+    },
+    /// the language of notices from now on
+    SetLanguage(crate::i18n::Lang),
     /// end the thread
     Shutdown,
 }
@@ -216,9 +228,14 @@ impl WorkerHandle {
         let (cmd_tx, cmd_rx) = mpsc::channel();
         let (prog_tx, prog_rx) = mpsc::sync_channel(PROGRESS_CAPACITY);
         let (ev_tx, ev_rx) = mpsc::channel();
+        let lang = crate::i18n::lang();
         let thread = std::thread::Builder::new()
             .name("trainer".into())
             .spawn(move || {
+                crate::i18n::set_lang(lang);
+                // Training must never take the UI's cycles: compute at a lower priority.
+                super::threads::lower_this_thread();
+                super::threads::lower_compute_pool();
                 let out = Outbox {
                     progress: prog_tx,
                     events: ev_tx,
@@ -227,14 +244,7 @@ impl WorkerHandle {
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     run(config, device, checkpoint, cmd_rx, &out)
                 }));
-                let end = match result {
-                    Ok(r) => r,
-                    Err(panic) => Err(panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_else(|| "the trainer panicked".to_owned())),
-                };
+                let end = result.unwrap_or_else(|panic| Err(panic_message(panic.as_ref())));
                 out.event(Event::Stopped(end));
             })?;
         Ok(Self {
@@ -310,6 +320,8 @@ struct State {
     autosave: Option<(PathBuf, u64)>,
     /// step reports the progress channel had no room for yet
     unsent: Vec<StepReport>,
+    /// a simulated device loss for the next step: Some(weights_lost)
+    fault: Option<bool>,
 }
 
 impl State {
@@ -367,7 +379,7 @@ fn run(
             Err(e) => {
                 out.notice(
                     Level::Warning,
-                    format!("could not open {}: {e}; starting fresh", path.display()),
+                    tr!("worker-open-failed", path = path.display(), error = e),
                 );
                 fresh(config, device)?
             }
@@ -385,6 +397,7 @@ fn run(
         remaining: None,
         autosave: None,
         unsent: Vec::new(),
+        fault: None,
     };
     ready(out, &state.trainer);
     let mut pending: VecDeque<SampleJob> = VecDeque::new();
@@ -461,27 +474,27 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
                     state.trainer.set_dataset(source.clone(), ds);
                     state.held_out = held_out_batch(&state.trainer);
                     let note = if report.loaded > 0 {
-                        format!(": {}", report.summary())
+                        tr!("worker-data-note", summary = report.summary())
                     } else {
                         String::new()
                     };
-                    out.notice(Level::Info, format!("training on {source}{note}"));
+                    out.notice(
+                        Level::Info,
+                        tr!("worker-training-on", source = source, note = note),
+                    );
                 }
-                Err(e) => out.notice(Level::Warning, format!("kept the current data: {e}")),
+                Err(e) => out.notice(Level::Warning, tr!("notice-kept-data", error = e)),
             }
         }
         Command::SetImages(images) => {
             if images.is_empty() {
-                out.notice(
-                    Level::Warning,
-                    "no images to train on; kept the current data",
-                );
+                out.notice(Level::Warning, tr!("worker-no-images"));
             } else {
                 let n = images.len();
                 let source = DataSource::Folder(PathBuf::from(format!("<{n} dropped images>")));
                 state.trainer.set_dataset(source, Dataset::Images(images));
                 state.held_out = held_out_batch(&state.trainer);
-                out.notice(Level::Info, format!("training on {n} dropped images"));
+                out.notice(Level::Info, tr!("worker-training-on-dropped", n = n));
             }
         }
         Command::Vlb { timesteps } => {
@@ -490,9 +503,11 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
         }
         Command::SetVlbEvery(n) => state.vlb_every = n,
         Command::SetAutosave(a) => state.autosave = a.filter(|(_, every)| *every > 0),
+        Command::SimulateDeviceLoss { weights_lost } => state.fault = Some(weights_lost),
+        Command::SetLanguage(lang) => crate::i18n::set_lang(lang),
         Command::Save(path) => match checkpoint::save(&state.trainer, &path) {
             Ok(()) => out.event(Event::Saved(path)),
-            Err(e) => out.notice(Level::Error, format!("could not save: {e}")),
+            Err(e) => out.notice(Level::Error, tr!("worker-save-failed", error = e)),
         },
         Command::Load(path) => {
             let device = state.trainer.device_info().clone();
@@ -505,7 +520,7 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
                     });
                     ready(out, &state.trainer);
                 }
-                Err(e) => out.notice(Level::Warning, format!("kept the current model: {e}")),
+                Err(e) => out.notice(Level::Warning, tr!("worker-kept-model", error = e)),
             }
         }
         Command::Shutdown | Command::Sample(_) | Command::CancelSample => {}
@@ -524,12 +539,114 @@ fn rebuild(state: &mut State, config: TrainConfig, out: &Outbox) {
             out.event(Event::Rewound { step: 0 });
             ready(out, &state.trainer);
         }
-        Err(e) => out.notice(Level::Warning, format!("kept the current model: {e}")),
+        Err(e) => out.notice(Level::Warning, tr!("worker-kept-model", error = e)),
+    }
+}
+
+/// Run `f`, turning a panic (how burn reports a lost device) into [`TrainError::Device`].
+fn guarded<T>(f: impl FnOnce() -> Result<T, TrainError>) -> Result<T, TrainError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|panic| Err(TrainError::Device(panic_message(panic.as_ref()))))
+}
+
+/// The text of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// The device failed: carry on with the CPU backend, keeping as much of the run as can be
+/// saved: the live state copied through host memory, else the autosave, else a fresh start
+/// from the seed. Training goes on if it was running.
+fn fall_back_to_cpu(state: &mut State, out: &Outbox, reason: &str, weights_lost: bool) {
+    let was = state.trainer.device_info().label();
+    let was_running = state.running;
+    let old_step = state.trainer.step_count();
+    let cpu = DeviceInfo::flex(tr!("worker-fallback-reason", was = was, reason = reason));
+    let moved = if weights_lost {
+        Err(TrainError::Device(tr!("worker-weights-lost").into()))
+    } else {
+        guarded(|| {
+            checkpoint::transfer(&state.trainer, cpu.clone())
+                .map_err(|e| TrainError::Device(e.to_string()))
+        })
+    };
+    let data = (
+        state.trainer.config().data.clone(),
+        state.trainer.dataset().clone(),
+    );
+    let (trainer, how) = match moved {
+        Ok(t) => {
+            let how = tr!("worker-fallback-moved", step = t.step_count());
+            (t, how)
+        }
+        Err(_) => match state
+            .autosave
+            .as_ref()
+            .and_then(|(dir, _)| checkpoint::load(dir, cpu.clone(), Some(data.clone())).ok())
+        {
+            Some(t) => {
+                let how = tr!("worker-fallback-autosave", step = t.step_count());
+                (t, how)
+            }
+            None => {
+                let mut config = state.trainer.config().clone();
+                config.data = data.0;
+                match Trainer::new(config, cpu, data.1) {
+                    Ok(t) => (t, tr!("worker-fallback-fresh").to_owned()),
+                    Err(e) => {
+                        state.running = false;
+                        out.event(Event::Running(false));
+                        out.notice(
+                            Level::Error,
+                            tr!(
+                                "worker-fallback-failed",
+                                was = was,
+                                reason = reason,
+                                error = e
+                            ),
+                        );
+                        return;
+                    }
+                }
+            }
+        },
+    };
+    state.replace_trainer(trainer, out);
+    out.notice(
+        Level::Warning,
+        tr!("worker-fallback", was = was, reason = reason, how = how),
+    );
+    let step = state.trainer.step_count();
+    if step != old_step {
+        out.event(Event::Rewound { step });
+    }
+    ready(out, &state.trainer);
+    if was_running {
+        state.running = true;
+        state.rate_window = (Instant::now(), step);
+        out.event(Event::Running(true));
     }
 }
 
 fn train_once(state: &mut State, out: &Outbox) {
-    match state.trainer.train_step() {
+    let result = match state.fault.take() {
+        Some(weights_lost) => Err((
+            TrainError::Device("simulated device loss".into()),
+            weights_lost,
+        )),
+        None => guarded(|| state.trainer.train_step()).map_err(|e| (e, false)),
+    };
+    let result = match result {
+        Err((TrainError::Device(reason), weights_lost)) => {
+            return fall_back_to_cpu(state, out, &reason, weights_lost);
+        }
+        other => other.map_err(|(e, _)| e),
+    };
+    match result {
         Ok(StepStats { step, loss }) => {
             let (since, at) = state.rate_window;
             let elapsed = since.elapsed().as_secs_f64();
@@ -561,7 +678,7 @@ fn train_once(state: &mut State, out: &Outbox) {
             if let Some((dir, every)) = &state.autosave {
                 if step % every == 0 {
                     if let Err(e) = checkpoint::save(&state.trainer, dir) {
-                        out.notice(Level::Error, format!("autosave failed, turned off: {e}"));
+                        out.notice(Level::Error, tr!("worker-autosave-failed", error = e));
                         state.autosave = None;
                     }
                 }
@@ -581,12 +698,12 @@ fn train_once(state: &mut State, out: &Outbox) {
             out.event(Event::Rewound {
                 step: state.trainer.step_count(),
             });
-            out.notice(Level::Error, format!("training paused: {e}"));
+            out.notice(Level::Error, tr!("worker-training-paused", error = e));
         }
         Err(e) => {
             state.running = false;
             out.event(Event::Running(false));
-            out.notice(Level::Error, format!("training paused: {e}"));
+            out.notice(Level::Error, tr!("worker-training-paused", error = e));
         }
     }
 }
@@ -610,11 +727,8 @@ fn send_vlb(state: &State, out: &Outbox) {
                 held_out_loss,
             })
         }
-        Ok(_) => out.notice(
-            Level::Warning,
-            "the ELBO estimate was not finite; not plotted",
-        ),
-        Err(e) => out.notice(Level::Warning, format!("ELBO estimate failed: {e}")),
+        Ok(_) => out.notice(Level::Warning, tr!("worker-elbo-not-finite")),
+        Err(e) => out.notice(Level::Warning, tr!("worker-elbo-failed", error = e)),
     }
 }
 
@@ -626,7 +740,7 @@ fn enqueue(pending: &mut VecDeque<SampleJob>, job: SampleJob, out: &Outbox) {
         if let Some(old) = pending.pop_front() {
             out.event(Event::SampleFailed {
                 id: old.id,
-                reason: "superseded by newer requests".into(),
+                reason: tr!("worker-superseded").into(),
             });
         }
     }
@@ -637,7 +751,7 @@ fn cancel_all(pending: &mut VecDeque<SampleJob>, out: &Outbox) {
     for job in pending.drain(..) {
         out.event(Event::SampleFailed {
             id: job.id,
-            reason: "cancelled".into(),
+            reason: CANCELLED.into(),
         });
     }
 }
@@ -665,33 +779,44 @@ fn run_sample(
     };
     let mut deferred = Vec::new();
     let mut last = Instant::now();
-    let result = trainer.sample(&job.request, start, |done, total| {
-        // Let a cancel or a newer sampling job through; keep other commands for later.
-        loop {
-            match commands.try_recv() {
-                Ok(Command::CancelSample) => {
-                    cancel_all(pending, out);
-                    return ControlFlow::Break(());
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        trainer.sample(&job.request, start, |done, total| {
+            // Let a cancel or a newer sampling job through; keep other commands for later.
+            loop {
+                match commands.try_recv() {
+                    Ok(Command::CancelSample) => {
+                        cancel_all(pending, out);
+                        return ControlFlow::Break(());
+                    }
+                    Ok(Command::Sample(next)) => enqueue(pending, next, out),
+                    Ok(Command::Shutdown) => {
+                        deferred.push(Command::Shutdown);
+                        return ControlFlow::Break(());
+                    }
+                    Ok(other) => deferred.push(other),
+                    Err(_) => break,
                 }
-                Ok(Command::Sample(next)) => enqueue(pending, next, out),
-                Ok(Command::Shutdown) => {
-                    deferred.push(Command::Shutdown);
-                    return ControlFlow::Break(());
-                }
-                Ok(other) => deferred.push(other),
-                Err(_) => break,
             }
-        }
-        if last.elapsed() >= Duration::from_millis(30) || done == total {
-            last = Instant::now();
-            out.progress(Progress::Sampling {
-                id: job.id,
-                done,
-                total,
-            });
-        }
-        ControlFlow::Continue(())
+            if last.elapsed() >= Duration::from_millis(30) || done == total {
+                last = Instant::now();
+                out.progress(Progress::Sampling {
+                    id: job.id,
+                    done,
+                    total,
+                });
+            }
+            ControlFlow::Continue(())
+        })
+    }))
+    .unwrap_or_else(|panic| {
+        Err(SampleError::Model(TrainError::Device(panic_message(
+            panic.as_ref(),
+        ))))
     });
+    let device_failed = match &result {
+        Err(SampleError::Model(TrainError::Device(reason))) => Some(reason.clone()),
+        _ => None,
+    };
     match result {
         Ok(trajectory) => out.event(Event::Trajectory {
             id: job.id,
@@ -700,12 +825,15 @@ fn run_sample(
         }),
         Err(SampleError::Cancelled) => out.event(Event::SampleFailed {
             id: job.id,
-            reason: "cancelled".into(),
+            reason: CANCELLED.into(),
         }),
         Err(e) => out.event(Event::SampleFailed {
             id: job.id,
             reason: e.to_string(),
         }),
+    }
+    if let Some(reason) = device_failed {
+        fall_back_to_cpu(state, out, &reason, false);
     }
     // Commands that arrived while sampling run now, in order.
     for c in deferred {

@@ -1,0 +1,415 @@
+# English messages. The catalogue test (tests/i18n.rs) checks that zh-CN.ftl has exactly the
+# same keys with the same { $placeables }, and that every key used in src/ is here.
+# Syntax (a subset of Fluent): key = text; indented lines continue the text; { $name }.
+
+## Tabs
+tab-forward = ① Forward noising
+tab-reverse = ② Reverse denoising
+tab-likelihood = ③ Likelihood p(x|z)
+tab-curves = ④ Loss & ELBO
+
+## Settings panel
+settings-heading = Settings
+settings-schedule = Noise schedule
+settings-schedule-tip = How fast noise is added. linear: β grows from 1e-4 to 0.02 (Ho et al. 2020). cosine: ᾱ follows a cosine, keeping more of the image at small t (Nichol & Dhariwal 2021). sigmoid: ᾱ follows a sigmoid ramp.
+settings-t-tip = T, the number of noising steps. More steps make each step smaller; DDPM sampling takes T steps.
+settings-batch = batch
+settings-batch-tip = Images per training step. Larger batches give smoother loss curves but slower steps.
+settings-apply = Apply to model (restarts training)
+settings-apply-tip = The model was trained for one schedule; changing it means training a new model from scratch.
+settings-model-uses = The model uses { $schedule } with T = { $t }.
+settings-training = Training
+settings-lr-tip = Adam's learning rate (2e-4 by default). Too high and the loss explodes: the app catches a NaN, rolls back and pauses.
+settings-autosave-prefix = autosave every{" "}
+settings-autosave-suffix = {" "}steps
+settings-autosave-tip = Save the run in the background every this many steps (0: off), so it can be resumed after a crash or a restart.
+settings-seed-prefix = seed{" "}
+settings-seed-tip = Seed for resetting the weights and for the sampling noise: the same seed gives the same pictures.
+settings-sampling = Sampling
+settings-ddpm-tip = Ancestral sampling: all T steps, adding fresh noise at each one (Ho et al. 2020).
+settings-ddim-tip = DDIM: a few large deterministic jumps along the same marginals (Song et al. 2021).
+settings-steps = steps
+settings-steps-tip = How many denoising steps DDIM takes between T and 0.
+settings-eta-tip = DDIM's η: 0 is deterministic, 1 adds as much noise as DDPM.
+settings-samples = samples
+settings-samples-tip = How many images to generate at once.
+settings-auto-resample = redraw samples while training
+settings-auto-resample-tip = Re-run the sampler from the same noise every few hundred steps, so you can watch one sample improve.
+
+## Notices and the top bar
+notice-thread-start-failed = could not start the training thread: { $error }
+notice-thread-not-running = the training thread is not running
+notice-model-loading = the model is still loading
+notice-showing = showing { $name }
+dialog-images = images
+notice-dialog-failed = cannot open a file dialog: { $error }
+notice-skipped = skipped { $files }
+notice-decode-start-failed = cannot start decoding: { $error }
+notice-sampling-failed = sampling failed: { $reason }
+notice-saved-checkpoint = saved checkpoint { $path }
+notice-opened-checkpoint = opened checkpoint { $path } (step { $step })
+notice-thread-stopped = the training thread stopped: { $error }
+notice-image-failed = could not open the image: { $error }. The current image is kept.
+notice-saved = saved { $path }
+notice-save-failed = could not save { $path }: { $error }
+notice-kept-data = kept the current data: { $error }
+notice-nothing-to-export = nothing to export yet: sample first
+notice-writing-gif = writing the GIF…
+notice-dismiss = Dismiss
+dropped-file = dropped file
+drop-overlay =
+    Drop to load the image
+    (several images: train on them)
+app-title = Diffusion Playground
+top-data = data: { $data }
+top-data-builtin = built-in: { $name }
+top-data-folder = a folder of images…
+top-data-current = the current image only
+top-data-tip = What the model trains on. Drop several images on the window to train on them.
+top-device = device: { $device }
+top-frame-times = this window: 99% of the last 120 frames took ≤ { $ms } ms
+top-loading = choosing a device and loading the model…
+top-pause = ❚❚ Pause
+top-pause-tip = Pause training; the model is kept.
+top-train = ▶ Train
+top-train-tip = Train the model in the background; the window stays responsive.
+top-100-steps = » 100 steps
+top-100-steps-tip = Train exactly 100 steps, then pause: handy for watching training in small slices.
+top-reset = ↺ Reset
+top-reset-tip = Start again from fresh random weights (seed from Settings).
+top-step = step { $step }
+top-loss = loss { $loss }
+top-rate = { $rate } img/s
+menu-file = File
+menu-open-image = Open image…
+menu-save-checkpoint = Save checkpoint…
+menu-open-checkpoint = Open checkpoint…
+menu-export-png = Export view as PNG…
+menu-export-csv = Export curves as CSV…
+top-lesson = Lesson
+top-language-tip = Language of the whole app (remembered).
+resume-found = An autosaved run (step { $step }) was found in { $dir }.
+resume-button = Resume last run (step { $step })
+resume-fresh = Start fresh
+data-starting = starting…
+data-dropped = { $n } dropped images
+data-one-image = 1 image: { $name }
+data-folder = { $path } ({ $summary })
+
+## Forward panel
+forward-open-tip = Pick an image file (or drag one onto the window).
+forward-examples = Examples
+forward-train-on-image = Train on this image
+forward-train-on-image-tip = Make this image the whole training set: the model will learn to reproduce it.
+forward-x-t-tip = x_t = √ᾱ_t · x₀ + √(1−ᾱ_t) · ε, with one fixed draw of ε
+forward-play-tip = Play t from here to T
+forward-t-tip = The timestep: 0 is the clean image, T is (almost) pure noise.
+forward-mix = x_t = { $a } · x₀ + { $b } · ε      (signal share { $share } %)
+forward-denoise = Noise my image to t, then denoise →
+forward-denoise-tip = Run the reverse process from this x_t and see what the model recovers.
+forward-strip = x_t at evenly spaced t (click one to jump there):
+forward-plot-alpha-bar = ᾱ_t (signal kept) and 1 − ᾱ_t (noise)
+forward-plot-beta = β_t (noise added per step)
+forward-plot-histogram = pixel values of x_t vs the N(0, 1) density
+forward-histogram-bars = x_t values
+example-sunset = Sunset
+example-checkerboard = Checkerboard
+example-shape = Shape
+example-digit = Digit
+example-rings = Rings
+
+## Reverse panel
+reverse-sampling = sampling…
+reverse-latest = Latest samples (step { $step })
+reverse-thumb-tip = Samples from the current model (EMA weights). Click to open panel ②.
+reverse-sample = ⚄ Sample from noise
+reverse-sample-tip = Start from x_T ~ N(0, I) with the seed in Settings and denoise to x₀ with the EMA weights.
+reverse-from-image = Noise my image to t, then denoise
+reverse-from-image-tip = Take the image from panel ①, noise it to the t chosen there, and run the reverse process from that x_t.
+reverse-cancel = Cancel
+reverse-export-gif = Export GIF…
+reverse-export-gif-tip = Save this trajectory as an animated GIF
+reverse-none-yet = No samples yet: press “Sample from noise”.
+reverse-origin-noise = from noise
+reverse-origin-image = from your image noised to t = { $t }
+reverse-caption = { $n } samples { $origin }, weights of step { $step }; frame { $frame }/{ $frames }: t = { $t }
+reverse-frame = frame
+reverse-frame-tip = Scrub through the reverse process: left is x_T (noise), right is x₀.
+reverse-x0-hat = x̂₀ = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t   (the model's guess of the clean image)
+reverse-final = final samples x₀
+reverse-nearest = nearest training image to each (mean RMS distance { $d } of 255)
+reverse-nearest-tip = A distance near 0 means the model has memorised a training image rather than made a new one: watch for it on tiny datasets.
+
+## Likelihood panel
+likelihood-z = z = x_t at t =
+likelihood-z-tip = The noisy input z. G(z) is the network's x̂₀ from it.
+likelihood-ask = Ask the model for G(z)
+likelihood-indicator = indicator: p(x|z) = 1 if G(z)=x else 0
+likelihood-gaussian = Gaussian: p(x|z) = N(x; G(z), σ²)
+likelihood-toggle-tip = Switch between the two definitions of p(x|z) from the study note.
+likelihood-x = x (click a pixel to pick it):
+likelihood-pixel = pixel ({ $u }, { $v })
+likelihood-g = G(z) = x̂₀ at step { $step } from t = { $t }:
+likelihood-ask-first = Ask the model for G(z) to see the likelihood.
+likelihood-indicator-value = x = { $x }, G(z) = { $g }: p(x|z) = { $p }   (equal means the same 8-bit value)
+likelihood-spike = p(·|z): all mass at G(z)
+likelihood-sigma-tip = The decoder's standard deviation: how much slack p(x|z) allows around G(z).
+likelihood-gaussian-value = x = { $x }, G(z) = { $g }, σ = { $sigma }:   log p(x|z) = { $log_p } nats
+likelihood-monte-carlo = Monte Carlo over { $draws } draws of z: G(z) = x at this value { $hits } times → P(x) ≈ { $hits }/{ $draws }
+likelihood-collapse = P(G(z) = x on the first d values) as d grows to the whole image:
+likelihood-collapse-indicator = indicator, Monte Carlo (bottom = 0)
+likelihood-collapse-gaussian = Gaussian, P(‖y−x‖∞ < ½ level)
+likelihood-zero-hits = zero hits
+likelihood-walk = G(z) at this value as training goes on (x is the flat line):
+
+## Curves panel
+curves-smoothing = smoothing
+curves-export = Export CSV…
+curves-export-tip = Save every curve as a CSV file
+curves-elbo-now = Estimate ELBO now
+curves-elbo-now-tip = Evaluate the bound on the fixed held-out batch now.
+curves-last-elbo = last ELBO (step { $step }): { $total } bits/dim = L_T { $prior } + ΣL_(t−1) { $diffusion } + L_0 { $decoder }
+curves-loss = L_simple = ‖ε − ε_θ(x_t, t)‖² per step (and on the held-out batch)
+curves-loss-train = L_simple (train)
+curves-loss-held-out = L_simple (held out, EMA)
+curves-throughput = images / s
+curves-vlb = variational bound, bits/dim (held-out batch)
+curves-vlb-total = VLB total
+curves-vlb-prior = L_T (prior)
+curves-vlb-decoder = L_0 (decoder)
+curves-per-t = L_(t−1) against t, latest estimate (bits/dim)
+
+## Lesson
+lesson-heading = Guided lesson
+lesson-subtitle = Follows the study note: from the premise of diffusion to the likelihood p(x|z).
+lesson-back = ◀ Back
+lesson-next = Next ▶
+lesson-show-me = Show me
+lesson-show-me-tip = Set up the panel for this step again
+lesson-1-title = 1 · The premise
+lesson-1-body =
+    Every image is a sample from some probability distribution. Pure Gaussian noise is a sample from a simple one, N(0, I); a photo is a sample from a very complicated one. A diffusion model learns to carry samples from the simple distribution to the complicated one.
+
+    Panel ① shows one image x₀ at t = 0: a single point of the data distribution.
+lesson-2-title = 2 · The diffusion process
+lesson-2-body =
+    Turning an image into noise is easy: keep adding a little Gaussian noise. After T steps nothing of the image is left and x_T ~ N(0, I). Because x₀ is a fixed value, it only shifts the mean.
+
+    Watch panel ① play t from 0 to T: the histogram on the right turns into the bell curve of N(0, 1).
+lesson-3-title = 3 · How training data is made
+lesson-3-body =
+    No need to walk step by step: x_t = √ᾱ_t · x₀ + √(1−ᾱ_t) · ε in one go, with ε ~ N(0, I). A training example is (x_t, t) as input and ε as the answer: the network learns to predict the noise.
+
+    The curves of ᾱ_t and β_t show how fast the image fades under the chosen schedule.
+lesson-4-title = 4 · The inference loop
+lesson-4-body =
+    To generate, start from pure noise x_T and repeat: predict the noise ε̂ = ε_θ(x_t, t), compute the clean-image guess x̂₀, and step to x_(t−1). DDPM takes all T steps; DDIM jumps in a few.
+
+    Panel ② plays the trajectory: x_t on the left, the model's x̂₀ on the right.
+lesson-5-title = 5 · What the network is
+lesson-5-body =
+    ε_θ is a small U-Net: convolutions that shrink the image to see the whole of it and grow it back, with skip connections for detail, and the timestep t fed in as a sinusoidal embedding. Training minimises L_simple = ‖ε − ε_θ(x_t, t)‖².
+
+    Training starts now: watch the loss fall in panel ④.
+lesson-6-title = 6 · Maximum likelihood is a KL
+lesson-6-body =
+    We want the model's distribution P_θ to give the real images high probability: maximise ∏ᵢ P_θ(xᵢ). Taking logs and averaging, this is the same as minimising KL(P_data ‖ P_θ).
+
+    For diffusion models the log-likelihood is bounded by the ELBO: L = L_T + Σ L_(t−1) + L_0, shown in bits per dimension in panel ④.
+lesson-7-title = 7 · The marginal integral
+lesson-7-body =
+    P_θ(x) cannot be read off the network directly. It is the integral over the noise: P_θ(x) = ∫ P(z) · P_θ(x | z) dz. P(z) is the easy Gaussian; everything hinges on P_θ(x | z), the chance that the network turns the noise z into exactly x.
+
+    Panel ③: z is the chosen image noised to t, and G(z) is the network's x̂₀ from it.
+lesson-8-title = 8 · The indicator likelihood
+lesson-8-body =
+    The intuitive definition: P_θ(x | z) = 1 if G(z) = x, otherwise 0. But a network's output almost never equals x exactly, in every one of thousands of pixels at once.
+
+    Count the hits in panel ③ for the pixel in the middle: they vanish as the number of pixels grows, so P_θ(x) collapses to 0 and gives no gradient to learn from.
+lesson-9-title = 9 · The Gaussian (VAE) view
+lesson-9-body =
+    The fix: let P_θ(x | z) = N(x; G(z), σ²). Now every x has some density, larger the closer G(z) is to x, and log P_θ(x | z) = −‖x − G(z)‖²/(2σ²) + const is a smooth loss.
+
+    As training goes on, G(z) walks toward x (the small plot in panel ③). This is the view behind VAEs and the diffusion model's Gaussian steps.
+
+## Worker notices
+worker-open-failed = could not open { $path }: { $error }; starting fresh
+worker-data-note = : { $summary }
+worker-training-on = training on { $source }{ $note }
+worker-no-images = no images to train on; kept the current data
+worker-training-on-dropped = training on { $n } dropped images
+worker-save-failed = could not save: { $error }
+worker-kept-model = kept the current model: { $error }
+worker-fallback-reason = { $was } failed ({ $reason }); fell back to the CPU
+worker-weights-lost = the weights on the device are lost
+worker-fallback-moved = continuing on the CPU from step { $step }
+worker-fallback-autosave = its weights were lost; resumed the autosave of step { $step } on the CPU
+worker-fallback-fresh = its weights were lost; restarted from the seed on the CPU
+worker-fallback-failed = { $was } stopped working ({ $reason }) and the CPU fallback failed: { $error }
+worker-fallback = { $was } stopped working ({ $reason }); { $how }.
+worker-autosave-failed = autosave failed, turned off: { $error }
+worker-training-paused = training paused: { $error }
+worker-elbo-not-finite = the ELBO estimate was not finite; not plotted
+worker-elbo-failed = ELBO estimate failed: { $error }
+worker-superseded = superseded by newer requests
+
+## Errors: images and datasets
+image-err-io = cannot read { $path }: { $error }
+image-err-not-a-file = { $path } is not a file
+image-err-empty = the file is empty (0 bytes)
+image-err-file-too-large = the file is { $bytes } bytes; the largest accepted is { $max } bytes
+image-err-unknown-format = not an image this app can read (PNG, JPEG, GIF, BMP, WebP, TIFF, ICO, PNM, TGA)
+image-err-too-large = the image is { $width }×{ $height }; the largest accepted side is { $max } pixels
+image-err-no-pixels = the image has no pixels ({ $width }×{ $height })
+image-err-corrupt = the image is damaged or truncated: { $detail }
+data-err-folder = cannot read folder { $path }: { $error }
+data-err-no-images = no usable images in { $path } ({ $skipped } files skipped{ $first })
+data-err-first = ; first: { $path }: { $why }
+data-summary = { $n } images
+data-summary-skipped = { $n } images; { $skipped } skipped: { $files }
+
+## Errors: checkpoints and training
+ckpt-err-missing = { $path } is not a checkpoint folder (no { $record })
+ckpt-err-foreign = { $path } is not a diffusion-playground checkpoint
+ckpt-err-corrupt = the checkpoint is damaged: { $detail }
+ckpt-err-version = the checkpoint has format version { $found }; this build reads version { $supported }
+ckpt-err-mismatch = the checkpoint's model does not match: { $detail }
+ckpt-err-data = the checkpoint's dataset: { $error }
+train-err-non-finite = the loss became { $loss } at step { $step }; rolled back to step { $rolled_back_to }. Try a lower learning rate.
+train-err-device = the device failed: { $error }
+
+## Devices
+device-gpu = GPU · { $name } (wgpu)
+device-cpu = CPU (flex)
+device-reason-cpu-asked = the CPU was asked for (--device cpu)
+device-reason-found-gpu = found a GPU adapter ({ $name }, { $api })
+device-reason-no-adapter = wgpu found no adapter
+device-reason-software-only = wgpu found only software adapters ({ $names })
+device-reason-flex-faster = { $seen }; the flex CPU backend is faster
+device-reason-gpu-asked = the GPU was asked for (--device gpu)
+device-reason-start-failed = the wgpu device failed to start ({ $error }); fell back to the CPU
+
+## Command line (--help)
+cli-help-template =
+    {about-with-newline}
+    {usage-heading} {usage}
+
+    {all-args}{after-help}
+cli-heading-options = Options
+cli-heading-commands = Commands
+cli-flag-help = Print help
+cli-flag-version = Print version
+cli-app-about = Learn diffusion models by training one live on your own machine.
+cli-app-long =
+    Learn diffusion models by training one live on your own machine.
+
+    Run with no command to open the desktop app. The commands below script the same steps the app shows: inspect the forward (noising) process of an image, train a model, sample from it, and benchmark. Help follows the system locale; set DIFFUSION_PLAYGROUND_LANG=en or zh-CN to choose.
+cli-app-device = For the app: auto (a real GPU if there is one, else the CPU), gpu, or cpu. Defaults to $DIFFUSION_PLAYGROUND_DEVICE, then auto.
+cli-app-checkpoint = For the app: open this checkpoint instead of the bundled one.
+cli-app-fresh = For the app: start from an untrained model instead of the bundled one.
+cli-inspect-about = Show what the forward process q(x_t | x_0) does to an image at timestep t.
+cli-inspect-long =
+    Show what the forward process q(x_t | x_0) does to an image at timestep t.
+
+    x_t = √ᾱ_t · x_0 + √(1−ᾱ_t) · ε with ε ~ N(0, I). As t grows, ᾱ_t falls from 1 toward 0, so the image fades and the noise takes over: by t = T, x_T is almost exactly N(0, I), which is what the reverse process starts from.
+cli-inspect-image = The image x_0 (PNG, JPEG, GIF, BMP, WebP, TIFF, …). It is centre-cropped, resized to --size and scaled to [-1, 1].
+cli-inspect-t = The timestep t, from 1 (barely noised) to T (pure noise).
+cli-inspect-schedule = The β schedule: linear (Ho et al. 2020), cosine (Nichol & Dhariwal 2021) or sigmoid. Cosine destroys information more slowly at small t.
+cli-inspect-timesteps = T, the number of diffusion steps (2 to 4000).
+cli-inspect-size = Side of the square image the model sees, in pixels.
+cli-inspect-seed = Seed of the noise ε used for --out.
+cli-inspect-out = Write x_t as a PNG here ([-1, 1] mapped to 0..255, clamped).
+cli-inspect-json = Print one JSON object instead of a table.
+cli-train-about = Train the noise predictor ε_θ(x_t, t) on a dataset and save a checkpoint.
+cli-train-long =
+    Train the noise predictor ε_θ(x_t, t) on a dataset and save a checkpoint.
+
+    Each step draws a batch x_0, a timestep t uniformly from 1..T and noise ε, builds x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, and takes an Adam step on the L_simple loss ‖ε − ε_θ(x_t, t)‖². The loss starts near 1 (predicting nothing) and falls as the network learns what noise looks like on top of your data.
+cli-train-data = Training data: builtin:shapes, builtin:digits, or a folder of images.
+cli-train-steps = Number of optimisation steps to take (in addition to a resumed checkpoint's).
+cli-train-batch = Images per step.
+cli-train-size = Side of the square images, in pixels (a multiple of 4).
+cli-train-device = auto: a real GPU if there is one, else the CPU; gpu: wgpu even on a software adapter; cpu: burn's flex backend. Defaults to $DIFFUSION_PLAYGROUND_DEVICE, then auto.
+cli-train-out = Folder to write the checkpoint into.
+cli-train-resume = Continue from this checkpoint (its model, schedule, optimizer state and step).
+cli-train-metrics = Append step,loss,images_per_s rows to this CSV file.
+cli-train-lr = Adam learning rate.
+cli-train-seed = Seed of the initial weights and of every batch.
+cli-train-schedule = β schedule: linear, cosine or sigmoid.
+cli-train-timesteps = T, the number of diffusion steps.
+cli-train-base-channels = Width of the U-Net's first level (later levels are multiples of it).
+cli-train-save-every = Save a checkpoint every N steps as well as at the end (0: only at the end).
+cli-sample-about = Generate images from a checkpoint by running the reverse process from noise.
+cli-sample-long =
+    Generate images from a checkpoint by running the reverse process from noise.
+
+    DDPM walks back through every t = T … 1, adding a little fresh noise at each step. DDIM takes --steps evenly spaced jumps instead and is deterministic at --eta 0.
+cli-sample-checkpoint = A checkpoint folder written by `train` (or assets/pretrained).
+cli-sample-n = Number of images.
+cli-sample-sampler = ddpm (every step, stochastic) or ddim (few steps, deterministic at eta 0).
+cli-sample-steps = DDIM steps.
+cli-sample-eta = DDIM η: 0 is deterministic, 1 adds DDPM-like noise.
+cli-sample-seed = Seed of the start noise.
+cli-sample-out = Write the grid of samples here (PNG).
+cli-sample-trajectory = Also write the reverse trajectory as an animated GIF (x_t left, x̂_0 right).
+cli-sample-device = Device, as for train.
+cli-bench-about = Measure training throughput, sampling latency, the app's frame times while it trains, start-up time and memory, against a PyTorch reference where one is installed.
+cli-bench-long =
+    Measure training throughput, sampling latency, the app's frame times while it trains, start-up time and memory, against a PyTorch reference where one is installed.
+
+    Every figure is timed after a warm-up; per-step figures are medians. See BENCHMARKS.md.
+cli-bench-device = auto, gpu or cpu, as for train.
+cli-bench-json = Print one JSON object instead of a table.
+cli-bench-repeats = Timed training steps and DDIM runs per figure, after the warm-up.
+cli-bench-ddpm-steps = DDPM steps to time (1000 times a whole run; fewer are extrapolated to 1000 and marked so).
+cli-bench-frames = Frames of the app to drive while it trains.
+cli-bench-reference = The PyTorch reference script (default: benches/reference/unet_reference.py).
+cli-bench-python = Python interpreter that runs the reference.
+cli-soak-about = Train and sample continuously in the app (headless) for a while and report memory and backlog once a second: a long-run check (see RELIABILITY.md).
+cli-soak-seconds = How long to run, in seconds.
+cli-soak-device = auto, gpu or cpu, as for train.
+cli-soak-json = Print one JSON object instead of a summary.
+
+## Settings: locks
+settings-locked = locked by the teacher's preset
+
+## Curves file
+curves-err-header = not a curves file written by this app (the first line differs)
+
+## Teacher mode
+control-schedule = noise schedule and T
+control-dataset = training data
+control-lr = learning rate
+control-seed = seed
+control-batch = batch size
+control-reset = reset and rewind
+teacher-err-io = cannot read or write { $path }: { $error }
+teacher-err-parse = { $path } is not a valid preset: { $error }
+teacher-err-too-big = { $path } is too large for a preset (at most 64 KiB)
+teacher-err-value = the preset's { $what } is out of range
+teacher-err-not-a-run = { $path } is not a run exported by this app
+menu-teacher = Teacher
+menu-save-preset = Save preset…
+menu-save-preset-tip = Save this view (data, schedule, T, seed, lr, panels, locks, language) as a TOML file to hand out.
+menu-open-preset = Open preset…
+menu-open-preset-tip = Apply a preset file: the same view for every student.
+menu-rewind = Rewind to the same start
+menu-rewind-tip = Restart training from the identical initial weights (the model's own seed), so the class can watch the same run again.
+menu-presentation = Presentation layout
+menu-presentation-tip = Larger fonts and no settings panel, for a projector.
+menu-export-run = Export run…
+menu-export-run-tip = Save a folder with the checkpoint, the curves (CSV), the trajectory (GIF), the view (preset) and a PNG of every panel.
+menu-open-run = Open run…
+menu-open-run-tip = Open an exported run folder: its model, curves and view.
+menu-locks = Lock for students:
+notice-preset-applied = applied the preset “{ $name }”
+notice-preset-failed = the preset was not applied: { $error }
+notice-rewound = rewound to the initial weights of seed { $seed }
+notice-run-exported = exported the run to { $path }
+notice-run-failed = could not open the run: { $error }
+notice-curves-skipped = { $n } rows of the curves file could not be read and were skipped
+notice-curves-failed = the curves were not loaded: { $error }
+notice-run-opened = opened the run in { $path }
+
+## Locks
+notice-locked = { $control } is locked by the teacher's preset

@@ -1,0 +1,414 @@
+# 简体中文消息。键与 en.ftl 一一对应（由 tests/i18n.rs 检查），{ $占位符 } 也必须相同。
+# 语法（Fluent 的子集）：键 = 文本；缩进的行接续上一条；{ $name } 为占位符。
+
+## Tabs
+tab-forward = ① 前向加噪
+tab-reverse = ② 反向去噪
+tab-likelihood = ③ 似然 p(x|z)
+tab-curves = ④ 损失与 ELBO
+
+## Settings panel
+settings-heading = 设置
+settings-schedule = 噪声调度
+settings-schedule-tip = 噪声加得多快。linear：β 从 1e-4 线性增长到 0.02（Ho 等，2020）。cosine：ᾱ 沿余弦曲线下降，小 t 时保留更多图像信息（Nichol 与 Dhariwal，2021）。sigmoid：ᾱ 沿 S 形曲线下降。
+settings-t-tip = T，加噪的总步数。步数越多，每一步越小；DDPM 采样要走满 T 步。
+settings-batch = 批大小
+settings-batch-tip = 每个训练步使用的图像数。批越大，损失曲线越平滑，但每步越慢。
+settings-apply = 应用到模型（重新开始训练）
+settings-apply-tip = 模型是针对一种调度训练的；换调度就意味着从头训练一个新模型。
+settings-model-uses = 模型使用 { $schedule } 调度，T = { $t }。
+settings-training = 训练
+settings-lr-tip = Adam 的学习率（默认 2e-4）。太大时损失会爆炸：程序会捕获 NaN，回滚并暂停。
+settings-autosave-prefix = 每{" "}
+settings-autosave-suffix = {" "}步自动保存
+settings-autosave-tip = 每隔这么多步在后台保存一次训练（0 表示关闭），崩溃或重启后可以继续。
+settings-seed-prefix = 随机种子{" "}
+settings-seed-tip = 重置权重和采样噪声所用的种子：相同的种子给出相同的图像。
+settings-sampling = 采样
+settings-ddpm-tip = 祖先采样：走满 T 步，每一步都加入新的噪声（Ho 等，2020）。
+settings-ddim-tip = DDIM：沿相同的边缘分布做少数几次确定性的大跳跃（Song 等，2021）。
+settings-steps = 步数
+settings-steps-tip = DDIM 从 T 到 0 之间走多少步去噪。
+settings-eta-tip = DDIM 的 η：0 为确定性采样，1 加入与 DDPM 一样多的噪声。
+settings-samples = 样本数
+settings-samples-tip = 一次生成多少张图像。
+settings-auto-resample = 训练时重新绘制样本
+settings-auto-resample-tip = 每隔几百步用同一份噪声重新采样，可以看着同一个样本逐渐变好。
+
+## Notices and the top bar
+notice-thread-start-failed = 无法启动训练线程：{ $error }
+notice-thread-not-running = 训练线程没有在运行
+notice-model-loading = 模型仍在加载
+notice-showing = 正在显示 { $name }
+dialog-images = 图像
+notice-dialog-failed = 无法打开文件对话框：{ $error }
+notice-skipped = 已跳过 { $files }
+notice-decode-start-failed = 无法开始解码：{ $error }
+notice-sampling-failed = 采样失败：{ $reason }
+notice-saved-checkpoint = 已保存检查点 { $path }
+notice-opened-checkpoint = 已打开检查点 { $path }（第 { $step } 步）
+notice-thread-stopped = 训练线程已停止：{ $error }
+notice-image-failed = 无法打开该图像：{ $error }。当前图像保持不变。
+notice-saved = 已保存 { $path }
+notice-save-failed = 无法保存 { $path }：{ $error }
+notice-kept-data = 保留当前训练数据：{ $error }
+notice-nothing-to-export = 还没有可导出的内容：请先采样
+notice-writing-gif = 正在写入 GIF…
+notice-dismiss = 关闭
+dropped-file = 拖入的文件
+drop-overlay =
+    松开以载入图像
+    （多张图像：用它们来训练）
+app-title = 扩散模型游乐场
+top-data = 数据：{ $data }
+top-data-builtin = 内置：{ $name }
+top-data-folder = 一个图像文件夹…
+top-data-current = 只用当前图像
+top-data-tip = 模型用什么数据训练。把多张图像拖到窗口上即可用它们训练。
+top-device = 设备：{ $device }
+top-frame-times = 本窗口：最近 120 帧中 99% 用时 ≤ { $ms } 毫秒
+top-loading = 正在选择设备并加载模型…
+top-pause = ❚❚ 暂停
+top-pause-tip = 暂停训练；模型保持不变。
+top-train = ▶ 训练
+top-train-tip = 在后台训练模型；窗口保持流畅。
+top-100-steps = » 100 步
+top-100-steps-tip = 正好训练 100 步后暂停：便于一小段一小段地观察训练。
+top-reset = ↺ 重置
+top-reset-tip = 从新的随机权重重新开始（种子取自设置）。
+top-step = 第 { $step } 步
+top-loss = 损失 { $loss }
+top-rate = { $rate } 张/秒
+menu-file = 文件
+menu-open-image = 打开图像…
+menu-save-checkpoint = 保存检查点…
+menu-open-checkpoint = 打开检查点…
+menu-export-png = 将当前视图导出为 PNG…
+menu-export-csv = 将曲线导出为 CSV…
+top-lesson = 课程
+top-language-tip = 整个程序的界面语言（会被记住）。
+resume-found = 在 { $dir } 找到一次自动保存的训练（第 { $step } 步）。
+resume-button = 继续上次的训练（第 { $step } 步）
+resume-fresh = 重新开始
+data-starting = 启动中…
+data-dropped = { $n } 张拖入的图像
+data-one-image = 1 张图像：{ $name }
+data-folder = { $path }（{ $summary }）
+
+## Forward panel
+forward-open-tip = 选择一个图像文件（或直接把它拖到窗口上）。
+forward-examples = 示例
+forward-train-on-image = 用这张图像训练
+forward-train-on-image-tip = 让这张图像成为全部训练数据：模型将学会复现它。
+forward-x-t-tip = x_t = √ᾱ_t · x₀ + √(1−ᾱ_t) · ε，ε 为固定的一次抽样
+forward-play-tip = 从这里把 t 播放到 T
+forward-t-tip = 时间步：0 是干净的图像，T（几乎）是纯噪声。
+forward-mix = x_t = { $a } · x₀ + { $b } · ε      （信号占比 { $share } %）
+forward-denoise = 把我的图像加噪到 t，再去噪 →
+forward-denoise-tip = 从这个 x_t 开始运行反向过程，看看模型能恢复出什么。
+forward-strip = 等间隔 t 处的 x_t（点击可跳转）：
+forward-plot-alpha-bar = ᾱ_t（保留的信号）与 1 − ᾱ_t（噪声）
+forward-plot-beta = β_t（每一步加入的噪声）
+forward-plot-histogram = x_t 的像素值分布与 N(0, 1) 密度对比
+forward-histogram-bars = x_t 的取值
+example-sunset = 日落
+example-checkerboard = 棋盘格
+example-shape = 形状
+example-digit = 数字
+example-rings = 圆环
+
+## Reverse panel
+reverse-sampling = 采样中…
+reverse-latest = 最新样本（第 { $step } 步）
+reverse-thumb-tip = 当前模型（EMA 权重）生成的样本。点击打开面板 ②。
+reverse-sample = ⚄ 从噪声采样
+reverse-sample-tip = 用设置中的种子从 x_T ~ N(0, I) 出发，用 EMA 权重去噪到 x₀。
+reverse-from-image = 把我的图像加噪到 t，再去噪
+reverse-from-image-tip = 取面板 ① 的图像，加噪到那里选定的 t，再从这个 x_t 运行反向过程。
+reverse-cancel = 取消
+reverse-export-gif = 导出 GIF…
+reverse-export-gif-tip = 把这条轨迹保存为 GIF 动画
+reverse-none-yet = 还没有样本：请点击“从噪声采样”。
+reverse-origin-noise = 从噪声出发
+reverse-origin-image = 从加噪到 t = { $t } 的你的图像出发
+reverse-caption = { $n } 个样本，{ $origin }，第 { $step } 步的权重；帧 { $frame }/{ $frames }：t = { $t }
+reverse-frame = 帧
+reverse-frame-tip = 拖动浏览反向过程：最左是 x_T（噪声），最右是 x₀。
+reverse-x0-hat = x̂₀ = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t   （模型对干净图像的猜测）
+reverse-final = 最终样本 x₀
+reverse-nearest = 每个样本最近的训练图像（平均 RMS 距离 { $d }，满分 255）
+reverse-nearest-tip = 距离接近 0 说明模型背下了某张训练图像，而不是生成了新图像：在很小的数据集上要留意这一点。
+
+## Likelihood panel
+likelihood-z = z = 时间步 t 处的 x_t，t =
+likelihood-z-tip = 带噪声的输入 z。G(z) 是网络由它得到的 x̂₀。
+likelihood-ask = 向模型询问 G(z)
+likelihood-indicator = 示性函数：若 G(z)=x 则 p(x|z) = 1，否则为 0
+likelihood-gaussian = 高斯：p(x|z) = N(x; G(z), σ²)
+likelihood-toggle-tip = 在学习笔记中 p(x|z) 的两种定义之间切换。
+likelihood-x = x（点击一个像素来选中它）：
+likelihood-pixel = 像素 ({ $u }, { $v })
+likelihood-g = G(z) = 第 { $step } 步的模型从 t = { $t } 得到的 x̂₀：
+likelihood-ask-first = 先向模型询问 G(z)，才能看到似然。
+likelihood-indicator-value = x = { $x }，G(z) = { $g }：p(x|z) = { $p }   （相等指 8 位取值相同）
+likelihood-spike = p(·|z)：全部概率集中在 G(z)
+likelihood-sigma-tip = 解码器的标准差：p(x|z) 在 G(z) 周围允许多大的偏差。
+likelihood-gaussian-value = x = { $x }，G(z) = { $g }，σ = { $sigma }：   log p(x|z) = { $log_p } 奈特
+likelihood-monte-carlo = 对 z 做 { $draws } 次蒙特卡洛抽样：在这个取值上 G(z) = x 出现 { $hits } 次 → P(x) ≈ { $hits }/{ $draws }
+likelihood-collapse = P(前 d 个取值上 G(z) = x) 随 d 增长到整张图像的变化：
+likelihood-collapse-indicator = 示性函数，蒙特卡洛（最底部 = 0）
+likelihood-collapse-gaussian = 高斯，P(‖y−x‖∞ < ½ 级)
+likelihood-zero-hits = 零次命中
+likelihood-walk = 训练过程中该取值处的 G(z)（水平线是 x）：
+
+## Curves panel
+curves-smoothing = 平滑
+curves-export = 导出 CSV…
+curves-export-tip = 把所有曲线保存为 CSV 文件
+curves-elbo-now = 立即估计 ELBO
+curves-elbo-now-tip = 现在就在固定的留出批次上计算这个下界。
+curves-last-elbo = 最近的 ELBO（第 { $step } 步）：{ $total } 比特/维 = L_T { $prior } + ΣL_(t−1) { $diffusion } + L_0 { $decoder }
+curves-loss = 每一步的 L_simple = ‖ε − ε_θ(x_t, t)‖²（以及留出批次上的值）
+curves-loss-train = L_simple（训练）
+curves-loss-held-out = L_simple（留出批次，EMA）
+curves-throughput = 张/秒
+curves-vlb = 变分下界，比特/维（留出批次）
+curves-vlb-total = VLB 总和
+curves-vlb-prior = L_T（先验）
+curves-vlb-decoder = L_0（解码器）
+curves-per-t = L_(t−1) 随 t 的变化，最近一次估计（比特/维）
+
+## Lesson
+lesson-heading = 引导课程
+lesson-subtitle = 跟随学习笔记：从扩散模型的前提讲到似然 p(x|z)。
+lesson-back = ◀ 上一步
+lesson-next = 下一步 ▶
+lesson-show-me = 演示给我看
+lesson-show-me-tip = 重新为这一步设置好面板
+lesson-1-title = 1 · 扩散模型的前提
+lesson-1-body =
+    所有图像都服从某种概率分布。高斯噪声是从简单的高斯分布 N(0, I) 中采样得到的图像；一张照片则是从某个非常复杂的分布中采样得到的。扩散模型要学会把简单分布中的样本变成复杂分布中的样本。
+
+    面板 ① 显示 t = 0 时的一张图像 x₀：数据分布中的一个点。
+lesson-2-title = 2 · 扩散是什么过程
+lesson-2-body =
+    把图像变成噪声很简单：不断往里加一点高斯噪声即可。T 步之后图像的信息荡然无存，x_T ~ N(0, I)。因为 x₀ 是一个定值，它只相当于高斯噪声的均值。
+
+    看面板 ① 把 t 从 0 播放到 T：右侧的直方图逐渐变成 N(0, 1) 的钟形曲线。
+lesson-3-title = 3 · 训练数据的获取
+lesson-3-body =
+    不必一步一步地加噪：一步到位，x_t = √ᾱ_t · x₀ + √(1−ᾱ_t) · ε，其中 ε ~ N(0, I)。一条训练数据以 (x_t, t) 为输入、以 ε 为答案：网络学习预测噪声。
+
+    ᾱ_t 和 β_t 的曲线显示了在所选调度下图像消失得有多快。
+lesson-4-title = 4 · 推理过程的流程
+lesson-4-body =
+    生成时从纯噪声 x_T 出发，反复执行：预测噪声 ε̂ = ε_θ(x_t, t)，算出对干净图像的猜测 x̂₀，再走到 x_(t−1)。DDPM 走满 T 步；DDIM 只跳几步。
+
+    面板 ② 播放这条轨迹：左边是 x_t，右边是模型的 x̂₀。
+lesson-5-title = 5 · 网络核心是什么
+lesson-5-body =
+    ε_θ 是一个小型 U-Net：卷积先把图像缩小以看到全局，再放大回来，跳跃连接保留细节，时间步 t 以正弦编码的形式输入。训练最小化 L_simple = ‖ε − ε_θ(x_t, t)‖²。
+
+    训练现在开始：在面板 ④ 中看损失下降。
+lesson-6-title = 6 · 极大似然就是 KL 散度
+lesson-6-body =
+    我们希望模型的分布 P_θ 给真实图像很高的概率：即最大化 ∏ᵢ P_θ(xᵢ)。取对数并求平均后，这等价于最小化 KL(P_data ‖ P_θ)。
+
+    对扩散模型，对数似然由 ELBO 给出下界：L = L_T + Σ L_(t−1) + L_0，在面板 ④ 中以比特/维显示。
+lesson-7-title = 7 · 如何计算 P_θ(x)
+lesson-7-body =
+    P_θ(x) 无法直接从网络读出。它是对噪声的积分：P_θ(x) = ∫ P(z) · P_θ(x | z) dz。P(z) 是简单的高斯分布；关键在于 P_θ(x | z)，即网络把噪声 z 恰好变成 x 的概率。
+
+    面板 ③：z 是把所选图像加噪到 t 的结果，G(z) 是网络由它得到的 x̂₀。
+lesson-8-title = 8 · 示性函数定义的似然
+lesson-8-body =
+    直观的定义：若 G(z) = x 则 P_θ(x | z) = 1，否则为 0。但网络的输出几乎不可能在成千上万个像素上同时与 x 完全相等。
+
+    在面板 ③ 中数一数中间那个像素的命中次数：随着像素数增加，命中消失，P_θ(x) 塌缩为 0，也就没有梯度可供学习。
+lesson-9-title = 9 · 高斯（VAE）视角
+lesson-9-body =
+    解决办法：令 P_θ(x | z) = N(x; G(z), σ²)。这样每个 x 都有一定的概率密度，G(z) 离 x 越近密度越大，而 log P_θ(x | z) = −‖x − G(z)‖²/(2σ²) + 常数 是一个平滑的损失。
+
+    随着训练进行，G(z) 逐步走向 x（面板 ③ 中的小图）。这正是 VAE 以及扩散模型中高斯步骤背后的观点。
+
+## Worker notices
+worker-open-failed = 无法打开 { $path }：{ $error }；从头开始
+worker-data-note = ：{ $summary }
+worker-training-on = 正在用 { $source } 训练{ $note }
+worker-no-images = 没有可用于训练的图像；保留当前训练数据
+worker-training-on-dropped = 正在用 { $n } 张拖入的图像训练
+worker-save-failed = 无法保存：{ $error }
+worker-kept-model = 保留当前模型：{ $error }
+worker-fallback-reason = { $was } 出错（{ $reason }）；已改用 CPU
+worker-weights-lost = 设备上的权重已丢失
+worker-fallback-moved = 在 CPU 上从第 { $step } 步继续
+worker-fallback-autosave = 它上面的权重已丢失；已在 CPU 上从第 { $step } 步的自动保存继续
+worker-fallback-fresh = 它上面的权重已丢失；已在 CPU 上用同一种子从头开始
+worker-fallback-failed = { $was } 停止工作（{ $reason }），改用 CPU 也失败了：{ $error }
+worker-fallback = { $was } 停止工作（{ $reason }）；{ $how }。
+worker-autosave-failed = 自动保存失败，已关闭：{ $error }
+worker-training-paused = 训练已暂停：{ $error }
+worker-elbo-not-finite = ELBO 估计值不是有限数；未绘制
+worker-elbo-failed = ELBO 估计失败：{ $error }
+worker-superseded = 已被更新的请求取代
+
+## Errors: images and datasets
+image-err-io = 无法读取 { $path }：{ $error }
+image-err-not-a-file = { $path } 不是文件
+image-err-empty = 文件是空的（0 字节）
+image-err-file-too-large = 文件大小为 { $bytes } 字节；最多接受 { $max } 字节
+image-err-unknown-format = 不是本程序能读取的图像（PNG、JPEG、GIF、BMP、WebP、TIFF、ICO、PNM、TGA）
+image-err-too-large = 图像尺寸为 { $width }×{ $height }；边长最多接受 { $max } 像素
+image-err-no-pixels = 图像没有像素（{ $width }×{ $height }）
+image-err-corrupt = 图像已损坏或不完整：{ $detail }
+data-err-folder = 无法读取文件夹 { $path }：{ $error }
+data-err-no-images = { $path } 中没有可用的图像（跳过了 { $skipped } 个文件{ $first }）
+data-err-first = ；第一个：{ $path }：{ $why }
+data-summary = { $n } 张图像
+data-summary-skipped = { $n } 张图像；跳过 { $skipped } 个：{ $files }
+
+## Errors: checkpoints and training
+ckpt-err-missing = { $path } 不是检查点文件夹（没有 { $record }）
+ckpt-err-foreign = { $path } 不是本程序（diffusion-playground）的检查点
+ckpt-err-corrupt = 检查点已损坏：{ $detail }
+ckpt-err-version = 检查点的格式版本是 { $found }；本程序只能读取版本 { $supported }
+ckpt-err-mismatch = 检查点的模型不匹配：{ $detail }
+ckpt-err-data = 检查点的数据集：{ $error }
+train-err-non-finite = 第 { $step } 步的损失变成了 { $loss }；已回滚到第 { $rolled_back_to } 步。请尝试更小的学习率。
+train-err-device = 设备出错：{ $error }
+
+## Devices
+device-gpu = GPU · { $name }（wgpu）
+device-cpu = CPU（flex）
+device-reason-cpu-asked = 指定了使用 CPU（--device cpu）
+device-reason-found-gpu = 找到了 GPU 适配器（{ $name }，{ $api }）
+device-reason-no-adapter = wgpu 没有找到任何适配器
+device-reason-software-only = wgpu 只找到了软件适配器（{ $names }）
+device-reason-flex-faster = { $seen }；flex CPU 后端更快
+device-reason-gpu-asked = 指定了使用 GPU（--device gpu）
+device-reason-start-failed = wgpu 设备启动失败（{ $error }）；已改用 CPU
+
+## Command line (--help)
+cli-help-template =
+    {about-with-newline}
+    用法：{usage}
+
+    {all-args}{after-help}
+cli-heading-options = 选项
+cli-heading-commands = 命令
+cli-flag-help = 显示帮助
+cli-flag-version = 显示版本
+cli-app-about = 在自己的电脑上现场训练一个扩散模型，边看边学。
+cli-app-long =
+    在自己的电脑上现场训练一个扩散模型，边看边学。
+
+    不带命令运行即打开桌面程序。下面的命令以脚本方式完成程序中的同样步骤：查看图像的前向（加噪）过程、训练模型、从模型采样以及性能测试。帮助信息跟随系统语言；可设置 DIFFUSION_PLAYGROUND_LANG=en 或 zh-CN 来选择。
+cli-app-device = 用于桌面程序：auto（有真正的 GPU 就用 GPU，否则用 CPU）、gpu 或 cpu。默认取 $DIFFUSION_PLAYGROUND_DEVICE，否则为 auto。
+cli-app-checkpoint = 用于桌面程序：打开这个检查点，而不是自带的检查点。
+cli-app-fresh = 用于桌面程序：从未训练的模型开始，而不是自带的模型。
+cli-inspect-about = 显示前向过程 q(x_t | x_0) 在时间步 t 对一张图像做了什么。
+cli-inspect-long =
+    显示前向过程 q(x_t | x_0) 在时间步 t 对一张图像做了什么。
+
+    x_t = √ᾱ_t · x_0 + √(1−ᾱ_t) · ε，ε ~ N(0, I)。随着 t 增大，ᾱ_t 从 1 降向 0，图像逐渐消失、噪声占据主导：到 t = T 时，x_T 几乎就是 N(0, I)，这正是反向过程的起点。
+cli-inspect-image = 图像 x_0（PNG、JPEG、GIF、BMP、WebP、TIFF 等）。会居中裁剪、缩放到 --size 并映射到 [-1, 1]。
+cli-inspect-t = 时间步 t，从 1（几乎没有噪声）到 T（纯噪声）。
+cli-inspect-schedule = β 调度：linear（Ho 等，2020）、cosine（Nichol 与 Dhariwal，2021）或 sigmoid。cosine 在小 t 时破坏信息更慢。
+cli-inspect-timesteps = T，扩散的总步数（2 到 4000）。
+cli-inspect-size = 模型看到的正方形图像的边长（像素）。
+cli-inspect-seed = --out 所用噪声 ε 的随机种子。
+cli-inspect-out = 把 x_t 写成 PNG（[-1, 1] 映射到 0..255，超出部分截断）。
+cli-inspect-json = 输出一个 JSON 对象而不是表格。
+cli-train-about = 在数据集上训练噪声预测器 ε_θ(x_t, t) 并保存检查点。
+cli-train-long =
+    在数据集上训练噪声预测器 ε_θ(x_t, t) 并保存检查点。
+
+    每一步抽取一批 x_0、在 1..T 中均匀抽取时间步 t 和噪声 ε，构造 x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε，并对损失 L_simple = ‖ε − ε_θ(x_t, t)‖² 做一步 Adam 更新。损失一开始接近 1（什么也预测不出），随着网络学会你的数据上的噪声长什么样而下降。
+cli-train-data = 训练数据：builtin:shapes、builtin:digits 或一个图像文件夹。
+cli-train-steps = 要训练的优化步数（在继续训练的检查点已有步数之外）。
+cli-train-batch = 每步的图像数。
+cli-train-size = 正方形图像的边长（像素，4 的倍数）。
+cli-train-device = auto：有真正的 GPU 就用 GPU，否则用 CPU；gpu：即使只有软件适配器也用 wgpu；cpu：burn 的 flex 后端。默认取 $DIFFUSION_PLAYGROUND_DEVICE，否则为 auto。
+cli-train-out = 写入检查点的文件夹。
+cli-train-resume = 从这个检查点继续训练（沿用它的模型、调度、优化器状态和步数）。
+cli-train-metrics = 把 step,loss,images_per_s 行追加到这个 CSV 文件。
+cli-train-lr = Adam 学习率。
+cli-train-seed = 初始权重和每个批次的随机种子。
+cli-train-schedule = β 调度：linear、cosine 或 sigmoid。
+cli-train-timesteps = T，扩散的总步数。
+cli-train-base-channels = U-Net 第一层的通道数（后面各层是它的倍数）。
+cli-train-save-every = 每 N 步以及结束时保存一次检查点（0：只在结束时保存）。
+cli-sample-about = 从噪声出发运行反向过程，用检查点生成图像。
+cli-sample-long =
+    从噪声出发运行反向过程，用检查点生成图像。
+
+    DDPM 逐一走过 t = T … 1，每一步加入一点新的噪声。DDIM 则只做 --steps 次等间隔的跳跃，在 --eta 0 时是确定性的。
+cli-sample-checkpoint = 由 `train` 写出的检查点文件夹（或 assets/pretrained）。
+cli-sample-n = 图像数量。
+cli-sample-sampler = ddpm（每一步都走，随机）或 ddim（步数少，eta 为 0 时确定）。
+cli-sample-steps = DDIM 步数。
+cli-sample-eta = DDIM 的 η：0 为确定性，1 加入与 DDPM 类似的噪声。
+cli-sample-seed = 起始噪声的随机种子。
+cli-sample-out = 把样本网格写到这里（PNG）。
+cli-sample-trajectory = 同时把反向轨迹写成 GIF 动画（左 x_t，右 x̂_0）。
+cli-sample-device = 设备，与 train 相同。
+cli-bench-about = 测量训练吞吐量、采样延迟、训练时程序的帧时间、启动时间和内存占用，并在装有 PyTorch 时与参考实现对比。
+cli-bench-long =
+    测量训练吞吐量、采样延迟、训练时程序的帧时间、启动时间和内存占用，并在装有 PyTorch 时与参考实现对比。
+
+    每个数字都在预热之后计时；每步的数字取中位数。见 BENCHMARKS.md。
+cli-bench-device = auto、gpu 或 cpu，与 train 相同。
+cli-bench-json = 输出一个 JSON 对象而不是表格。
+cli-bench-repeats = 预热之后，每个数字计时的训练步数和 DDIM 运行次数。
+cli-bench-ddpm-steps = 计时的 DDPM 步数（1000 即完整运行；更少时外推到 1000 并注明）。
+cli-bench-frames = 训练时驱动程序运行的帧数。
+cli-bench-reference = PyTorch 参考脚本（默认：benches/reference/unet_reference.py）。
+cli-bench-python = 运行参考脚本的 Python 解释器。
+cli-soak-about = 在（无窗口的）程序中连续训练和采样一段时间，每秒报告一次内存和积压：长时间运行检查（见 RELIABILITY.md）。
+cli-soak-seconds = 运行多久（秒）。
+cli-soak-device = auto、gpu 或 cpu，与 train 相同。
+cli-soak-json = 输出一个 JSON 对象而不是摘要。
+
+## Settings: locks
+settings-locked = 已被教师预设锁定
+
+## Curves file
+curves-err-header = 不是本程序写出的曲线文件（第一行不同）
+
+## Teacher mode
+control-schedule = 噪声调度与 T
+control-dataset = 训练数据
+control-lr = 学习率
+control-seed = 随机种子
+control-batch = 批大小
+control-reset = 重置与回到起点
+teacher-err-io = 无法读写 { $path }：{ $error }
+teacher-err-parse = { $path } 不是有效的预设：{ $error }
+teacher-err-too-big = { $path } 太大，不像是预设文件（最多 64 KiB）
+teacher-err-value = 预设中的 { $what } 超出范围
+teacher-err-not-a-run = { $path } 不是本程序导出的训练记录
+menu-teacher = 教师
+menu-save-preset = 保存预设…
+menu-save-preset-tip = 把当前视图（数据、调度、T、种子、学习率、面板、锁定、语言）保存为 TOML 文件，便于分发给学生。
+menu-open-preset = 打开预设…
+menu-open-preset-tip = 应用预设文件：让每个学生看到同样的视图。
+menu-rewind = 回到同一个起点
+menu-rewind-tip = 从完全相同的初始权重（模型自己的种子）重新开始训练，全班可以再看一遍同样的训练过程。
+menu-presentation = 演示布局
+menu-presentation-tip = 更大的字体、隐藏设置面板，适合投影。
+menu-export-run = 导出训练记录…
+menu-export-run-tip = 保存一个文件夹，包含检查点、曲线（CSV）、轨迹（GIF）、视图（预设）以及每个面板的 PNG 图。
+menu-open-run = 打开训练记录…
+menu-open-run-tip = 打开导出的训练记录文件夹：恢复其模型、曲线和视图。
+menu-locks = 为学生锁定：
+notice-preset-applied = 已应用预设“{ $name }”
+notice-preset-failed = 预设未应用：{ $error }
+notice-rewound = 已回到种子 { $seed } 的初始权重
+notice-run-exported = 训练记录已导出到 { $path }
+notice-run-failed = 无法打开训练记录：{ $error }
+notice-curves-skipped = 曲线文件中有 { $n } 行无法读取，已跳过
+notice-curves-failed = 曲线未载入：{ $error }
+notice-run-opened = 已打开 { $path } 中的训练记录
+
+## Locks
+notice-locked = { $control } 已被教师预设锁定
