@@ -793,6 +793,27 @@ pub struct SoakReport {
     pub last_notices: Vec<String>,
 }
 
+impl SoakReport {
+    /// One line of figures.
+    pub fn to_table(&self) -> String {
+        let rss = |i: Option<&(f64, f64)>| {
+            i.map(|r| format!("{:.0} MiB", r.1))
+                .unwrap_or_else(|| "n/a".into())
+        };
+        format!(
+            "{:.0} s: {} frames (p99 {:.2} ms), {} training steps, {} sample sets; resident memory {} at a third → {} at the end; last backlog {:?}\n",
+            self.seconds,
+            self.frames,
+            self.p99_frame_ms,
+            self.train_steps,
+            self.samples,
+            rss(self.rss_mib.get(self.rss_mib.len() / 3)),
+            rss(self.rss_mib.last()),
+            self.backlog.last().map(|b| b.1),
+        )
+    }
+}
+
 /// Train and sample continuously in the real app, headless, for `seconds`: a small model so
 /// that many steps and samples go by. Memory and the app's backlog are read once a second.
 pub fn soak(device: DeviceChoice, seconds: f64, progress: bool) -> Result<SoakReport, BenchError> {

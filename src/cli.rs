@@ -432,25 +432,21 @@ pub fn inspect(args: &InspectArgs) -> Result<InspectReport, CliError> {
 impl InspectReport {
     /// A human-readable table with one line of meaning per value.
     pub fn to_table(&self) -> String {
-        format!(
-            "schedule               {} (T = {})\n\
-             t                      {}\n\
-             β_t                    {:.6e}   noise added at this step\n\
-             ᾱ_t                    {:.6e}   share of the image's variance left\n\
-             SNR(t) = ᾱ/(1−ᾱ)       {:.6e}   signal-to-noise ratio\n\
-             β̃_t                    {:.6e}   variance of q(x_(t−1) | x_t, x_0)\n\
-             mean x_0²              {:.6}\n\
-             KL(q(x_T|x_0) ‖ N(0,I)) {:.3e} bits/dim  (≈ 0: x_T is pure noise)\n",
-            self.schedule,
-            self.timesteps,
-            self.t,
-            self.beta_t,
-            self.alpha_bar_t,
-            self.snr_t,
-            self.posterior_variance_t,
-            self.image_mean_sq,
-            self.prior_kl_bits_per_dim
-        )
+        let e6 = |v: f64| format!("{v:.6e}");
+        let mut out = crate::tr!(
+            "inspect-table",
+            schedule = self.schedule,
+            timesteps = self.timesteps,
+            t = self.t,
+            beta = e6(self.beta_t),
+            alpha_bar = e6(self.alpha_bar_t),
+            snr = e6(self.snr_t),
+            posterior = e6(self.posterior_variance_t),
+            mean_sq = format!("{:.6}", self.image_mean_sq),
+            kl = format!("{:.3e}", self.prior_kl_bits_per_dim)
+        );
+        out.push('\n');
+        out
     }
 }
 

@@ -30,6 +30,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// Print one JSON object, or the human-readable `table`.
+fn print_report(
+    report: &impl serde::Serialize,
+    json: bool,
+    table: String,
+) -> Result<(), cli::CliError> {
+    if json {
+        let text =
+            serde_json::to_string(report).map_err(|e| cli::CliError::Usage(e.to_string()))?;
+        println!("{text}");
+    } else {
+        print!("{table}");
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), cli::CliError> {
     match cli.command {
         None => {
@@ -39,55 +55,15 @@ fn run(cli: Cli) -> Result<(), cli::CliError> {
         }
         Some(Command::Inspect(args)) => {
             let report = cli::inspect(&args)?;
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&report)
-                        .map_err(|e| cli::CliError::Usage(e.to_string()))?
-                );
-            } else {
-                print!("{}", report.to_table());
-            }
-            Ok(())
+            print_report(&report, args.json, report.to_table())
         }
         Some(Command::Bench(args)) => {
             let report = cli::bench(&args)?;
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&report)
-                        .map_err(|e| cli::CliError::Usage(e.to_string()))?
-                );
-            } else {
-                print!("{}", report.to_table());
-            }
-            Ok(())
+            print_report(&report, args.json, report.to_table())
         }
         Some(Command::Soak(args)) => {
             let report = cli::soak(&args)?;
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&report)
-                        .map_err(|e| cli::CliError::Usage(e.to_string()))?
-                );
-            } else {
-                let rss = |i: Option<&(f64, f64)>| {
-                    i.map(|r| format!("{:.0} MiB", r.1)).unwrap_or("n/a".into())
-                };
-                println!(
-                    "{:.0} s: {} frames (p99 {:.2} ms), {} training steps, {} sample sets; resident memory {} → {}; last backlog {:?}",
-                    report.seconds,
-                    report.frames,
-                    report.p99_frame_ms,
-                    report.train_steps,
-                    report.samples,
-                    rss(report.rss_mib.get(report.rss_mib.len() / 3)),
-                    rss(report.rss_mib.last()),
-                    report.backlog.last().map(|b| b.1),
-                );
-            }
-            Ok(())
+            print_report(&report, args.json, report.to_table())
         }
         Some(Command::BenchFirstFrame { device }) => {
             let device = cli::device_choice(&device)?;

@@ -413,3 +413,14 @@ notice-run-opened = opened the run in { $path }
 
 ## Locks
 notice-locked = { $control } is locked by the teacher's preset
+
+## inspect table
+inspect-table =
+    schedule               { $schedule } (T = { $timesteps })
+    t                      { $t }
+    β_t                    { $beta }   noise added at this step
+    ᾱ_t                    { $alpha_bar }   share of the image's variance left
+    SNR(t) = ᾱ/(1−ᾱ)       { $snr }   signal-to-noise ratio
+    β̃_t                    { $posterior }   variance of q(x_(t−1) | x_t, x_0)
+    mean x_0²              { $mean_sq }
+    KL(q(x_T|x_0) ‖ N(0,I)) { $kl } bits/dim  (≈ 0: x_T is pure noise)

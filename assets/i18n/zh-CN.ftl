@@ -412,3 +412,14 @@ notice-run-opened = 已打开 { $path } 中的训练记录
 
 ## Locks
 notice-locked = { $control } 已被教师预设锁定
+
+## inspect table
+inspect-table =
+    调度                   { $schedule }（T = { $timesteps }）
+    t                      { $t }
+    β_t                    { $beta }   这一步加入的噪声
+    ᾱ_t                    { $alpha_bar }   图像方差保留的比例
+    SNR(t) = ᾱ/(1−ᾱ)       { $snr }   信噪比
+    β̃_t                    { $posterior }   q(x_(t−1) | x_t, x_0) 的方差
+    x_0² 的均值            { $mean_sq }
+    KL(q(x_T|x_0) ‖ N(0,I)) { $kl } 比特/维  （≈ 0：x_T 是纯噪声）

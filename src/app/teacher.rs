@@ -226,24 +226,12 @@ impl Preset {
             settings.batch,
         );
         settings.preset_title = self.title.clone();
-        if let Some(l) = self.language {
-            settings.lang = l;
-        }
-        if let Some(s) = self.schedule {
-            settings.schedule = s;
-        }
-        if let Some(t) = self.timesteps {
-            settings.timesteps = t;
-        }
-        if let Some(s) = self.seed {
-            settings.seed = s;
-        }
-        if let Some(lr) = self.lr {
-            settings.lr = lr;
-        }
-        if let Some(b) = self.batch {
-            settings.batch = b;
-        }
+        overwrite(&mut settings.lang, self.language);
+        overwrite(&mut settings.schedule, self.schedule);
+        overwrite(&mut settings.timesteps, self.timesteps);
+        overwrite(&mut settings.seed, self.seed);
+        overwrite(&mut settings.lr, self.lr);
+        overwrite(&mut settings.batch, self.batch);
         settings.panels = self.panels.clone().unwrap_or_else(|| Tab::ALL.to_vec());
         settings
             .panels
@@ -271,6 +259,13 @@ impl Preset {
             .as_deref()
             .and_then(|d| DataSource::parse(d).ok());
         (before != after, data)
+    }
+}
+
+/// Set `dst` to the preset's value where the preset has one.
+fn overwrite<T>(dst: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *dst = v;
     }
 }
 
