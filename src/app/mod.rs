@@ -941,6 +941,13 @@ impl App {
         }
     }
 
+    /// Fresh weights from `seed` at step 0, with empty curves.
+    fn restart_from_seed(&mut self, seed: u64) {
+        self.curves = CurvesPanel::default();
+        self.likelihood.history.clear();
+        self.send(Command::Reset { seed });
+    }
+
     /// A locked control was used (a drop, a menu): say so and do nothing.
     fn refuse_locked(&mut self, control: teacher::Control) -> bool {
         if self.settings.unlocked(control) {
@@ -1029,12 +1036,7 @@ impl App {
             AppCommand::Train(on) => self.send(if on { Command::Start } else { Command::Pause }),
             AppCommand::TrainSteps(n) => self.send(Command::TrainSteps(n)),
             AppCommand::Reset if self.refuse_locked(teacher::Control::Reset) => {}
-            AppCommand::Reset => {
-                let seed = self.settings.seed;
-                self.curves = CurvesPanel::default();
-                self.likelihood.history.clear();
-                self.send(Command::Reset { seed });
-            }
+            AppCommand::Reset => self.restart_from_seed(self.settings.seed),
             AppCommand::ApplyModelSettings => self.apply_model_settings(),
             AppCommand::SetLr(lr) => self.send(Command::SetLr(lr)),
             AppCommand::Sample => self.start_sampling(Origin::Noise),

@@ -537,8 +537,8 @@ impl App {
         }
     }
 
-    /// Write the current view as a preset.
-    pub fn save_preset(&mut self, path: &Path) {
+    /// The preset that reproduces the current view.
+    pub fn current_preset(&self) -> Preset {
         let data = self
             .status
             .config
@@ -546,9 +546,12 @@ impl App {
             .map(|c| c.data.clone())
             .unwrap_or(DataSource::Builtin(crate::data::Builtin::Shapes));
         let lesson = self.settings.show_lesson.then_some(self.lesson.step);
-        let saved = Preset::from_settings(&self.settings, &data, lesson)
-            .write(path)
-            .map_err(|e| e.to_string());
+        Preset::from_settings(&self.settings, &data, lesson)
+    }
+
+    /// Write the current view as a preset.
+    pub fn save_preset(&mut self, path: &Path) {
+        let saved = self.current_preset().write(path).map_err(|e| e.to_string());
         self.saved_notice(path, saved);
     }
 
@@ -557,9 +560,7 @@ impl App {
         let Some(seed) = self.status.config.as_ref().map(|c| c.seed) else {
             return;
         };
-        self.curves = super::curves::CurvesPanel::default();
-        self.likelihood.history.clear();
-        self.send(Command::Reset { seed });
+        self.restart_from_seed(seed);
         self.notice(Level::Info, tr!("notice-rewound", seed = seed));
     }
 
@@ -577,16 +578,7 @@ impl App {
         self.send(Command::Save(dir.join(run_files::CHECKPOINT)));
         let writes = [
             (run_files::CURVES, self.curves.to_csv()),
-            (run_files::PRESET, {
-                let data = self
-                    .status
-                    .config
-                    .as_ref()
-                    .map(|c| c.data.clone())
-                    .unwrap_or(DataSource::Builtin(crate::data::Builtin::Shapes));
-                let lesson = self.settings.show_lesson.then_some(self.lesson.step);
-                Preset::from_settings(&self.settings, &data, lesson).to_toml()
-            }),
+            (run_files::PRESET, self.current_preset().to_toml()),
         ];
         for (name, text) in writes {
             match std::fs::write(dir.join(name), text) {
