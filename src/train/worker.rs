@@ -633,6 +633,7 @@ fn fall_back_to_cpu(state: &mut State, out: &Outbox, reason: &str, weights_lost:
 }
 
 fn train_once(state: &mut State, out: &Outbox) {
+    let simulated = state.fault.is_some();
     let result = match state.fault.take() {
         Some(weights_lost) => Err((
             TrainError::Device("simulated device loss".into()),
@@ -640,8 +641,11 @@ fn train_once(state: &mut State, out: &Outbox) {
         )),
         None => guarded(|| state.trainer.train_step()).map_err(|e| (e, false)),
     };
+    // A failing GPU falls back to the CPU. A failure on the CPU itself has nowhere to go:
+    // it pauses training below (falling back again would only repeat it).
+    let on_gpu = state.trainer.device_info().backend == super::device::BackendKind::Wgpu;
     let result = match result {
-        Err((TrainError::Device(reason), weights_lost)) => {
+        Err((TrainError::Device(reason), weights_lost)) if on_gpu || simulated => {
             return fall_back_to_cpu(state, out, &reason, weights_lost);
         }
         other => other.map_err(|(e, _)| e),
@@ -814,7 +818,11 @@ fn run_sample(
         ))))
     });
     let device_failed = match &result {
-        Err(SampleError::Model(TrainError::Device(reason))) => Some(reason.clone()),
+        Err(SampleError::Model(TrainError::Device(reason)))
+            if trainer.device_info().backend == super::device::BackendKind::Wgpu =>
+        {
+            Some(reason.clone())
+        }
         _ => None,
     };
     match result {
