@@ -1,6 +1,7 @@
 //! The one integration-test crate: each module covers one capability end to end.
 
 mod app;
+mod bench;
 mod cli_inspect;
 mod fuzz;
 mod i18n;
