@@ -559,12 +559,7 @@ pub fn find_reference(given: Option<&Path>) -> Option<PathBuf> {
     let rel = Path::new("benches")
         .join("reference")
         .join("unet_reference.py");
-    let mut candidates = vec![rel.clone()];
-    if let Ok(exe) = std::env::current_exe() {
-        candidates.extend(exe.ancestors().skip(1).take(4).map(|d| d.join(&rel)));
-    }
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel));
-    candidates.into_iter().find(|p| p.is_file())
+    crate::find_shipped(&rel, Path::is_file)
 }
 
 /// Run the PyTorch reference with the same sizes on the matching device.

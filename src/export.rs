@@ -89,3 +89,12 @@ mod tests {
         assert_eq!(g.get_pixel(4, 2), &Rgb([0, 0, 0]));
     }
 }
+
+/// Save a screenshot of the window (egui's RGBA image) as a PNG.
+pub fn save_color_image(image: &egui::ColorImage, path: &Path) -> Result<(), String> {
+    let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    RgbaImage::from_raw(image.size[0] as u32, image.size[1] as u32, rgba)
+        .ok_or_else(|| "bad screenshot size".to_owned())?
+        .save(path)
+        .map_err(|e| e.to_string())
+}

@@ -14,3 +14,18 @@ pub mod export;
 pub mod i18n;
 pub mod model;
 pub mod train;
+
+/// A file or folder shipped with the project (`rel`, relative to the repository root), found
+/// next to the working folder, the executable (up to 4 levels up) or the source tree: the
+/// first candidate for which `found` holds.
+pub fn find_shipped(
+    rel: &std::path::Path,
+    found: impl Fn(&std::path::Path) -> bool,
+) -> Option<std::path::PathBuf> {
+    let mut candidates = vec![rel.to_path_buf()];
+    if let Ok(exe) = std::env::current_exe() {
+        candidates.extend(exe.ancestors().skip(1).take(4).map(|d| d.join(rel)));
+    }
+    candidates.push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel));
+    candidates.into_iter().find(|p| found(p))
+}

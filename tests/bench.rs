@@ -1,34 +1,22 @@
 //! `bench` end to end, cut short: every figure is present and plausible, and a missing
 //! PyTorch is reported plainly instead of a ratio.
 
-use std::process::Command;
-
 #[test]
 fn bench_reports_every_figure_and_says_when_pytorch_is_missing() {
-    let out = Command::new(env!("CARGO_BIN_EXE_diffusion-playground"))
-        .args([
-            "bench",
-            "--device",
-            "cpu",
-            "--json",
-            "--repeats",
-            "1",
-            "--ddpm-steps",
-            "3",
-            "--frames",
-            "30",
-            "--python",
-            "/nonexistent/python3",
-        ])
-        .env("DIFFUSION_PLAYGROUND_LANG", "en")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let r = crate::reliability::run_json(&[
+        "bench",
+        "--device",
+        "cpu",
+        "--json",
+        "--repeats",
+        "1",
+        "--ddpm-steps",
+        "3",
+        "--frames",
+        "30",
+        "--python",
+        "/nonexistent/python3",
+    ]);
     assert_eq!(r["device"]["backend"], "Flex");
     assert!(r["params"].as_u64().unwrap() > 1_000_000);
     let train = r["train"].as_array().unwrap();

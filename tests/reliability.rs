@@ -3,27 +3,32 @@
 
 use std::process::Command;
 
-#[test]
-fn a_soak_run_keeps_memory_and_backlog_flat() {
-    let seconds = 24.0;
+/// Run the binary (in English) and parse the one JSON object it prints.
+pub fn run_json(args: &[&str]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_diffusion-playground"))
-        .args([
-            "soak",
-            "--device",
-            "cpu",
-            "--json",
-            "--seconds",
-            &seconds.to_string(),
-        ])
+        .args(args)
         .env("DIFFUSION_PLAYGROUND_LANG", "en")
         .output()
         .expect("the binary runs");
     assert!(
         out.status.success(),
-        "soak failed: {}",
+        "{args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn a_soak_run_keeps_memory_and_backlog_flat() {
+    let seconds = 24.0;
+    let report = run_json(&[
+        "soak",
+        "--device",
+        "cpu",
+        "--json",
+        "--seconds",
+        &seconds.to_string(),
+    ]);
     let steps = report["train_steps"].as_u64().unwrap();
     let samples = report["samples"].as_u64().unwrap();
     assert!(steps >= 20, "only {steps} training steps");

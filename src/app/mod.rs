@@ -165,15 +165,9 @@ impl Default for AppOptions {
 /// The pre-trained checkpoint shipped in `assets/pretrained`, if it can be found next to the
 /// working folder, the executable, or the source tree.
 pub fn bundled_checkpoint() -> Option<PathBuf> {
-    let rel = Path::new("assets").join("pretrained");
-    let mut candidates = vec![rel.clone()];
-    if let Ok(exe) = std::env::current_exe() {
-        candidates.extend(exe.ancestors().skip(1).take(4).map(|d| d.join(&rel)));
-    }
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel));
-    candidates
-        .into_iter()
-        .find(|p| p.join(checkpoint::RECORD).is_file())
+    crate::find_shipped(&Path::new("assets").join("pretrained"), |p| {
+        p.join(checkpoint::RECORD).is_file()
+    })
 }
 
 /// What the worker last told us.
@@ -893,11 +887,7 @@ impl App {
         }
         let shot = self.screenshot.lock().ok().and_then(|mut s| s.take());
         if let (Some(image), Some(path)) = (shot, self.screenshot_path.take()) {
-            let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
-            let saved =
-                image::RgbaImage::from_raw(image.size[0] as u32, image.size[1] as u32, rgba)
-                    .map(|img| img.save(&path).map_err(|e| e.to_string()))
-                    .unwrap_or_else(|| Err("bad screenshot size".into()));
+            let saved = crate::export::save_color_image(&image, &path);
             self.saved_notice(&path, saved);
         }
     }

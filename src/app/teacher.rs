@@ -637,11 +637,7 @@ impl App {
             };
             let tab = ex.tabs.remove(0);
             let name = panel_file(tab);
-            let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
-            let saved =
-                image::RgbaImage::from_raw(image.size[0] as u32, image.size[1] as u32, rgba)
-                    .map(|img| img.save(ex.dir.join(&name)).is_ok())
-                    .unwrap_or(false);
+            let saved = crate::export::save_color_image(&image, &ex.dir.join(&name)).is_ok();
             if saved {
                 ex.files.push(name);
             }
