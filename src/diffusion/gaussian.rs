@@ -37,18 +37,30 @@ pub fn discretized_gaussian_log_likelihood(x: f64, mean: f64, logvar: f64) -> f6
         // right edge: 1 − Φ(lower) = Φ(−lower)
         log_phi(-lower)
     } else {
-        let cdf_delta = standard_normal_cdf(upper) - standard_normal_cdf(lower);
-        if cdf_delta > 1e-12 {
-            cdf_delta.ln()
-        } else {
-            // A bin far in the tail: Φ(upper) − Φ(lower) ≈ width · density at the centre.
-            (2.0 * half_bin * inv_std).ln() + normal_log_pdf((x - mean) * inv_std, 0.0, 0.0)
-        }
+        log_normal_interval(lower, upper)
     }
 }
 
+/// log(Φ(b) − Φ(a)) for a < b: the log-probability that a standard normal lands in [a, b],
+/// stable far in either tail (log-CDFs and expm1 instead of a difference of CDFs).
+pub fn log_normal_interval(a: f64, b: f64) -> f64 {
+    if a >= b {
+        return f64::NEG_INFINITY;
+    }
+    if a > 0.0 {
+        // the right tail mirrors the left one
+        return log_normal_interval(-b, -a);
+    }
+    if b > 0.0 {
+        // [a, b] straddles 0: the difference is at least of the order of (b − a)·φ(max)
+        return (0.5 * (libm::erf(b / SQRT_2) - libm::erf(a / SQRT_2))).ln();
+    }
+    let (la, lb) = (log_phi(a), log_phi(b));
+    lb + (-(la - lb).exp_m1()).ln()
+}
+
 /// log Φ(z), computed with erfc so the far left tail does not underflow to log 0 early.
-fn log_phi(z: f64) -> f64 {
+pub fn log_phi(z: f64) -> f64 {
     let p = 0.5 * libm::erfc(-z / SQRT_2);
     if p > 0.0 {
         p.ln()
@@ -123,6 +135,28 @@ mod tests {
         assert!(v.is_finite() && v < -1000.0);
         let v = discretized_gaussian_log_likelihood(0.5, -1.0, -14.0);
         assert!(v.is_finite() && v < -1000.0);
+    }
+
+    #[test]
+    fn interval_log_probability_in_the_tails() {
+        // central: matches the plain difference
+        let (a, b) = (-0.3, 0.8);
+        let plain = standard_normal_cdf(b) - standard_normal_cdf(a);
+        assert!((log_normal_interval(a, b) - plain.ln()).abs() < 1e-12);
+        // left tail, both below 0
+        let (a, b) = (-2.5, -1.0);
+        let plain = standard_normal_cdf(b) - standard_normal_cdf(a);
+        assert!((log_normal_interval(a, b) - plain.ln()).abs() < 1e-12);
+        // far tail: Mills ratio, log φ(a)/|a| for a narrow-enough gap relative to 1/|a|
+        let v = log_normal_interval(-40.5, -39.5);
+        let approx = normal_log_pdf(39.5, 0.0, 0.0) - 39.5f64.ln();
+        assert!(
+            v.is_finite() && (v - approx).abs() < 0.05,
+            "{v} vs {approx}"
+        );
+        // symmetry
+        assert!((log_normal_interval(9.6, 10.4) - log_normal_interval(-10.4, -9.6)).abs() < 1e-12);
+        assert_eq!(log_normal_interval(1.0, 1.0), f64::NEG_INFINITY);
     }
 
     #[test]

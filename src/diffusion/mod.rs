@@ -3,10 +3,11 @@
 
 pub mod elbo;
 pub mod gaussian;
+pub mod marginal;
 pub mod process;
 pub mod sampler;
 pub mod schedule;
 
-pub use elbo::{VlbEstimate, estimate_vlb, vlb_timesteps};
+pub use elbo::{DEFAULT_STRATA, TimestepPlan, VlbEstimate, estimate_vlb};
 pub use sampler::{Frame, SampleError, SampleRequest, SamplerKind, Start, Trajectory, sample};
 pub use schedule::{Schedule, ScheduleConfig, ScheduleError, ScheduleKind};

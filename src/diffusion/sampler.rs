@@ -114,7 +114,8 @@ pub fn timesteps_for(kind: SamplerKind, start_t: usize) -> Vec<usize> {
         SamplerKind::Ddpm => (1..=start_t).rev().collect(),
         SamplerKind::Ddim { steps, .. } => {
             let k = steps.clamp(1, start_t);
-            // τ_i = round(i·t_start/K), i = K … 1: evenly spaced, always ending at 1..=start.
+            // τ_i = round(i·t_start/K), i = K … 1: evenly spaced from t_start down to
+            // τ₁ = round(t_start/K) (not 1: the last jump goes from τ₁ straight to x₀).
             let mut ts: Vec<usize> = (1..=k)
                 .rev()
                 .map(|i| ((i as f64 * start_t as f64 / k as f64).round() as usize).max(1))
