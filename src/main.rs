@@ -70,6 +70,14 @@ fn run(cli: Cli) -> Result<(), cli::CliError> {
             diffusion_playground::bench::first_frame_child(device)
                 .map_err(|e| cli::CliError::Usage(e.to_string()))
         }
+        Some(Command::Elbo(args)) => {
+            let report = cli::elbo(&args)?;
+            print_report(&report, args.json, report.to_table())
+        }
+        Some(Command::Likelihood(args)) => {
+            let report = cli::likelihood(&args)?;
+            print_report(&report, args.json, report.to_table())
+        }
         Some(Command::Train(args)) => cli::train(&args).map(|_| ()),
         Some(Command::Sample(args)) => {
             let traj = cli::sample(&args)?;

@@ -156,7 +156,7 @@ fn inspect_writes_the_noised_png() {
     assert!((mean - 127.5).abs() < 15.0, "mean {mean}");
 }
 
-fn assert_one_line_exit_2(args: &[&str], file: Option<&Path>) {
+pub fn assert_one_line_exit_2(args: &[&str], file: Option<&Path>) {
     let mut cmd = Command::new(BIN);
     cmd.args(args);
     if let Some(f) = file {

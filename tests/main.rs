@@ -2,6 +2,7 @@
 
 mod app;
 mod bench;
+mod cli_evaluate;
 mod cli_inspect;
 mod fuzz;
 mod i18n;

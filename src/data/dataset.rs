@@ -150,7 +150,9 @@ impl Dataset {
         }
     }
 
-    /// Fill a batch of `n` images of side `size`: [n, 3, size, size] flattened, unit space.
+    /// Fill a training batch of `n` images of side `size`: [n, 3, size, size] flattened, unit
+    /// space. With [`HOLD_OUT_FROM`] images or more, every tenth image is held out and never
+    /// drawn here.
     pub fn batch(&self, rng: &mut impl Rng, n: usize, size: usize) -> Vec<f32> {
         let dim = 3 * size * size;
         let mut out = vec![0.0f32; n * dim];
@@ -158,7 +160,8 @@ impl Dataset {
             match self {
                 Self::Builtin(b) => b.draw(rng, size, chunk),
                 Self::Images(images) => {
-                    let img = &images[rng.random_range(0..images.len())];
+                    let r = rng.random_range(0..training_count(images.len()));
+                    let img = &images[training_index(images.len(), r)];
                     let flip = rng.random::<bool>();
                     copy_resized(img, size, flip, chunk);
                 }
@@ -167,12 +170,73 @@ impl Dataset {
         out
     }
 
+    /// A fixed evaluation batch of `n` images for the ELBO and the held-out loss, and what it
+    /// is: fresh draws for a built-in dataset, the held-out tenth of a folder with at least
+    /// [`HOLD_OUT_FROM`] images, else the training images themselves (and named so).
+    pub fn eval_batch(&self, rng: &mut impl Rng, n: usize, size: usize) -> (Vec<f32>, EvalBatch) {
+        match self {
+            Self::Builtin(_) => (self.batch(rng, n, size), EvalBatch::FreshDraws),
+            Self::Images(images) if images.len() >= HOLD_OUT_FROM => {
+                let held: Vec<&ImageRgb> = images.iter().skip(9).step_by(10).collect();
+                let dim = 3 * size * size;
+                let mut out = vec![0.0f32; n * dim];
+                for (i, chunk) in out.chunks_mut(dim).enumerate() {
+                    copy_resized(held[i % held.len()], size, false, chunk);
+                }
+                (out, EvalBatch::HeldOut(held.len()))
+            }
+            Self::Images(_) => (self.batch(rng, n, size), EvalBatch::TrainingImages),
+        }
+    }
+
     /// The fixed images, for a folder dataset.
     pub fn images(&self) -> Option<&[ImageRgb]> {
         match self {
             Self::Images(v) => Some(v),
             Self::Builtin(_) => None,
         }
+    }
+}
+
+/// A folder of at least this many images keeps every tenth one out of training.
+pub const HOLD_OUT_FROM: usize = 10;
+
+/// Images of `len` that training draws from.
+fn training_count(len: usize) -> usize {
+    if len >= HOLD_OUT_FROM {
+        len - len / 10
+    } else {
+        len
+    }
+}
+
+/// The r-th training image of `len`: indices 9, 19, 29, … are held out.
+fn training_index(len: usize, r: usize) -> usize {
+    if len >= HOLD_OUT_FROM {
+        (r / 9) * 10 + r % 9
+    } else {
+        r
+    }
+}
+
+/// What the fixed evaluation batch of the ELBO curves is drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum EvalBatch {
+    /// new draws of a built-in dataset (never trained on as such)
+    FreshDraws,
+    /// this many held-out images of a folder, never trained on
+    HeldOut(usize),
+    /// the training images themselves (fewer than ten images: nothing to hold out)
+    TrainingImages,
+}
+
+impl fmt::Display for EvalBatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&match self {
+            Self::FreshDraws => tr!("eval-batch-fresh").to_owned(),
+            Self::HeldOut(n) => tr!("eval-batch-held-out", n = n),
+            Self::TrainingImages => tr!("eval-batch-training").to_owned(),
+        })
     }
 }
 
@@ -265,6 +329,55 @@ fn collect_files(
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    /// Image i is a flat image of value i/100, so a batch tells which images it drew.
+    fn numbered(n: usize) -> Dataset {
+        Dataset::Images(
+            (0..n)
+                .map(|i| ImageRgb {
+                    size: 1,
+                    data: vec![i as f32 / 100.0; 3],
+                })
+                .collect(),
+        )
+    }
+
+    fn drawn(values: &[f32]) -> HashSet<usize> {
+        values
+            .chunks(3)
+            .map(|c| (c[0] * 100.0).round() as usize)
+            .collect()
+    }
+
+    #[test]
+    fn every_tenth_image_is_held_out_from_ten_images_on() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        for n in [10, 15, 20, 37] {
+            let ds = numbered(n);
+            let train = drawn(&ds.batch(&mut rng, 2000, 1));
+            let (eval, kind) = ds.eval_batch(&mut rng, 8, 1);
+            let held: HashSet<usize> = (0..n).filter(|i| i % 10 == 9).collect();
+            assert_eq!(kind, EvalBatch::HeldOut(held.len()));
+            assert_eq!(drawn(&eval), held, "n = {n}");
+            assert!(train.is_disjoint(&held), "n = {n}");
+            assert_eq!(
+                train.len(),
+                n - held.len(),
+                "n = {n}: every other image is trained on"
+            );
+        }
+        let ds = numbered(9);
+        let (eval, kind) = ds.eval_batch(&mut rng, 8, 1);
+        assert_eq!(kind, EvalBatch::TrainingImages);
+        assert!(drawn(&eval).iter().all(|&i| i < 9));
+        assert_eq!(drawn(&ds.batch(&mut rng, 500, 1)).len(), 9);
+        assert_eq!(
+            Dataset::Builtin(Builtin::Shapes)
+                .eval_batch(&mut rng, 2, 4)
+                .1,
+            EvalBatch::FreshDraws
+        );
+    }
 
     #[test]
     fn parse_sources() {

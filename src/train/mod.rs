@@ -2,6 +2,8 @@
 
 pub mod checkpoint;
 pub mod device;
+pub mod generator;
+pub mod history;
 pub mod threads;
 pub mod trainer;
 pub mod worker;

@@ -6,8 +6,8 @@ use super::device::DeviceInfo;
 use crate::data::{DataSource, Dataset};
 use crate::diffusion::process::{fill_standard_normal, q_sample};
 use crate::diffusion::{
-    SampleError, SampleRequest, Schedule, ScheduleConfig, ScheduleError, Start, Trajectory,
-    VlbEstimate, estimate_vlb, sample,
+    SampleError, SampleRequest, Schedule, ScheduleConfig, ScheduleError, Start, TimestepPlan,
+    Trajectory, VlbEstimate, estimate_vlb, sample,
 };
 use crate::model::{ConfigError, UNet, UNetConfig};
 use crate::tr;
@@ -452,6 +452,25 @@ impl Trainer {
             .map_err(|e| TrainError::Device(format!("{e:?}")))
     }
 
+    /// ε̂ from the EMA weights for host x_t where image i is at timestep ts[i], in chunks of
+    /// at most 64 images.
+    pub fn predict_eps_at(&self, x_t_unit: &[f32], ts: &[usize]) -> Result<Vec<f32>, TrainError> {
+        let dim = self.image_dim().max(1);
+        let device = self.device_info.device();
+        let mut out = Vec::with_capacity(x_t_unit.len());
+        for (x, ts) in x_t_unit.chunks(64 * dim).zip(ts.chunks(64)) {
+            let x = self.tensor4(x.to_vec(), ts.len(), &device);
+            out.extend(
+                self.ema
+                    .forward(x, ts)
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .map_err(|e| TrainError::Device(format!("{e:?}")))?,
+            );
+        }
+        Ok(out)
+    }
+
     /// L_simple of the EMA on a fixed batch with fixed noise (from `seed`): a held-out loss.
     pub fn eval_loss(&self, x0_unit: &[f32], n: usize, seed: u64) -> Result<f32, TrainError> {
         self.fixed_batch_loss(&self.ema, x0_unit, n, seed)
@@ -500,11 +519,23 @@ impl Trainer {
         )
     }
 
-    /// Estimate the VLB of the EMA on a fixed batch at timesteps `ts`.
-    pub fn vlb(&self, x0_unit: &[f32], ts: &[usize], seed: u64) -> Result<VlbEstimate, TrainError> {
-        estimate_vlb(&self.schedule, x0_unit, ts, seed, |x, t| {
-            self.predict_eps(true, x, t)
+    /// Estimate −ELBO of the EMA on a fixed batch with the timesteps of `plan`.
+    pub fn vlb(
+        &self,
+        x0_unit: &[f32],
+        plan: TimestepPlan,
+        seed: u64,
+    ) -> Result<VlbEstimate, TrainError> {
+        let dim = self.image_dim();
+        estimate_vlb(&self.schedule, x0_unit, dim, plan, seed, |x, ts| {
+            self.predict_eps_at(x, ts)
         })
+    }
+
+    /// Values per image: C·H·W.
+    pub fn image_dim(&self) -> usize {
+        let s = self.config.model.image_size;
+        self.config.model.image_channels * s * s
     }
 }
 

@@ -8,10 +8,14 @@
 
 use super::checkpoint;
 use super::device::{DeviceChoice, DeviceInfo, choose_device};
+use super::history::History;
 use super::trainer::{StepStats, TrainConfig, TrainError, Trainer};
+use crate::data::dataset::EvalBatch;
 use crate::data::{DataSource, Dataset, ImageRgb};
 use crate::diffusion::process::{q_sample, standard_normal_vec};
-use crate::diffusion::{SampleError, SampleRequest, Start, Trajectory, VlbEstimate, vlb_timesteps};
+use crate::diffusion::{
+    DEFAULT_STRATA, SampleError, SampleRequest, Start, TimestepPlan, Trajectory, VlbEstimate,
+};
 use crate::tr;
 use rand::SeedableRng;
 use std::collections::VecDeque;
@@ -78,11 +82,8 @@ pub enum Command {
     Sample(SampleJob),
     /// cancel the running sampler
     CancelSample,
-    /// estimate the VLB on the held-out batch with this many timesteps
-    Vlb {
-        /// number of t in 2..=T
-        timesteps: usize,
-    },
+    /// estimate −ELBO on the evaluation batch now, with these timesteps
+    Vlb(TimestepPlan),
     /// write a checkpoint
     Save(PathBuf),
     /// read a checkpoint (keeps the current state if it fails)
@@ -160,7 +161,7 @@ pub enum Event {
     },
     /// training started (true) or paused (false)
     Running(bool),
-    /// a VLB estimate for the held-out batch
+    /// a −ELBO estimate for the evaluation batch
     Elbo {
         /// step it was taken at
         step: u64,
@@ -168,7 +169,13 @@ pub enum Event {
         estimate: VlbEstimate,
         /// L_simple of the EMA on the same batch
         held_out_loss: f32,
+        /// what the batch is
+        batch: EvalBatch,
     },
+    /// a −ELBO estimate could not be made (why, for the user)
+    ElboFailed(String),
+    /// the loss history of an opened checkpoint, oldest first (replaces the curves)
+    History(Vec<StepReport>),
     /// a sampling result
     Trajectory {
         /// job id
@@ -302,16 +309,18 @@ impl Outbox {
     }
 }
 
-/// Size of the fixed held-out batch used for ELBO curves.
+/// Size of the fixed evaluation batch used for ELBO curves.
 pub const HELD_OUT: usize = 8;
 const HELD_OUT_SEED: u64 = 0x5EED_0F_E1B0;
 
 struct State {
     trainer: Trainer,
     running: bool,
-    held_out: Vec<f32>,
+    held_out: (Vec<f32>, EvalBatch),
     vlb_every: u64,
-    vlb_timesteps: usize,
+    vlb_plan: TimestepPlan,
+    /// the run's losses, saved beside its checkpoints
+    history: History,
     rate_window: (Instant, u64),
     images_per_s: f64,
     /// steps left before pausing, for [`Command::TrainSteps`]
@@ -329,6 +338,7 @@ impl State {
     /// held-out batch and no step reports left over from the old one.
     fn replace_trainer(&mut self, trainer: Trainer, out: &Outbox) {
         self.trainer = trainer;
+        self.history.truncate_after(self.trainer.step_count());
         self.held_out = held_out_batch(&self.trainer);
         self.running = false;
         self.remaining = None;
@@ -337,11 +347,24 @@ impl State {
     }
 }
 
-fn held_out_batch(trainer: &Trainer) -> Vec<f32> {
+fn held_out_batch(trainer: &Trainer) -> (Vec<f32>, EvalBatch) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(HELD_OUT_SEED);
     trainer
         .dataset()
-        .batch(&mut rng, HELD_OUT, trainer.config().model.image_size)
+        .eval_batch(&mut rng, HELD_OUT, trainer.config().model.image_size)
+}
+
+/// Read the history saved beside the checkpoint in `dir` and send it.
+fn load_history(dir: &std::path::Path, step: u64, out: &Outbox) -> History {
+    let h = History::load(dir, step);
+    out.event(Event::History(h.steps.clone()));
+    h
+}
+
+/// Write a checkpoint and the history beside it.
+fn save_run(state: &State, dir: &std::path::Path) -> Result<(), String> {
+    checkpoint::save(&state.trainer, dir).map_err(|e| e.to_string())?;
+    state.history.save(dir).map_err(|e| e.to_string())
 }
 
 fn ready(out: &Outbox, trainer: &Trainer) {
@@ -367,13 +390,15 @@ fn run(
             Dataset::open(&config.data, config.model.image_size).map_err(|e| e.to_string())?;
         Trainer::new(config, device, dataset).map_err(|e| e.to_string())
     };
+    let mut history = History::default();
     let trainer = match checkpoint {
         Some(path) => match checkpoint::load(&path, device.clone(), None) {
             Ok(t) => {
                 out.event(Event::Loaded {
-                    path,
+                    path: path.clone(),
                     step: t.step_count(),
                 });
+                history = load_history(&path, t.step_count(), out);
                 t
             }
             Err(e) => {
@@ -391,7 +416,10 @@ fn run(
         trainer,
         running: false,
         vlb_every: 200,
-        vlb_timesteps: 20,
+        vlb_plan: TimestepPlan::Stratified {
+            strata: DEFAULT_STRATA,
+        },
+        history,
         rate_window: (Instant::now(), 0),
         images_per_s: 0.0,
         remaining: None,
@@ -494,18 +522,20 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
                 let source = DataSource::Folder(PathBuf::from(format!("<{n} dropped images>")));
                 state.trainer.set_dataset(source, Dataset::Images(images));
                 state.held_out = held_out_batch(&state.trainer);
-                out.notice(Level::Info, tr!("worker-training-on-dropped", n = n));
+                let note = if n == 1 {
+                    tr!("worker-training-on-one-image").to_owned()
+                } else {
+                    tr!("worker-training-on-dropped", n = n)
+                };
+                out.notice(Level::Info, note);
             }
         }
-        Command::Vlb { timesteps } => {
-            state.vlb_timesteps = timesteps.max(1);
-            send_vlb(state, out);
-        }
+        Command::Vlb(plan) => send_vlb(state, plan, out),
         Command::SetVlbEvery(n) => state.vlb_every = n,
         Command::SetAutosave(a) => state.autosave = a.filter(|(_, every)| *every > 0),
         Command::SimulateDeviceLoss { weights_lost } => state.fault = Some(weights_lost),
         Command::SetLanguage(lang) => crate::i18n::set_lang(lang),
-        Command::Save(path) => match checkpoint::save(&state.trainer, &path) {
+        Command::Save(path) => match save_run(state, &path) {
             Ok(()) => out.event(Event::Saved(path)),
             Err(e) => out.notice(Level::Error, tr!("worker-save-failed", error = e)),
         },
@@ -515,9 +545,10 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
                 Ok(t) => {
                     state.replace_trainer(t, out);
                     out.event(Event::Loaded {
-                        path,
+                        path: path.clone(),
                         step: state.trainer.step_count(),
                     });
+                    state.history = load_history(&path, state.trainer.step_count(), out);
                     ready(out, &state.trainer);
                 }
                 Err(e) => out.notice(Level::Warning, tr!("worker-kept-model", error = e)),
@@ -659,11 +690,13 @@ fn train_once(state: &mut State, out: &Outbox) {
                 state.images_per_s = images / elapsed;
                 state.rate_window = (Instant::now(), step);
             }
-            state.unsent.push(StepReport {
+            let report = StepReport {
                 step,
                 loss,
                 images_per_s: state.images_per_s,
-            });
+            };
+            state.history.push(report);
+            state.unsent.push(report);
             if state.unsent.len() > MAX_UNSENT_STEPS {
                 let mut i = 0;
                 state.unsent.retain(|_| {
@@ -677,11 +710,11 @@ fn train_once(state: &mut State, out: &Outbox) {
                 state.unsent = back;
             }
             if state.vlb_every > 0 && step % state.vlb_every == 0 {
-                send_vlb(state, out);
+                send_vlb(state, state.vlb_plan, out);
             }
             if let Some((dir, every)) = &state.autosave {
                 if step % every == 0 {
-                    if let Err(e) = checkpoint::save(&state.trainer, dir) {
+                    if let Err(e) = save_run(state, dir) {
                         out.notice(Level::Error, tr!("worker-autosave-failed", error = e));
                         state.autosave = None;
                     }
@@ -697,6 +730,7 @@ fn train_once(state: &mut State, out: &Outbox) {
             }
         }
         Err(e @ TrainError::NonFinite { .. }) => {
+            state.history.truncate_after(state.trainer.step_count());
             state.running = false;
             out.event(Event::Running(false));
             out.event(Event::Rewound {
@@ -712,27 +746,27 @@ fn train_once(state: &mut State, out: &Outbox) {
     }
 }
 
-fn send_vlb(state: &State, out: &Outbox) {
+/// Estimate −ELBO on the evaluation batch with `plan` and send it.
+fn send_vlb(state: &State, plan: TimestepPlan, out: &Outbox) {
     let t = &state.trainer;
-    let ts = vlb_timesteps(t.schedule(), state.vlb_timesteps);
+    let (batch, kind) = &state.held_out;
+    // t and the noise are drawn afresh at every step (the seed follows the step), so the
+    // curve's scatter shows the estimator's own spread; the same step gives the same estimate.
+    let seed = HELD_OUT_SEED ^ t.step_count().wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let result = t
-        .vlb(&state.held_out, &ts, HELD_OUT_SEED)
-        .and_then(|estimate| {
-            Ok((
-                estimate,
-                t.eval_loss(&state.held_out, HELD_OUT, HELD_OUT_SEED)?,
-            ))
-        });
+        .vlb(batch, plan, seed)
+        .and_then(|estimate| Ok((estimate, t.eval_loss(batch, HELD_OUT, HELD_OUT_SEED)?)));
     match result {
         Ok((estimate, held_out_loss)) if estimate.total_bpd().is_finite() => {
             out.event(Event::Elbo {
                 step: t.step_count(),
                 estimate,
                 held_out_loss,
+                batch: *kind,
             })
         }
-        Ok(_) => out.notice(Level::Warning, tr!("worker-elbo-not-finite")),
-        Err(e) => out.notice(Level::Warning, tr!("worker-elbo-failed", error = e)),
+        Ok(_) => out.event(Event::ElboFailed(tr!("worker-elbo-not-finite").into())),
+        Err(e) => out.event(Event::ElboFailed(tr!("worker-elbo-failed", error = e))),
     }
 }
 

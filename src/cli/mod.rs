@@ -12,6 +12,9 @@ use crate::model::UNetConfig;
 use crate::train::checkpoint::{self, CheckpointError};
 use crate::train::{DeviceChoice, TrainConfig, Trainer, choose_device};
 use clap::{Args, Parser, Subcommand};
+
+pub mod evaluate;
+pub use evaluate::{ElboArgs, ElboReport, LikelihoodArgs, LikelihoodReport, elbo, likelihood};
 use rand::SeedableRng;
 use serde::Serialize;
 use std::io::Write;
@@ -142,6 +145,20 @@ pub enum Command {
     /// DDPM walks back through every t = T … 1, adding a little fresh noise at each step.
     /// DDIM takes --steps evenly spaced jumps instead and is deterministic at --eta 0.
     Sample(SampleArgs),
+    /// Estimate −ELBO (the variational upper bound on −log p(x)) of a checkpoint on a batch
+    /// of images, in bits/dim, with its terms L_T, Σ L_(t−1) and L_0.
+    ///
+    /// Σ L_(t−1) has T−1 terms: --strata all evaluates every one; --strata K draws one t in
+    /// each of K equal strata per image and weights it by the stratum's size, which is
+    /// unbiased. Standard errors are over the images.
+    Elbo(ElboArgs),
+    /// Estimate P(x) = ∫ N(z; 0, I) N(x; G(z), σ²I) dz for one image by Monte Carlo over
+    /// prior draws z, where G is the deterministic DDIM chain; and count the indicator
+    /// likelihood's hits G(z) = x.
+    ///
+    /// The indicator likelihood (1 if G(z) = x, else 0) gives P(x) = 0 for almost every x;
+    /// the Gaussian one gives every x a density, larger the nearer some G(z) comes to x.
+    Likelihood(LikelihoodArgs),
     /// Measure training throughput, sampling latency, the app's frame times while it
     /// trains, start-up time and memory, against a PyTorch reference where one is installed.
     ///
@@ -532,6 +549,12 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         None => Trainer::new(base_config, device, dataset)
             .map_err(|e| CliError::Usage(e.to_string()))?,
     };
+    // A resumed run continues the history saved beside its checkpoint.
+    let mut history = args
+        .resume
+        .as_deref()
+        .map(|dir| crate::train::history::History::load(dir, trainer.step_count()))
+        .unwrap_or_default();
     let mut metrics = match &args.metrics {
         Some(path) => {
             let exists = path.exists();
@@ -592,12 +615,25 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         if let Some(f) = metrics.as_mut() {
             let _ = writeln!(f, "{},{},{:.3}", stats.step, stats.loss, ips);
         }
+        history.push(crate::train::StepReport {
+            step: stats.step,
+            loss: stats.loss,
+            images_per_s: ips,
+        });
         if args.save_every > 0 && stats.step % args.save_every == 0 && i + 1 < args.steps {
             checkpoint::save(&trainer, &args.out).map_err(out_err(&args.out))?;
+            history.save(&args.out).map_err(|e| CliError::Output {
+                path: args.out.clone(),
+                reason: e.to_string(),
+            })?;
         }
     }
     bar.finish();
     checkpoint::save(&trainer, &args.out).map_err(out_err(&args.out))?;
+    history.save(&args.out).map_err(|e| CliError::Output {
+        path: args.out.clone(),
+        reason: e.to_string(),
+    })?;
     let recent_loss = recent.iter().sum::<f32>() / recent.len().max(1) as f32;
     eprintln!(
         "trained steps {}..{} ; mean loss of the last {} steps {:.4}; saved {}",

@@ -1,0 +1,318 @@
+//! `elbo` and `likelihood`: the two likelihood quantities of the study note, for a
+//! checkpoint, as one JSON object each.
+//!
+//! - `elbo`: −ELBO = L_T + Σ_{t=2}^{T} L_{t−1} + L_0 in bits/dim on a batch of images, with
+//!   the sum over every t (`--strata all`) or its unbiased stratified estimate.
+//! - `likelihood`: P(x) = ∫ N(z; 0, I) N(x; G(z), σ²I) dz by Monte Carlo over prior draws,
+//!   and the indicator likelihood's hits G(z) = x.
+
+use super::{CliError, ckpt_err, device_choice};
+use crate::data::{DataSource, Dataset};
+use crate::diffusion::marginal::{MarginalEstimate, SIGMA_RANGE, estimate_marginal};
+use crate::diffusion::{TimestepPlan, VlbEstimate};
+use crate::train::checkpoint;
+use crate::train::generator::{DEFAULT_G_STEPS, generate};
+use crate::train::{Trainer, choose_device};
+use clap::Args;
+use rand::SeedableRng;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `elbo`.
+#[derive(Args, Debug, Clone)]
+pub struct ElboArgs {
+    /// A checkpoint folder.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// The images: builtin:shapes, builtin:digits or a folder.
+    #[arg(long)]
+    pub data: String,
+    /// How many images to evaluate.
+    #[arg(long, default_value_t = 64)]
+    pub images: usize,
+    /// K strata of t (one random t in each, per image), or `all` for every t.
+    #[arg(long, default_value = "20")]
+    pub strata: String,
+    /// Seed of the random t and the noise (the images stay the same for every seed).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Device, as for train.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `likelihood`.
+#[derive(Args, Debug, Clone)]
+pub struct LikelihoodArgs {
+    /// A checkpoint folder.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// The image x.
+    #[arg(long)]
+    pub image: PathBuf,
+    /// N, the number of prior draws z ~ N(0, I).
+    #[arg(long, default_value_t = 64)]
+    pub draws: usize,
+    /// σ of p(x|z) = N(x; G(z), σ²I), from 0.001 to 10.
+    #[arg(long, default_value_t = 0.1)]
+    pub sigma: f64,
+    /// Seed of the draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// DDIM steps of G.
+    #[arg(long, default_value_t = DEFAULT_G_STEPS)]
+    pub steps: usize,
+    /// Device, as for train.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `elbo --json` prints.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ElboReport {
+    /// L_T, bits/dim
+    pub l_t_bits: f64,
+    /// Σ_{t=2}^{T} L_{t−1}, bits/dim
+    pub l_sum_bits: f64,
+    /// its standard error over the images
+    pub l_sum_stderr_bits: f64,
+    /// L_0, bits/dim
+    pub l_0_bits: f64,
+    /// −ELBO = L_T + Σ L_{t−1} + L_0, bits/dim: an upper bound on the NLL
+    pub total_bits: f64,
+    /// its standard error over the images
+    pub total_stderr_bits: f64,
+    /// timesteps of Σ L_{t−1} evaluated per image
+    pub timesteps_evaluated: usize,
+    /// "all" or the number of strata
+    pub strata: String,
+    /// images evaluated
+    pub images: usize,
+    /// T
+    pub timesteps: usize,
+    /// the checkpoint's training step
+    pub step: u64,
+    /// (t, L_{t−1} in bits/dim averaged over the images), t = 1 holding L_0
+    pub per_t: Vec<(usize, f64)>,
+}
+
+impl ElboReport {
+    fn new(e: &VlbEstimate, timesteps: usize, step: u64) -> Self {
+        Self {
+            l_t_bits: e.prior_bpd,
+            l_sum_bits: e.diffusion_bpd,
+            l_sum_stderr_bits: e.diffusion_stderr_bpd,
+            l_0_bits: e.decoder_bpd,
+            total_bits: e.total_bpd(),
+            total_stderr_bits: e.total_stderr_bpd,
+            timesteps_evaluated: e.timesteps_evaluated,
+            strata: e
+                .strata
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| "all".into()),
+            images: e.images,
+            timesteps,
+            step,
+            per_t: e.per_t.clone(),
+        }
+    }
+
+    /// The human-readable form.
+    pub fn to_table(&self) -> String {
+        let mut out = crate::tr!(
+            "elbo-table",
+            total = format!("{:.4}", self.total_bits),
+            se = format!("{:.4}", self.total_stderr_bits),
+            prior = format!("{:.3e}", self.l_t_bits),
+            sum = format!("{:.4}", self.l_sum_bits),
+            decoder = format!("{:.4}", self.l_0_bits),
+            k = self.timesteps_evaluated,
+            images = self.images,
+            step = self.step
+        );
+        out.push('\n');
+        out
+    }
+}
+
+/// What `likelihood --json` prints: the estimate's keys (`log_p_x_nats`,
+/// `log_p_x_stderr_nats`, `bits_per_dim`, `indicator_hits`, `draws`, `dims`, `sigma`) and these.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LikelihoodReport {
+    /// P(x) over the prior draws, and the indicator's hits
+    #[serde(flatten)]
+    pub estimate: MarginalEstimate,
+    /// DDIM steps of G
+    pub g_steps: usize,
+    /// RMS distance of the nearest G(z) to x, in unit space
+    pub nearest_rms: f64,
+    /// the checkpoint's training step
+    pub step: u64,
+}
+
+impl LikelihoodReport {
+    /// The human-readable form.
+    pub fn to_table(&self) -> String {
+        let e = &self.estimate;
+        let mut out = crate::tr!(
+            "likelihood-table",
+            log_p = format!("{:.2}", e.log_p_x_nats),
+            se = format!("{:.2}", e.log_p_x_stderr_nats),
+            bpd = format!("{:.4}", e.bits_per_dim),
+            hits = e.indicator_hits,
+            draws = e.draws,
+            dims = e.dims,
+            sigma = e.sigma
+        );
+        out.push('\n');
+        out
+    }
+}
+
+/// Open a checkpoint for evaluation, with `data` as its dataset.
+fn open(
+    dir: &Path,
+    device: &Option<String>,
+    data: Option<(DataSource, Dataset)>,
+) -> Result<Trainer, CliError> {
+    let choice = device_choice(device)?;
+    let info = checkpoint::info(dir).map_err(ckpt_err(dir))?;
+    let data = data.unwrap_or((
+        info.config.data.clone(),
+        Dataset::Builtin(crate::data::Builtin::Shapes),
+    ));
+    checkpoint::load(dir, choose_device(choice), Some(data)).map_err(ckpt_err(dir))
+}
+
+fn progress_bar(total: usize, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:30}} {{pos}}/{{len}} {what} [{{elapsed}} < {{eta}}]"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Run `elbo`.
+pub fn elbo(args: &ElboArgs) -> Result<ElboReport, CliError> {
+    let plan = TimestepPlan::parse(&args.strata).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--strata must be a whole number ≥ 1 or 'all', got '{}'",
+            args.strata
+        ))
+    })?;
+    if !(1..=1024).contains(&args.images) {
+        return Err(CliError::Usage(format!(
+            "--images must be between 1 and 1024, got {}",
+            args.images
+        )));
+    }
+    let source = DataSource::parse(&args.data).map_err(|e| CliError::Usage(e.to_string()))?;
+    let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
+    let size = info.config.model.image_size;
+    let (dataset, _) = Dataset::open(&source, size).map_err(|e| CliError::Usage(e.to_string()))?;
+    // The images do not depend on --seed, so estimates with different seeds can be averaged.
+    let x0 = match dataset.images() {
+        Some(images) => images
+            .iter()
+            .take(args.images)
+            .flat_map(|img| img.data.iter().copied())
+            .collect::<Vec<f32>>(),
+        None => {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xE1B0);
+            dataset.batch(&mut rng, args.images, size)
+        }
+    };
+    let trainer = open(&args.checkpoint, &args.device, Some((source, dataset)))?;
+    let rounds = plan.timesteps_per_image(trainer.schedule()) + 1;
+    let bar = progress_bar(rounds, "t");
+    let estimate = crate::diffusion::estimate_vlb(
+        trainer.schedule(),
+        &x0,
+        trainer.image_dim(),
+        plan,
+        args.seed,
+        |x, ts| {
+            bar.inc(1);
+            trainer.predict_eps_at(x, ts)
+        },
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    bar.finish_and_clear();
+    Ok(ElboReport::new(
+        &estimate,
+        trainer.schedule().timesteps(),
+        trainer.step_count(),
+    ))
+}
+
+/// Run `likelihood`.
+pub fn likelihood(args: &LikelihoodArgs) -> Result<LikelihoodReport, CliError> {
+    let (lo, hi) = SIGMA_RANGE;
+    if !(lo..=hi).contains(&args.sigma) {
+        return Err(CliError::Usage(format!(
+            "--sigma must be between {lo} and {hi}, got {}",
+            args.sigma
+        )));
+    }
+    if !(1..=4096).contains(&args.draws) {
+        return Err(CliError::Usage(format!(
+            "--draws must be between 1 and 4096, got {}",
+            args.draws
+        )));
+    }
+    let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
+    let t_max = info.config.schedule.timesteps;
+    if !(1..=t_max).contains(&args.steps) {
+        return Err(CliError::Usage(format!(
+            "--steps must be between 1 and T = {t_max}, got {}",
+            args.steps
+        )));
+    }
+    let x =
+        crate::data::load_image(&args.image, info.config.model.image_size).map_err(|source| {
+            CliError::Image {
+                path: args.image.clone(),
+                source,
+            }
+        })?;
+    let trainer = open(&args.checkpoint, &args.device, None)?;
+    let bar = progress_bar(1, "G(z)");
+    let generated = generate(
+        &trainer,
+        args.draws,
+        args.seed,
+        args.steps,
+        |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            std::ops::ControlFlow::Continue(())
+        },
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    bar.finish_and_clear();
+    let est = estimate_marginal(&x.data, &generated.g, args.sigma);
+    let dim = x.data.len();
+    let best = &generated.g[est.best_draw * dim..(est.best_draw + 1) * dim];
+    let nearest_rms = (best
+        .iter()
+        .zip(&x.data)
+        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+        .sum::<f64>()
+        / dim as f64)
+        .sqrt();
+    Ok(LikelihoodReport {
+        estimate: est,
+        g_steps: args.steps,
+        nearest_rms,
+        step: trainer.step_count(),
+    })
+}
