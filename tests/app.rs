@@ -183,14 +183,13 @@ fn samples_likelihood_training_and_curves() {
     // Likelihood: ask for G(z), then switch to the indicator definition.
     h.get_by_label("③ Likelihood p(x|z)").click();
     h.run_steps(2);
-    h.get_by_label("Ask the model for G(z)").click();
+    h.get_by_label("Ask the model for G(z) now").click();
     step_until(&mut h, "a probe", |a| a.likelihood.probe.is_some());
-    h.get_by_label_contains("log p(x|z) =");
-    h.get_by_label("Gaussian: p(x|z) = N(x; G(z), σ²)").click();
+    h.get_by_label_contains("nats for the whole image (768 values)");
+    h.get_by_label("Gaussian: p(x|z) = N(x; G(z), σ²I)").click();
     h.run_steps(2);
     assert!(h.state().likelihood.indicator);
-    h.get_by_label_contains("p(x|z) = 0");
-    h.get_by_label_contains("Monte Carlo over 16 draws of z");
+    h.get_by_label_contains("→ P(x) ≈ 0/16");
     h.remove_cursor();
     h.run_steps(1);
     h.snapshot("likelihood");
@@ -222,18 +221,99 @@ fn curves_show_the_elbo_of_the_bundled_model() {
     let mut h = harness(diffusion_playground::app::bundled_checkpoint());
     step_until(&mut h, "the model", |a| a.status.config.is_some());
     h.state_mut().settings.tab = Tab::Curves;
-    h.run_steps(2);
-    h.get_by_label("Estimate ELBO now").click();
+    // At open: the run's saved loss history and an estimate of its bound, without a click.
     step_until(&mut h, "an ELBO estimate", |a| !a.curves.elbo.is_empty());
+    assert_eq!(h.state().curves.loss.points.len(), 4000);
     let elbo = &h.state().curves.elbo[0];
-    assert!(elbo.estimate.total_bpd().is_finite() && elbo.estimate.total_bpd() > 0.0);
-    assert_eq!(elbo.estimate.per_t.len(), 20);
+    let e = &elbo.estimate;
+    assert!(e.total_bpd().is_finite() && e.total_bpd() > 0.0);
+    assert_eq!(
+        (e.strata, e.timesteps_evaluated, e.images),
+        (Some(20), 20, 8)
+    );
+    assert!(e.total_stderr_bpd > 0.0 && e.total_stderr_bpd < e.total_bpd());
+    assert_eq!(
+        e.per_t.first().map(|p| p.0),
+        Some(1),
+        "the profile starts at t = 1"
+    );
     assert_eq!(elbo.step, 4000);
-    h.get_by_label_contains("last ELBO (step 4000)");
+    h.get_by_label_contains("−ELBO (NLL upper bound) at step 4000");
+    h.get_by_label_contains("Σ L_(t−1) from K = 20 strata");
     h.state_mut().notices.clear();
     h.remove_cursor();
     h.run_steps(2);
     h.snapshot("curves");
+}
+
+/// "G(z) walks toward x" over the bundled run itself. Its U-Net's output layer starts at zero,
+/// so at step 0 ε̂ ≡ 0 for any seed and G₀(z) is the DDIM chain with a zero predictor, which
+/// needs no weights; step 4000 is the bundled checkpoint read from disk. Both are exact, so the
+/// snapshot does not depend on training numerics.
+#[test]
+fn g_of_z_walks_toward_x_over_the_bundled_run() {
+    use diffusion_playground::app::likelihood::{G_SEED, G_STEPS, PROBE_DRAWS, Probe, walk};
+    use diffusion_playground::diffusion::{Start, sample};
+    let mut h = harness(diffusion_playground::app::bundled_checkpoint());
+    step_until(&mut h, "the model", |a| a.status.step == 4000);
+    let schedule = diffusion_playground::diffusion::Schedule::new(
+        diffusion_playground::diffusion::ScheduleKind::Linear,
+        1000,
+    )
+    .unwrap();
+    let dim = h.state().image.model.dim();
+    let request = diffusion_playground::train::generator::request(PROBE_DRAWS, G_SEED, G_STEPS);
+    let at_init = sample(
+        &schedule,
+        &request,
+        dim,
+        Start::Noise,
+        |x, _| -> Result<_, std::convert::Infallible> { Ok(vec![0.0; x.len()]) },
+        |_, _| std::ops::ControlFlow::Continue(()),
+    )
+    .unwrap();
+    h.state_mut().likelihood.set_probe(Probe {
+        step: 0,
+        z: at_init.frames[0].x_t.clone(),
+        g: at_init.final_x0().to_vec(),
+        draws: PROBE_DRAWS,
+    });
+    h.state_mut().settings.tab = Tab::Likelihood;
+    h.run_steps(2);
+    h.get_by_label("Ask the model for G(z) now").click();
+    step_until(&mut h, "G(z) at step 4000", |a| {
+        a.likelihood.probe.as_ref().is_some_and(|p| p.step == 4000)
+    });
+    let app = h.state();
+    // The same z at both steps: the prior draws are fixed by the seed.
+    assert_eq!(app.likelihood.history[0].z, app.likelihood.history[1].z);
+    let x = &app.image.model;
+    let idx = app.likelihood.index(x.size);
+    let best = (0..PROBE_DRAWS)
+        .min_by(|&a, &b| {
+            let r = |k| walk(&app.likelihood.history[1..], x, k, idx)[0].rms;
+            r(a).total_cmp(&r(b))
+        })
+        .unwrap();
+    let w = walk(&app.likelihood.history, x, best, idx);
+    assert_eq!(w.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 4000]);
+    assert!(
+        w[1].rms < 0.7 * w[0].rms,
+        "‖G(z) − x‖: {} → {}",
+        w[0].rms,
+        w[1].rms
+    );
+    let xv = x.data[idx];
+    assert!(
+        (w[1].g_value - xv).abs() < (w[0].g_value - xv).abs(),
+        "the bell's mean at the studied value: {} → {} (x = {xv})",
+        w[0].g_value,
+        w[1].g_value
+    );
+    h.state_mut().notices.clear();
+    h.remove_cursor();
+    h.run_steps(2);
+    h.snapshot("likelihood-walk");
 }
 
 /// Save a render of the harness into `screenshots/` when `UPDATE_SCREENSHOTS=1`.

@@ -23,7 +23,12 @@ fn bundled_with_content() -> Harness<'static, App> {
     h.state_mut().settings.ddim_steps = 5;
     run(&mut h, AppCommand::Sample);
     run(&mut h, AppCommand::Probe);
-    run(&mut h, AppCommand::EstimateElbo);
+    run(
+        &mut h,
+        AppCommand::EstimateElbo(diffusion_playground::diffusion::TimestepPlan::Stratified {
+            strata: 20,
+        }),
+    );
     step_until(&mut h, "samples, a probe and an ELBO", |a| {
         a.reverse.shown.is_some() && a.likelihood.probe.is_some() && !a.curves.elbo.is_empty()
     });
@@ -116,7 +121,7 @@ fn the_lesson_steps_drive_the_panels() {
     assert!(h.state().likelihood.indicator);
     let size = h.state().image.model.size;
     assert_eq!(h.state().likelihood.pixel, (size / 2, size / 2));
-    h.get_by_label_contains("(equal means the same 8-bit value)");
+    h.get_by_label_contains("→ P(x) ≈ 0/16");
 
     h.get_by_label("Next ▶").click(); // 9: back to the Gaussian
     h.run_steps(1);

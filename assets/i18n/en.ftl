@@ -11,7 +11,7 @@ tab-curves = ④ Loss & ELBO
 ## Settings panel
 settings-heading = Settings
 settings-schedule = Noise schedule
-settings-schedule-tip = How fast noise is added. linear: β grows from 1e-4 to 0.02 (Ho et al. 2020). cosine: ᾱ follows a cosine, keeping more of the image at small t (Nichol & Dhariwal 2021). sigmoid: ᾱ follows a sigmoid ramp.
+settings-schedule-tip = How fast noise is added. linear: β grows from 1e-4 to 0.02 at T = 1000 (Ho et al. 2020); for other T both ends are scaled by 1000/T. cosine: ᾱ follows a cosine, keeping more of the image at small t (Nichol & Dhariwal 2021). sigmoid: ᾱ follows a sigmoid ramp.
 settings-t-tip = T, the number of noising steps. More steps make each step smaller; DDPM sampling takes T steps.
 settings-batch = batch
 settings-batch-tip = Images per training step. Larger batches give smoother loss curves but slower steps.
@@ -100,7 +100,7 @@ data-folder = { $path } ({ $summary })
 forward-open-tip = Pick an image file (or drag one onto the window).
 forward-examples = Examples
 forward-train-on-image = Train on this image
-forward-train-on-image-tip = Make this image the whole training set: the model will learn to reproduce it.
+forward-train-on-image-tip = Make this image the whole training set and start training at once: the model will learn to reproduce it, and panel ③ shows G(z) walking toward it.
 forward-x-t-tip = x_t = √ᾱ_t · x₀ + √(1−ᾱ_t) · ε, with one fixed draw of ε
 forward-play-tip = Play t from here to T
 forward-t-tip = The timestep: 0 is the clean image, T is (almost) pure noise.
@@ -141,43 +141,115 @@ reverse-nearest = nearest training image to each (mean RMS distance { $d } of 25
 reverse-nearest-tip = A distance near 0 means the model has memorised a training image rather than made a new one: watch for it on tiny datasets.
 
 ## Likelihood panel
-likelihood-z = z = x_t at t =
-likelihood-z-tip = The noisy input z. G(z) is the network's x̂₀ from it.
-likelihood-ask = Ask the model for G(z)
-likelihood-indicator = indicator: p(x|z) = 1 if G(z)=x else 0
-likelihood-gaussian = Gaussian: p(x|z) = N(x; G(z), σ²)
+likelihood-ask = Ask the model for G(z) now
+likelihood-ask-tip = Run the generator G on the N fixed prior draws z with the current EMA weights. While training runs with this panel open, this happens every 100 steps.
+likelihood-g-def = G = DDIM, { $steps } steps, η = 0 (deterministic), EMA weights · N = { $n } fixed draws z ~ N(0, I)
+likelihood-indicator = indicator: p(x|z) = 1 if G(z) = x else 0
+likelihood-gaussian = Gaussian: p(x|z) = N(x; G(z), σ²I)
 likelihood-toggle-tip = Switch between the two definitions of p(x|z) from the study note.
-likelihood-x = x (click a pixel to pick it):
+likelihood-sigma-tip = The standard deviation σ of p(x|z) = N(x; G(z), σ²I): how much slack it allows around G(z).
+likelihood-z-title = z = draw { $k } of { $n } (±2 shown as black/white)
+likelihood-g-title = G(z) at step { $step }
+likelihood-x = x (click a pixel to study it):
 likelihood-pixel = pixel ({ $u }, { $v })
-likelihood-g = G(z) = x̂₀ at step { $step } from t = { $t }:
-likelihood-ask-first = Ask the model for G(z) to see the likelihood.
-likelihood-indicator-value = x = { $x }, G(z) = { $g }: p(x|z) = { $p }   (equal means the same 8-bit value)
+likelihood-ask-first = Ask the model for G(z) to see P(x).
+likelihood-integral = P(x) = ∫ P(z) p(x|z) dz ≈ (1/N) Σᵢ p(x|zᵢ), zᵢ ~ N(0, I)
+likelihood-indicator-estimate = G(zᵢ) = x on all { $d } values (the same 8-bit level everywhere) for { $hits } of { $n } draws → P(x) ≈ { $hits }/{ $n }.
+likelihood-indicator-zero = No draw hits x exactly. For a continuous G the set of z with G(z) = x has probability 0, so P(x) = 0 exactly, whatever N: the indicator likelihood gives every real image probability zero, and no gradient.
+likelihood-gaussian-estimate = log P(x) ≈ { $log_p } ± { $se } nats for the whole image ({ $d } values) = { $bpd } bits/dim (−log₂ P(x)/d), over N = { $n } draws, σ = { $sigma }.
+likelihood-dominated = The sum is dominated by draw { $k }, the z whose G(z) lies nearest x (shown above). With so few effective draws the ± is only indicative, and the log of a Monte Carlo mean is too low on average (Jensen).
+likelihood-bell = The bell N(·; G(z), σ²) at the studied value for draw { $k }, step { $step }: G(z) = { $g }, x = { $x }. Grey: the other steps.
+likelihood-step-scrub = training step
+likelihood-axis-value = value (unit space, −1 … 1)
+likelihood-axis-density = density
 likelihood-spike = p(·|z): all mass at G(z)
-likelihood-sigma-tip = The decoder's standard deviation: how much slack p(x|z) allows around G(z).
-likelihood-gaussian-value = x = { $x }, G(z) = { $g }, σ = { $sigma }:   log p(x|z) = { $log_p } nats
-likelihood-monte-carlo = Monte Carlo over { $draws } draws of z: G(z) = x at this value { $hits } times → P(x) ≈ { $hits }/{ $draws }
-likelihood-collapse = P(G(z) = x on the first d values) as d grows to the whole image:
-likelihood-collapse-indicator = indicator, Monte Carlo (bottom = 0)
-likelihood-collapse-gaussian = Gaussian, P(‖y−x‖∞ < ½ level)
-likelihood-zero-hits = zero hits
-likelihood-walk = G(z) at this value as training goes on (x is the flat line):
+likelihood-bell-now = N(·; G(z), σ²)
+likelihood-x-line = x
+likelihood-collapse = P(y lands on x's 8-bit levels in the first d values) as d grows to the whole image:
+likelihood-axis-d = d, the number of values (log scale)
+likelihood-axis-log-p = log₁₀ P
+likelihood-collapse-gaussian = Gaussian: (1/N) Σᵢ P(|y − x| < 1/255 | zᵢ)
+likelihood-collapse-indicator = indicator: hits/N
+likelihood-zero-hits = indicator: 0 hits, P = 0 (log = −∞)
+likelihood-one-over-n = 1/N = 1/{ $n }: the smallest non-zero hit rate
+likelihood-collapse-note = ▼ at the bottom edge: zero hits out of { $n }, log P = −∞. The Gaussian curve is exact in log space (a log-CDF), however small.
+likelihood-walk = G(z) walks toward x: the RMS distance ‖G(z) − x‖ (unit space) over training, the same z at every step
+likelihood-follow-best = follow the z that explains x best
+likelihood-follow-best-tip = Off: pick which of the N draws to follow.
+likelihood-walk-empty = Train with this panel open (or ask again after training) to see G(z) move.
+likelihood-axis-step = training step
+likelihood-axis-rms = RMS
+likelihood-walk-followed = draw { $k }
+likelihood-walk-nearest = nearest of all N draws
+likelihood-table =
+    log P(x) ≈ { $log_p } ± { $se } nats ({ $dims } values) = { $bpd } bits/dim, σ = { $sigma }
+    indicator: G(z) = x for { $hits } of { $draws } draws
 
 ## Curves panel
 curves-smoothing = smoothing
 curves-export = Export CSV…
-curves-export-tip = Save every curve as a CSV file
-curves-elbo-now = Estimate ELBO now
-curves-elbo-now-tip = Evaluate the bound on the fixed held-out batch now.
-curves-last-elbo = last ELBO (step { $step }): { $total } bits/dim = L_T { $prior } + ΣL_(t−1) { $diffusion } + L_0 { $decoder }
-curves-loss = L_simple = ‖ε − ε_θ(x_t, t)‖² per step (and on the held-out batch)
+curves-export-tip = Save every curve as a CSV file (and every estimate's per-t terms beside it)
+curves-elbo-now = Estimate now (K = { $k } strata)
+curves-elbo-now-tip = One random t in each of K equal strata of 2…T for every image, weighted by the stratum's size: an unbiased estimate of Σ L_(t−1).
+curves-elbo-exact = Exact (all { $n } t)
+curves-elbo-exact-tip = Sum every term t = 2 … T. Takes T−1 network evaluations of the batch (training and sampling wait meanwhile).
+curves-elbo-pending = estimating −ELBO…
+curves-last-elbo = −ELBO (NLL upper bound) at step { $step }: { $total } bits/dim = L_T { $prior } + ΣL_(t−1) { $diffusion } + L_0 { $decoder }
+curves-elbo-how-strata = Σ L_(t−1) from K = { $k } strata, one random t and one noise draw per stratum and image; { $images } images; ± one standard error over the images
+curves-elbo-how-all = Σ L_(t−1) over all { $n } t, one noise draw per t and image; { $images } images; ± one standard error over the images
+curves-elbo-how-file = read from a curves file
+curves-batch-unknown = batch not recorded
+curves-no-data = No data yet: press Train.
+curves-loss = L_simple = mean over all values of (ε − ε_θ(x_t, t))², per step (and on the evaluation batch)
 curves-loss-train = L_simple (train)
-curves-loss-held-out = L_simple (held out, EMA)
+curves-loss-held-out = L_simple (evaluation batch, EMA)
 curves-throughput = images / s
-curves-vlb = variational bound, bits/dim (held-out batch)
-curves-vlb-total = VLB total
+curves-axis-step = training step
+curves-axis-l-simple = L_simple (per value)
+curves-axis-images-per-s = images / s
+curves-axis-bpd = bits/dim
+curves-axis-bpd-log = bits/dim (log scale)
+curves-axis-t-log = t (log scale)
+curves-vlb = −ELBO (an upper bound on −log₂ p(x), bits/dim) and its terms
+curves-vlb-total = −ELBO (total)
 curves-vlb-prior = L_T (prior)
 curves-vlb-decoder = L_0 (decoder)
-curves-per-t = L_(t−1) against t, latest estimate (bits/dim)
+curves-per-t = L_(t−1) against t from t = 1 (t = 1: L_0), bits/dim, first and latest estimate
+curves-l0-floor = L_0 has a floor: the decoder's σ₁ = √β̃₂ (β̃₁ = 0 is clipped to β̃₂) is { $sigma }, about one 8-bit level (2/255 ≈ 0.0078) wide, so even a perfect x̂₀ puts only part of N(x̂₀, σ₁²) in x₀'s bin: L_0 ≥ { $floor } bits/dim for every value away from the ends of the range.
+
+## Evaluation: the ELBO batch, `elbo` and `likelihood`
+eval-batch-fresh = evaluation batch: 8 fresh draws of the built-in dataset (never trained on as such)
+eval-batch-held-out = evaluation batch: { $n } held-out images (every tenth image, never trained on)
+eval-batch-training = evaluation batch: the training images (fewer than 10, so none held out)
+worker-training-on-one-image = training on this one image
+elbo-table =
+    −ELBO (NLL upper bound): { $total } ± { $se } bits/dim  (step { $step }, { $images } images, { $k } timesteps of Σ per image)
+      L_T          { $prior }
+      Σ L_(t−1)    { $sum }
+      L_0          { $decoder }
+cli-elbo-about = Estimate −ELBO, the variational upper bound on −log p(x), of a checkpoint in bits/dim.
+cli-elbo-long =
+    −ELBO = L_T + Σ L_(t−1) + L_0 on a batch of images, each term in bits per dimension.
+    Σ L_(t−1) has T−1 terms: --strata all evaluates every one; --strata K draws one t in each of K equal strata per image and weights it by the stratum's size, which is unbiased. Standard errors are over the images.
+cli-elbo-checkpoint = A checkpoint folder.
+cli-elbo-data = The images: builtin:shapes, builtin:digits or a folder.
+cli-elbo-images = How many images to evaluate.
+cli-elbo-strata = K strata of t (one random t in each, per image), or `all` for every t.
+cli-elbo-seed = Seed of the random t and the noise (the images stay the same for every seed).
+cli-elbo-device = Device, as for train.
+cli-elbo-json = Print one JSON object instead of a table.
+cli-likelihood-about = Estimate P(x) = ∫ N(z; 0, I) N(x; G(z), σ²I) dz for one image, and count the indicator likelihood's hits G(z) = x.
+cli-likelihood-long =
+    G is the deterministic DDIM chain (η = 0) with the checkpoint's EMA weights, and z are N prior draws. P(x) is estimated as (1/N) Σ N(x; G(zᵢ), σ²I) in log space, with its standard error.
+    The indicator likelihood (1 if G(z) = x, else 0) gives P(x) = 0 for almost every x; the Gaussian one gives every x a density, larger the nearer some G(z) comes to x.
+cli-likelihood-checkpoint = A checkpoint folder.
+cli-likelihood-image = The image x (centre-cropped and resized to the model's size).
+cli-likelihood-draws = N, the number of prior draws z ~ N(0, I).
+cli-likelihood-sigma = σ of p(x|z) = N(x; G(z), σ²I), from 0.001 to 10.
+cli-likelihood-seed = Seed of the draws.
+cli-likelihood-steps = DDIM steps of G.
+cli-likelihood-device = Device, as for train.
+cli-likelihood-json = Print one JSON object instead of a table.
 
 ## Lesson
 lesson-heading = Guided lesson
@@ -193,7 +265,7 @@ lesson-1-body =
     Panel ① shows one image x₀ at t = 0: a single point of the data distribution.
 lesson-2-title = 2 · The diffusion process
 lesson-2-body =
-    Turning an image into noise is easy: keep adding a little Gaussian noise. After T steps nothing of the image is left and x_T ~ N(0, I). Because x₀ is a fixed value, it only shifts the mean.
+    Turning an image into noise is easy: keep adding a little Gaussian noise. After T steps nothing of the image is left and x_T ~ N(0, I). Because x₀ is a fixed value, it only sets the mean: x_t ~ N(√ᾱ_t · x₀, (1−ᾱ_t) I).
 
     Watch panel ① play t from 0 to T: the histogram on the right turns into the bell curve of N(0, 1).
 lesson-3-title = 3 · How training data is made
@@ -218,19 +290,19 @@ lesson-6-body =
     For diffusion models the log-likelihood is bounded by the ELBO: L = L_T + Σ L_(t−1) + L_0, shown in bits per dimension in panel ④.
 lesson-7-title = 7 · The marginal integral
 lesson-7-body =
-    P_θ(x) cannot be read off the network directly. It is the integral over the noise: P_θ(x) = ∫ P(z) · P_θ(x | z) dz. P(z) is the easy Gaussian; everything hinges on P_θ(x | z), the chance that the network turns the noise z into exactly x.
+    P_θ(x) cannot be read off the network directly. The note writes it as an integral over the noise: P_θ(x) = ∫ P(z) · P_θ(x | z) dz with z ~ N(0, I). P(z) is the easy part, a standard Gaussian. G is the generator: here the deterministic DDIM chain (η = 0) that carries z = x_T to an image G(z). Everything hinges on P_θ(x | z): how likely the network, given z, is to produce x.
 
-    Panel ③: z is the chosen image noised to t, and G(z) is the network's x̂₀ from it.
+    Panel ③ shows a prior draw z, its G(z) and x side by side, and estimates P(x) ≈ (1/N) Σᵢ P_θ(x | zᵢ) over N draws of z.
 lesson-8-title = 8 · The indicator likelihood
 lesson-8-body =
-    The intuitive definition: P_θ(x | z) = 1 if G(z) = x, otherwise 0. But a network's output almost never equals x exactly, in every one of thousands of pixels at once.
+    The intuitive definition: P_θ(x | z) = 1 if G(z) = x, otherwise 0. But G's output almost never equals x exactly, in every one of hundreds of values at once. For a continuous G the z with G(z) = x form a set of probability zero, so P_θ(x) = 0 exactly, and there is no gradient to learn from.
 
-    Count the hits in panel ③ for the pixel in the middle: they vanish as the number of pixels grows, so P_θ(x) collapses to 0 and gives no gradient to learn from.
+    Panel ③ counts how many of the N draws hit x: in the collapse plot the hit rate drops to zero (drawn as ▼ at the bottom edge, log P = −∞) as the number of values d grows.
 lesson-9-title = 9 · The Gaussian (VAE) view
 lesson-9-body =
-    The fix: let P_θ(x | z) = N(x; G(z), σ²). Now every x has some density, larger the closer G(z) is to x, and log P_θ(x | z) = −‖x − G(z)‖²/(2σ²) + const is a smooth loss.
+    The fix: let P_θ(x | z) = N(x; G(z), σ²I). Now every x has some density, larger the closer G(z) is to x, and log P_θ(x | z) = −‖x − G(z)‖²/(2σ²) + const is a smooth loss. In the collapse plot the Gaussian curve stays finite for every d.
 
-    As training goes on, G(z) walks toward x (the small plot in panel ③). This is the view behind VAEs and the diffusion model's Gaussian steps.
+    As training goes on, the mean G(z) walks toward x: the bell in panel ③ slides toward the x line, and ‖G(z) − x‖ falls. This is the view behind VAEs and the diffusion model's Gaussian steps.
 
 ## Worker notices
 worker-open-failed = could not open { $path }: { $error }; starting fresh

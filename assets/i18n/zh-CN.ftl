@@ -10,7 +10,7 @@ tab-curves = ④ 损失与 ELBO
 ## Settings panel
 settings-heading = 设置
 settings-schedule = 噪声调度
-settings-schedule-tip = 噪声加得多快。linear：β 从 1e-4 线性增长到 0.02（Ho 等，2020）。cosine：ᾱ 沿余弦曲线下降，小 t 时保留更多图像信息（Nichol 与 Dhariwal，2021）。sigmoid：ᾱ 沿 S 形曲线下降。
+settings-schedule-tip = 噪声加得多快。linear：T = 1000 时 β 从 1e-4 线性增长到 0.02（Ho 等，2020）；其他 T 时两端都乘以 1000/T。cosine：ᾱ 沿余弦曲线下降，小 t 时保留更多图像信息（Nichol 与 Dhariwal，2021）。sigmoid：ᾱ 沿 S 形曲线下降。
 settings-t-tip = T，加噪的总步数。步数越多，每一步越小；DDPM 采样要走满 T 步。
 settings-batch = 批大小
 settings-batch-tip = 每个训练步使用的图像数。批越大，损失曲线越平滑，但每步越慢。
@@ -99,7 +99,7 @@ data-folder = { $path }（{ $summary }）
 forward-open-tip = 选择一个图像文件（或直接把它拖到窗口上）。
 forward-examples = 示例
 forward-train-on-image = 用这张图像训练
-forward-train-on-image-tip = 让这张图像成为全部训练数据：模型将学会复现它。
+forward-train-on-image-tip = 让这张图像成为全部训练数据，并立即开始训练：模型将学会复现它，面板 ③ 会显示 G(z) 走向它。
 forward-x-t-tip = x_t = √ᾱ_t · x₀ + √(1−ᾱ_t) · ε，ε 为固定的一次抽样
 forward-play-tip = 从这里把 t 播放到 T
 forward-t-tip = 时间步：0 是干净的图像，T（几乎）是纯噪声。
@@ -140,43 +140,115 @@ reverse-nearest = 每个样本最近的训练图像（平均 RMS 距离 { $d }�
 reverse-nearest-tip = 距离接近 0 说明模型背下了某张训练图像，而不是生成了新图像：在很小的数据集上要留意这一点。
 
 ## Likelihood panel
-likelihood-z = z = 时间步 t 处的 x_t，t =
-likelihood-z-tip = 带噪声的输入 z。G(z) 是网络由它得到的 x̂₀。
-likelihood-ask = 向模型询问 G(z)
-likelihood-indicator = 示性函数：若 G(z)=x 则 p(x|z) = 1，否则为 0
-likelihood-gaussian = 高斯：p(x|z) = N(x; G(z), σ²)
+likelihood-ask = 现在向模型询问 G(z)
+likelihood-ask-tip = 用当前的 EMA 权重，对 N 个固定的先验样本 z 运行生成器 G。在此面板打开且训练进行时，每 100 步自动运行一次。
+likelihood-g-def = G = DDIM，{ $steps } 步，η = 0（确定性），EMA 权重 · N = { $n } 个固定样本 z ~ N(0, I)
+likelihood-indicator = 示性函数：若 G(z) = x 则 p(x|z) = 1，否则为 0
+likelihood-gaussian = 高斯：p(x|z) = N(x; G(z), σ²I)
 likelihood-toggle-tip = 在学习笔记中 p(x|z) 的两种定义之间切换。
-likelihood-x = x（点击一个像素来选中它）：
+likelihood-sigma-tip = p(x|z) = N(x; G(z), σ²I) 的标准差 σ：它在 G(z) 周围允许多大的偏差。
+likelihood-z-title = z = 第 { $k } 个样本（共 { $n } 个；±2 显示为黑/白）
+likelihood-g-title = 第 { $step } 步的 G(z)
+likelihood-x = x（点击一个像素来研究它）：
 likelihood-pixel = 像素 ({ $u }, { $v })
-likelihood-g = G(z) = 第 { $step } 步的模型从 t = { $t } 得到的 x̂₀：
-likelihood-ask-first = 先向模型询问 G(z)，才能看到似然。
-likelihood-indicator-value = x = { $x }，G(z) = { $g }：p(x|z) = { $p }   （相等指 8 位取值相同）
+likelihood-ask-first = 先向模型询问 G(z)，才能看到 P(x)。
+likelihood-integral = P(x) = ∫ P(z) p(x|z) dz ≈ (1/N) Σᵢ p(x|zᵢ)，zᵢ ~ N(0, I)
+likelihood-indicator-estimate = 在全部 { $d } 个取值上 G(zᵢ) = x（每处 8 位取值都相同）的样本有 { $hits } 个（共 { $n } 个）→ P(x) ≈ { $hits }/{ $n }。
+likelihood-indicator-zero = 没有一个样本恰好命中 x。对连续的 G，满足 G(z) = x 的 z 的集合概率为 0，所以无论 N 多大，P(x) 都恰好为 0：示性函数定义的似然让每张真实图像的概率都为零，也没有梯度。
+likelihood-gaussian-estimate = 整张图像（{ $d } 个取值）的 log P(x) ≈ { $log_p } ± { $se } 奈特 = { $bpd } 比特/维（−log₂ P(x)/d），基于 N = { $n } 个样本，σ = { $sigma }。
+likelihood-dominated = 这个和由第 { $k } 个样本主导：它的 G(z) 离 x 最近（见上图）。有效样本这么少时，± 只能作参考，而且蒙特卡洛均值的对数平均来说偏低（詹森不等式）。
+likelihood-bell = 第 { $k } 个样本在所研究取值处的钟形曲线 N(·; G(z), σ²)，第 { $step } 步：G(z) = { $g }，x = { $x }。灰色：其他步。
+likelihood-step-scrub = 训练步数
+likelihood-axis-value = 取值（单位空间，−1 … 1）
+likelihood-axis-density = 密度
 likelihood-spike = p(·|z)：全部概率集中在 G(z)
-likelihood-sigma-tip = 解码器的标准差：p(x|z) 在 G(z) 周围允许多大的偏差。
-likelihood-gaussian-value = x = { $x }，G(z) = { $g }，σ = { $sigma }：   log p(x|z) = { $log_p } 奈特
-likelihood-monte-carlo = 对 z 做 { $draws } 次蒙特卡洛抽样：在这个取值上 G(z) = x 出现 { $hits } 次 → P(x) ≈ { $hits }/{ $draws }
-likelihood-collapse = P(前 d 个取值上 G(z) = x) 随 d 增长到整张图像的变化：
-likelihood-collapse-indicator = 示性函数，蒙特卡洛（最底部 = 0）
-likelihood-collapse-gaussian = 高斯，P(‖y−x‖∞ < ½ 级)
-likelihood-zero-hits = 零次命中
-likelihood-walk = 训练过程中该取值处的 G(z)（水平线是 x）：
+likelihood-bell-now = N(·; G(z), σ²)
+likelihood-x-line = x
+likelihood-collapse = 前 d 个取值上 y 落在 x 的 8 位取值内的概率，随 d 增长到整张图像：
+likelihood-axis-d = 取值个数 d（对数刻度）
+likelihood-axis-log-p = log₁₀ P
+likelihood-collapse-gaussian = 高斯：(1/N) Σᵢ P(|y − x| < 1/255 | zᵢ)
+likelihood-collapse-indicator = 示性函数：命中数/N
+likelihood-zero-hits = 示性函数：0 次命中，P = 0（log = −∞）
+likelihood-one-over-n = 1/N = 1/{ $n }：非零命中率的最小值
+likelihood-collapse-note = 底边的 ▼：{ $n } 次中零次命中，log P = −∞。高斯曲线在对数空间中精确计算（用对数 CDF），再小也不会被截断。
+likelihood-walk = G(z) 走向 x：训练过程中的均方根距离 ‖G(z) − x‖（单位空间），每一步用同样的 z
+likelihood-follow-best = 跟踪最能解释 x 的 z
+likelihood-follow-best-tip = 关闭后可以选择跟踪 N 个样本中的哪一个。
+likelihood-walk-empty = 在此面板打开时训练（或训练后再询问一次），就能看到 G(z) 的移动。
+likelihood-axis-step = 训练步数
+likelihood-axis-rms = 均方根
+likelihood-walk-followed = 第 { $k } 个样本
+likelihood-walk-nearest = N 个样本中最近的
+likelihood-table =
+    log P(x) ≈ { $log_p } ± { $se } 奈特（{ $dims } 个取值）= { $bpd } 比特/维，σ = { $sigma }
+    示性函数：{ $draws } 个样本中 G(z) = x 的有 { $hits } 个
 
 ## Curves panel
 curves-smoothing = 平滑
 curves-export = 导出 CSV…
-curves-export-tip = 把所有曲线保存为 CSV 文件
-curves-elbo-now = 立即估计 ELBO
-curves-elbo-now-tip = 现在就在固定的留出批次上计算这个下界。
-curves-last-elbo = 最近的 ELBO（第 { $step } 步）：{ $total } 比特/维 = L_T { $prior } + ΣL_(t−1) { $diffusion } + L_0 { $decoder }
-curves-loss = 每一步的 L_simple = ‖ε − ε_θ(x_t, t)‖²（以及留出批次上的值）
+curves-export-tip = 把所有曲线保存为 CSV 文件（每次估计的逐 t 项另存在旁边）
+curves-elbo-now = 立即估计（K = { $k } 层）
+curves-elbo-now-tip = 把 2…T 等分为 K 层，每张图像在每层随机取一个 t，并按层的大小加权：这是 Σ L_(t−1) 的无偏估计。
+curves-elbo-exact = 精确计算（全部 { $n } 个 t）
+curves-elbo-exact-tip = 对 t = 2 … T 的每一项求和。需要对该批次做 T−1 次网络计算（期间训练和采样会等待）。
+curves-elbo-pending = 正在估计负 ELBO…
+curves-last-elbo = 第 { $step } 步的负 ELBO（负对数似然上界）：{ $total } 比特/维 = L_T { $prior } + ΣL_(t−1) { $diffusion } + L_0 { $decoder }
+curves-elbo-how-strata = Σ L_(t−1) 来自 K = { $k } 层，每层每张图像一个随机 t 和一次噪声抽样；{ $images } 张图像；± 为图像间的一个标准误差
+curves-elbo-how-all = Σ L_(t−1) 对全部 { $n } 个 t 求和，每个 t 每张图像一次噪声抽样；{ $images } 张图像；± 为图像间的一个标准误差
+curves-elbo-how-file = 读自曲线文件
+curves-batch-unknown = 未记录批次
+curves-no-data = 还没有数据：请按「训练」。
+curves-loss = L_simple = 对所有取值求平均的 (ε − ε_θ(x_t, t))²，每一步（以及评估批次上的值）
 curves-loss-train = L_simple（训练）
-curves-loss-held-out = L_simple（留出批次，EMA）
+curves-loss-held-out = L_simple（评估批次，EMA）
 curves-throughput = 张/秒
-curves-vlb = 变分下界，比特/维（留出批次）
-curves-vlb-total = VLB 总和
+curves-axis-step = 训练步数
+curves-axis-l-simple = L_simple（每个取值）
+curves-axis-images-per-s = 张/秒
+curves-axis-bpd = 比特/维
+curves-axis-bpd-log = 比特/维（对数刻度）
+curves-axis-t-log = t（对数刻度）
+curves-vlb = 负 ELBO（−log₂ p(x) 的上界，比特/维）及其各项
+curves-vlb-total = 负 ELBO（总和）
 curves-vlb-prior = L_T（先验）
 curves-vlb-decoder = L_0（解码器）
-curves-per-t = L_(t−1) 随 t 的变化，最近一次估计（比特/维）
+curves-per-t = L_(t−1) 随 t 的变化，从 t = 1 开始（t = 1 为 L_0），比特/维，第一次与最近一次估计
+curves-l0-floor = L_0 有下限：解码器的 σ₁ = √β̃₂（β̃₁ = 0 被截断为 β̃₂）为 { $sigma }，大约是一个 8 位取值（2/255 ≈ 0.0078）的宽度，所以即使 x̂₀ 完全正确，N(x̂₀, σ₁²) 也只有一部分落在 x₀ 的区间内：对取值范围两端以外的每个取值，L_0 ≥ { $floor } 比特/维。
+
+## Evaluation: the ELBO batch, `elbo` and `likelihood`
+eval-batch-fresh = 评估批次：内置数据集的 8 个新样本（训练时从未用过这些样本）
+eval-batch-held-out = 评估批次：{ $n } 张留出图像（每十张留出一张，从不参与训练）
+eval-batch-training = 评估批次：训练图像本身（少于 10 张，没有留出）
+worker-training-on-one-image = 正在用这一张图像训练
+elbo-table =
+    负 ELBO（负对数似然上界）：{ $total } ± { $se } 比特/维（第 { $step } 步，{ $images } 张图像，每张图像 Σ 取 { $k } 个时间步）
+      L_T          { $prior }
+      Σ L_(t−1)    { $sum }
+      L_0          { $decoder }
+cli-elbo-about = 估计检查点的负 ELBO（−log p(x) 的变分上界），单位为比特/维。
+cli-elbo-long =
+    负 ELBO = L_T + Σ L_(t−1) + L_0，在一批图像上计算，每一项以比特/维为单位。
+    Σ L_(t−1) 有 T−1 项：--strata all 计算每一项；--strata K 把 t 等分为 K 层，每张图像在每层随机取一个 t 并按层的大小加权，这是无偏的。标准误差按图像计算。
+cli-elbo-checkpoint = 检查点文件夹。
+cli-elbo-data = 图像：builtin:shapes、builtin:digits 或一个文件夹。
+cli-elbo-images = 要评估多少张图像。
+cli-elbo-strata = t 的层数 K（每张图像在每层随机取一个 t），或用 `all` 计算每个 t。
+cli-elbo-seed = 随机 t 和噪声的种子（图像对每个种子都相同）。
+cli-elbo-device = 设备，与 train 相同。
+cli-elbo-json = 输出一个 JSON 对象而不是表格。
+cli-likelihood-about = 对一张图像估计 P(x) = ∫ N(z; 0, I) N(x; G(z), σ²I) dz，并统计示性函数似然的命中数 G(z) = x。
+cli-likelihood-long =
+    G 是使用检查点 EMA 权重的确定性 DDIM 链（η = 0），z 是 N 个先验样本。P(x) 以 (1/N) Σ N(x; G(zᵢ), σ²I) 在对数空间中估计，并给出标准误差。
+    示性函数似然（G(z) = x 时为 1，否则为 0）几乎对每个 x 都给出 P(x) = 0；高斯似然给每个 x 一个密度，某个 G(z) 离 x 越近，密度越大。
+cli-likelihood-checkpoint = 检查点文件夹。
+cli-likelihood-image = 图像 x（居中裁剪并缩放到模型的尺寸）。
+cli-likelihood-draws = N，先验样本 z ~ N(0, I) 的个数。
+cli-likelihood-sigma = p(x|z) = N(x; G(z), σ²I) 的 σ，范围 0.001 到 10。
+cli-likelihood-seed = 样本的种子。
+cli-likelihood-steps = G 的 DDIM 步数。
+cli-likelihood-device = 设备，与 train 相同。
+cli-likelihood-json = 输出一个 JSON 对象而不是表格。
 
 ## Lesson
 lesson-heading = 引导课程
@@ -192,7 +264,7 @@ lesson-1-body =
     面板 ① 显示 t = 0 时的一张图像 x₀：数据分布中的一个点。
 lesson-2-title = 2 · 扩散是什么过程
 lesson-2-body =
-    把图像变成噪声很简单：不断往里加一点高斯噪声即可。T 步之后图像的信息荡然无存，x_T ~ N(0, I)。因为 x₀ 是一个定值，它只相当于高斯噪声的均值。
+    把图像变成噪声很简单：不断往里加一点高斯噪声即可。T 步之后图像的信息荡然无存，x_T ~ N(0, I)。因为 x₀ 是一个定值，它只决定均值：x_t ~ N(√ᾱ_t · x₀, (1−ᾱ_t) I)，均值是 √ᾱ_t · x₀。
 
     看面板 ① 把 t 从 0 播放到 T：右侧的直方图逐渐变成 N(0, 1) 的钟形曲线。
 lesson-3-title = 3 · 训练数据的获取
@@ -217,19 +289,19 @@ lesson-6-body =
     对扩散模型，对数似然由 ELBO 给出下界：L = L_T + Σ L_(t−1) + L_0，在面板 ④ 中以比特/维显示。
 lesson-7-title = 7 · 如何计算 P_θ(x)
 lesson-7-body =
-    P_θ(x) 无法直接从网络读出。它是对噪声的积分：P_θ(x) = ∫ P(z) · P_θ(x | z) dz。P(z) 是简单的高斯分布；关键在于 P_θ(x | z)，即网络把噪声 z 恰好变成 x 的概率。
+    P_θ(x) 无法直接从网络读出。笔记把它写成对噪声的积分：P_θ(x) = ∫ P(z) · P_θ(x | z) dz，其中 z ~ N(0, I)。P(z) 是容易的部分，即标准高斯分布。G 是生成器：这里是把 z = x_T 变成图像 G(z) 的确定性 DDIM 链（η = 0）。关键在于 P_θ(x | z)：给定 z，网络生成 x 的可能性有多大。
 
-    面板 ③：z 是把所选图像加噪到 t 的结果，G(z) 是网络由它得到的 x̂₀。
+    面板 ③ 并排显示一个先验样本 z、它的 G(z) 和 x，并用 N 个 z 样本估计 P(x) ≈ (1/N) Σᵢ P_θ(x | zᵢ)。
 lesson-8-title = 8 · 示性函数定义的似然
 lesson-8-body =
-    直观的定义：若 G(z) = x 则 P_θ(x | z) = 1，否则为 0。但网络的输出几乎不可能在成千上万个像素上同时与 x 完全相等。
+    直观的定义：若 G(z) = x 则 P_θ(x | z) = 1，否则为 0。但 G 的输出几乎不可能在成百上千个取值上同时与 x 完全相等。对连续的 G，满足 G(z) = x 的 z 构成一个概率为零的集合，所以 P_θ(x) 恰好为 0，也就没有梯度可供学习。
 
-    在面板 ③ 中数一数中间那个像素的命中次数：随着像素数增加，命中消失，P_θ(x) 塌缩为 0，也就没有梯度可供学习。
+    面板 ③ 统计 N 个样本中有多少命中 x：在塌缩图中，随着取值个数 d 增加，命中率降为零（在底边画成 ▼，log P = −∞）。
 lesson-9-title = 9 · 高斯（VAE）视角
 lesson-9-body =
-    解决办法：令 P_θ(x | z) = N(x; G(z), σ²)。这样每个 x 都有一定的概率密度，G(z) 离 x 越近密度越大，而 log P_θ(x | z) = −‖x − G(z)‖²/(2σ²) + 常数 是一个平滑的损失。
+    解决办法：令 P_θ(x | z) = N(x; G(z), σ²I)。这样每个 x 都有一定的概率密度，G(z) 离 x 越近密度越大，而 log P_θ(x | z) = −‖x − G(z)‖²/(2σ²) + 常数 是一个平滑的损失。在塌缩图中，高斯曲线对每个 d 都保持有限。
 
-    随着训练进行，G(z) 逐步走向 x（面板 ③ 中的小图）。这正是 VAE 以及扩散模型中高斯步骤背后的观点。
+    随着训练进行，均值 G(z) 走向 x：面板 ③ 中的钟形曲线向 x 那条线滑动，‖G(z) − x‖ 不断减小。这就是 VAE 以及扩散模型中高斯步骤背后的观点。
 
 ## Worker notices
 worker-open-failed = 无法打开 { $path }：{ $error }；从头开始

@@ -2,17 +2,35 @@
 //! the per-timestep KL terms L_{t−1} against t.
 
 use super::AppCommand;
-use crate::diffusion::VlbEstimate;
+use crate::data::dataset::EvalBatch;
+use crate::diffusion::{TimestepPlan, VlbEstimate};
 use crate::tr;
-use egui_plot::{Legend, Line, Plot, Points};
+use crate::train::StepReport;
+use egui_plot::{Corner, Legend, Line, Plot, Points};
 use std::fmt::Write as _;
 
 /// Points kept per series; past this, older points are thinned by half.
 pub const MAX_POINTS: usize = 20_000;
 
 /// The first line of the curves CSV.
-pub const CSV_HEADER: &str =
+pub const CSV_HEADER: &str = "step,l_simple,images_per_s,held_out_l_simple,neg_elbo_bpd,neg_elbo_stderr_bpd,l_t_bpd,sum_l_t_minus_1_bpd,sum_l_t_minus_1_stderr_bpd,l_0_bpd,timesteps_evaluated,images";
+/// The header of curves files written before the standard errors were recorded.
+const OLD_CSV_HEADER: &str =
     "step,l_simple,images_per_s,held_out_l_simple,vlb_bpd,l_t_bpd,sum_l_t_minus_1_bpd,l_0_bpd";
+/// The first line of the per-timestep CSV: every evaluated t of every estimate.
+pub const PER_T_HEADER: &str = "step,t,l_t_minus_1_bpd";
+
+/// A term of the bound: its name, colour and value at an estimate.
+type Term<'a> = (&'a str, egui::Color32, &'a dyn Fn(&ElboPoint) -> f64);
+
+/// Colours of the bound's terms, the same in every plot of the panel.
+const TOTAL: egui::Color32 = egui::Color32::from_rgb(235, 130, 60);
+const PRIOR: egui::Color32 = egui::Color32::from_rgb(150, 150, 150);
+const SUM: egui::Color32 = egui::Color32::from_rgb(90, 160, 235);
+const DECODER: egui::Color32 = egui::Color32::from_rgb(120, 200, 120);
+/// The training loss and the evaluation batch's loss.
+const TRAIN: egui::Color32 = egui::Color32::from_rgb(220, 90, 90);
+const HELD: egui::Color32 = egui::Color32::from_rgb(235, 200, 70);
 
 /// Keep every second element: halves a full history while keeping its whole span.
 fn thin_by_half<T>(items: &mut Vec<T>) {
@@ -55,8 +73,10 @@ pub struct ElboPoint {
     pub step: u64,
     /// the estimate
     pub estimate: VlbEstimate,
-    /// held-out L_simple of the EMA
+    /// L_simple of the EMA on the same batch
     pub held_out_loss: f32,
+    /// what the batch was (None: read from a file that did not say)
+    pub batch: Option<EvalBatch>,
 }
 
 /// State of the curves panel.
@@ -70,6 +90,8 @@ pub struct CurvesPanel {
     pub elbo: Vec<ElboPoint>,
     /// smoothing window for the loss curve
     pub smooth: usize,
+    /// an estimate asked for and not yet back
+    pub pending: Option<TimestepPlan>,
 }
 
 fn smoothed(points: &[[f64; 2]], window: usize) -> Vec<[f64; 2]> {
@@ -142,28 +164,77 @@ impl CurvesPanel {
                 let v = &e.estimate;
                 let _ = write!(
                     out,
-                    ",{},{},{},{},{}",
+                    ",{},{},{},{},{},{},{},{},{}",
                     e.held_out_loss,
                     v.total_bpd(),
+                    v.total_stderr_bpd,
                     v.prior_bpd,
                     v.diffusion_bpd,
-                    v.decoder_bpd
+                    v.diffusion_stderr_bpd,
+                    v.decoder_bpd,
+                    v.timesteps_evaluated,
+                    v.images
                 );
                 j += 1;
             } else {
-                out.push_str(",,,,,");
+                out.push_str(",,,,,,,,,");
             }
             out.push('\n');
         }
         out
     }
 
+    /// Every evaluated (t, L_{t−1}) of every estimate, one row each (t = 1 holds L_0).
+    pub fn per_t_csv(&self) -> String {
+        let mut out = format!("{PER_T_HEADER}\n");
+        for e in &self.elbo {
+            for (t, v) in &e.estimate.per_t {
+                let _ = writeln!(out, "{},{t},{v}", e.step);
+            }
+        }
+        out
+    }
+
+    /// Put the per-timestep rows of [`Self::per_t_csv`] back into the estimates they belong to.
+    pub fn read_per_t_csv(&mut self, text: &str) {
+        let mut lines = text.lines();
+        if lines.next().map(str::trim) != Some(PER_T_HEADER) {
+            return;
+        }
+        for line in lines {
+            let c: Vec<&str> = line.split(',').map(str::trim).collect();
+            let (Some(step), Some(t), Some(v)) = (
+                c.first().and_then(|v| v.parse::<u64>().ok()),
+                c.get(1).and_then(|v| v.parse::<usize>().ok()),
+                c.get(2).and_then(|v| v.parse::<f64>().ok()),
+            ) else {
+                continue;
+            };
+            if let Some(e) = self.elbo.iter_mut().find(|e| e.step == step) {
+                e.estimate.per_t.push((t, v));
+            }
+        }
+    }
+
+    /// Replace the loss and throughput curves by a run's saved history.
+    pub fn set_history(&mut self, steps: &[StepReport]) {
+        self.loss = Series::default();
+        self.images_per_s = Series::default();
+        for r in steps {
+            self.loss.push(r.step as f64, r.loss as f64);
+            self.images_per_s.push(r.step as f64, r.images_per_s);
+        }
+    }
+
     /// Read curves written by [`Self::to_csv`]. Rows that do not parse are skipped and counted.
     pub fn from_csv(text: &str) -> Result<(Self, usize), String> {
         let mut lines = text.lines();
-        if lines.next().map(str::trim) != Some(CSV_HEADER) {
-            return Err(crate::tr!("curves-err-header").to_owned());
-        }
+        let old = match lines.next().map(str::trim) {
+            Some(CSV_HEADER) => false,
+            Some(OLD_CSV_HEADER) => true,
+            _ => return Err(crate::tr!("curves-err-header").to_owned()),
+        };
+        let columns = if old { 8 } else { 12 };
         let mut curves = Self::default();
         let mut skipped = 0;
         for line in lines.filter(|l| !l.trim().is_empty()) {
@@ -173,7 +244,7 @@ impl CurvesPanel {
                 skipped += 1;
                 continue;
             };
-            if cells.len() != 8 {
+            if cells.len() != columns {
                 skipped += 1;
                 continue;
             }
@@ -183,18 +254,27 @@ impl CurvesPanel {
                     curves.images_per_s.push(step as f64, ips);
                 }
             }
+            // (held out, L_T, Σ, L_0) columns, and the new ones' SEs, K and images
+            let (prior, diffusion, decoder) = if old { (5, 6, 7) } else { (6, 7, 9) };
             if let (Some(held), Some(prior), Some(diffusion), Some(decoder)) =
-                (num(3), num(5), num(6), num(7))
+                (num(3), num(prior), num(diffusion), num(decoder))
             {
+                let extra = |k: usize| if old { None } else { num(k) };
                 curves.push_elbo(ElboPoint {
                     step,
                     estimate: VlbEstimate {
                         prior_bpd: prior,
                         decoder_bpd: decoder,
                         diffusion_bpd: diffusion,
+                        diffusion_stderr_bpd: extra(8).unwrap_or(f64::NAN),
+                        total_stderr_bpd: extra(5).unwrap_or(f64::NAN),
                         per_t: Vec::new(),
+                        timesteps_evaluated: extra(10).unwrap_or(0.0) as usize,
+                        strata: None,
+                        images: extra(11).unwrap_or(0.0) as usize,
                     },
                     held_out_loss: held as f32,
+                    batch: None,
                 });
             }
         }
@@ -202,8 +282,19 @@ impl CurvesPanel {
     }
 
     /// Draw the panel.
-    pub fn ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
-        ui.horizontal(|ui| {
+    /// `t_max` and `decoder_floor` (σ₁ and L_0's floor in bits/dim) come from the model's
+    /// schedule.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        t_max: usize,
+        decoder_floor: Option<(f64, f64)>,
+        out: &mut Vec<AppCommand>,
+    ) {
+        let stratified = TimestepPlan::Stratified {
+            strata: crate::diffusion::DEFAULT_STRATA,
+        };
+        ui.horizontal_wrapped(|ui| {
             ui.add(
                 egui::Slider::new(&mut self.smooth, 1..=200)
                     .logarithmic(true)
@@ -216,98 +307,204 @@ impl CurvesPanel {
             {
                 out.push(AppCommand::ExportCsv);
             }
+            let idle = self.pending.is_none();
             if ui
-                .button(tr!("curves-elbo-now"))
+                .add_enabled(
+                    idle,
+                    egui::Button::new(tr!("curves-elbo-now", k = crate::diffusion::DEFAULT_STRATA)),
+                )
                 .on_hover_text(tr!("curves-elbo-now-tip"))
                 .clicked()
             {
-                out.push(AppCommand::EstimateElbo);
+                out.push(AppCommand::EstimateElbo(stratified));
             }
-            if let Some(last) = self.elbo.last() {
-                ui.label(tr!(
-                    "curves-last-elbo",
-                    step = last.step,
-                    total = format!("{:.3}", last.estimate.total_bpd()),
-                    prior = format!("{:.4}", last.estimate.prior_bpd),
-                    diffusion = format!("{:.3}", last.estimate.diffusion_bpd),
-                    decoder = format!("{:.3}", last.estimate.decoder_bpd)
-                ));
+            if ui
+                .add_enabled(
+                    idle,
+                    egui::Button::new(tr!("curves-elbo-exact", n = t_max.saturating_sub(1))),
+                )
+                .on_hover_text(tr!("curves-elbo-exact-tip"))
+                .clicked()
+            {
+                out.push(AppCommand::EstimateElbo(TimestepPlan::All));
+            }
+            if self.pending.is_some() {
+                ui.spinner();
+                ui.weak(tr!("curves-elbo-pending"));
             }
         });
-        let h = (ui.available_height() / 2.0 - 40.0).max(120.0);
+        if let Some(last) = self.elbo.last() {
+            let e = &last.estimate;
+            let se = |v: f64| {
+                if v.is_finite() {
+                    format!(" ± {v:.3}")
+                } else {
+                    String::new()
+                }
+            };
+            ui.label(
+                egui::RichText::new(tr!(
+                    "curves-last-elbo",
+                    step = last.step,
+                    total = format!("{:.3}{}", e.total_bpd(), se(e.total_stderr_bpd)),
+                    prior = format!("{:.2e}", e.prior_bpd),
+                    diffusion = format!("{:.3}{}", e.diffusion_bpd, se(e.diffusion_stderr_bpd)),
+                    decoder = format!("{:.3}", e.decoder_bpd)
+                ))
+                .strong(),
+            );
+            let how = match e.strata {
+                Some(k) => tr!("curves-elbo-how-strata", k = k, images = e.images),
+                None if e.timesteps_evaluated > 0 => {
+                    tr!(
+                        "curves-elbo-how-all",
+                        n = e.timesteps_evaluated,
+                        images = e.images
+                    )
+                }
+                None => tr!("curves-elbo-how-file").to_owned(),
+            };
+            let batch = last
+                .batch
+                .map(|b| b.to_string())
+                .unwrap_or_else(|| tr!("curves-batch-unknown").to_owned());
+            ui.weak(format!("{how} · {batch}"));
+        }
+        if self.loss.points.is_empty() && self.elbo.is_empty() {
+            ui.add_space(20.0);
+            ui.label(egui::RichText::new(tr!("curves-no-data")).size(16.0));
+            return;
+        }
+        let h = (ui.available_height() / 2.0 - 50.0).max(120.0);
         ui.columns(2, |cols| {
             let ui = &mut cols[0];
             ui.label(tr!("curves-loss"));
             Plot::new("loss")
                 .height(h)
-                .legend(Legend::default())
+                .x_axis_label(tr!("curves-axis-step"))
+                .y_axis_label(tr!("curves-axis-l-simple"))
+                .legend(Legend::default().position(Corner::RightTop))
                 .show(ui, |p| {
-                    p.line(Line::new(
-                        tr!("curves-loss-train"),
-                        smoothed(&self.loss.points, self.smooth.max(1)),
-                    ));
+                    p.line(
+                        Line::new(
+                            tr!("curves-loss-train"),
+                            smoothed(&self.loss.points, self.smooth.max(1)),
+                        )
+                        .color(TRAIN),
+                    );
                     let held: Vec<[f64; 2]> = self
                         .elbo
                         .iter()
                         .map(|e| [e.step as f64, e.held_out_loss as f64])
                         .collect();
-                    p.points(Points::new(tr!("curves-loss-held-out"), held.clone()).radius(3.0));
-                    p.line(Line::new(tr!("curves-loss-held-out"), held));
+                    p.points(
+                        Points::new(tr!("curves-loss-held-out"), held.clone())
+                            .radius(3.0)
+                            .color(HELD),
+                    );
+                    p.line(Line::new(tr!("curves-loss-held-out"), held).color(HELD));
                 });
             ui.label(tr!("curves-throughput"));
-            Plot::new("throughput").height(h * 0.6).show(ui, |p| {
-                p.line(Line::new(
-                    tr!("curves-throughput"),
-                    self.images_per_s.points.clone(),
-                ));
-            });
+            Plot::new("throughput")
+                .height(h * 0.6)
+                .x_axis_label(tr!("curves-axis-step"))
+                .y_axis_label(tr!("curves-axis-images-per-s"))
+                .show(ui, |p| {
+                    p.line(Line::new(
+                        tr!("curves-throughput"),
+                        self.images_per_s.points.clone(),
+                    ));
+                });
 
             let ui = &mut cols[1];
             ui.label(tr!("curves-vlb"));
             Plot::new("vlb")
                 .height(h)
-                .legend(Legend::default())
+                .x_axis_label(tr!("curves-axis-step"))
+                .y_axis_label(tr!("curves-axis-bpd"))
+                .legend(Legend::default().position(Corner::RightTop))
                 .show(ui, |p| {
                     let line = |f: &dyn Fn(&ElboPoint) -> f64| -> Vec<[f64; 2]> {
                         self.elbo.iter().map(|e| [e.step as f64, f(e)]).collect()
                     };
-                    let terms: [(&str, &dyn Fn(&ElboPoint) -> f64); 4] = [
-                        (tr!("curves-vlb-total"), &|e| e.estimate.total_bpd()),
-                        (tr!("curves-vlb-prior"), &|e| e.estimate.prior_bpd),
-                        ("Σ L_(t−1)", &|e| e.estimate.diffusion_bpd),
-                        (tr!("curves-vlb-decoder"), &|e| e.estimate.decoder_bpd),
+                    let terms: [Term<'_>; 4] = [
+                        (tr!("curves-vlb-total"), TOTAL, &|e| e.estimate.total_bpd()),
+                        (tr!("curves-vlb-prior"), PRIOR, &|e| e.estimate.prior_bpd),
+                        ("Σ L_(t−1)", SUM, &|e| e.estimate.diffusion_bpd),
+                        (tr!("curves-vlb-decoder"), DECODER, &|e| {
+                            e.estimate.decoder_bpd
+                        }),
                     ];
-                    for (name, f) in terms {
+                    for (name, color, f) in terms {
                         let pts = line(f);
-                        p.points(Points::new(name, pts.clone()).radius(3.0));
-                        p.line(Line::new(name, pts));
+                        p.points(Points::new(name, pts.clone()).radius(3.0).color(color));
+                        p.line(Line::new(name, pts).color(color));
+                    }
+                    // ±1 standard error of the total and of Σ, as vertical bars.
+                    for e in &self.elbo {
+                        let x = e.step as f64;
+                        let v = &e.estimate;
+                        for (name, color, m, se) in [
+                            (
+                                tr!("curves-vlb-total"),
+                                TOTAL,
+                                v.total_bpd(),
+                                v.total_stderr_bpd,
+                            ),
+                            ("Σ L_(t−1)", SUM, v.diffusion_bpd, v.diffusion_stderr_bpd),
+                        ] {
+                            if se.is_finite() && se > 0.0 {
+                                p.line(
+                                    Line::new(name, vec![[x, m - se], [x, m + se]])
+                                        .color(color)
+                                        .width(1.0),
+                                );
+                            }
+                        }
                     }
                 });
             ui.label(tr!("curves-per-t"));
             Plot::new("per_t")
                 .height(h * 0.6)
-                .legend(Legend::default())
+                .x_axis_label(tr!("curves-axis-t-log"))
+                .y_axis_label(tr!("curves-axis-bpd-log"))
+                .x_axis_formatter(|mark, _| format!("{:.0}", 10f64.powf(mark.value)))
+                .y_axis_formatter(|mark, _| format!("{:.0e}", 10f64.powf(mark.value)))
+                .legend(Legend::default().position(Corner::LeftBottom))
                 .show(ui, |p| {
-                    if let Some(last) = self.elbo.last() {
-                        let pts: Vec<[f64; 2]> = last
-                            .estimate
+                    // log–log: the terms span several decades, L_0 at t = 1 the largest.
+                    let profile = |e: &ElboPoint| -> Vec<[f64; 2]> {
+                        e.estimate
                             .per_t
                             .iter()
-                            .map(|&(t, v)| [t as f64, v])
-                            .collect();
-                        p.line(Line::new(tr!("top-step", step = last.step), pts));
-                    }
+                            .filter(|(_, v)| *v > 0.0)
+                            .map(|&(t, v)| [(t as f64).log10(), v.log10()])
+                            .collect()
+                    };
+                    let mut shown: Vec<(&ElboPoint, egui::Color32)> = Vec::new();
                     if self.elbo.len() > 1 {
-                        let first = &self.elbo[0];
-                        let pts: Vec<[f64; 2]> = first
-                            .estimate
-                            .per_t
-                            .iter()
-                            .map(|&(t, v)| [t as f64, v])
-                            .collect();
-                        p.line(Line::new(tr!("top-step", step = first.step), pts));
+                        shown.push((&self.elbo[0], PRIOR));
+                    }
+                    if let Some(last) = self.elbo.last() {
+                        shown.push((last, SUM));
+                    }
+                    for (e, color) in shown {
+                        let name = tr!("top-step", step = e.step);
+                        p.points(
+                            Points::new(name.clone(), profile(e))
+                                .radius(2.5)
+                                .color(color),
+                        );
+                        p.line(Line::new(name, profile(e)).color(color).width(0.8));
                     }
                 });
+            if let Some((sigma, floor)) = decoder_floor {
+                ui.weak(tr!(
+                    "curves-l0-floor",
+                    sigma = format!("{sigma:.4}"),
+                    floor = format!("{floor:.2}")
+                ));
+            }
         });
     }
 }
@@ -329,6 +526,20 @@ mod tests {
         assert!(s.points.iter().all(|p| p[0] <= 100.0));
     }
 
+    fn estimate(prior: f64, decoder: f64, diffusion: f64) -> VlbEstimate {
+        VlbEstimate {
+            prior_bpd: prior,
+            decoder_bpd: decoder,
+            diffusion_bpd: diffusion,
+            diffusion_stderr_bpd: 0.25,
+            total_stderr_bpd: 0.5,
+            per_t: vec![(1, decoder), (7, 0.125)],
+            timesteps_evaluated: 20,
+            strata: None,
+            images: 8,
+        }
+    }
+
     #[test]
     fn csv_has_a_row_per_step() {
         let mut c = CurvesPanel::default();
@@ -338,39 +549,56 @@ mod tests {
         c.images_per_s.push(2.0, 11.0);
         c.push_elbo(ElboPoint {
             step: 2,
-            estimate: VlbEstimate {
-                prior_bpd: 0.1,
-                decoder_bpd: 1.0,
-                diffusion_bpd: 2.0,
-                per_t: vec![],
-            },
-            held_out_loss: 0.7,
+            estimate: estimate(0.125, 1.0, 2.0),
+            held_out_loss: 0.75,
+            batch: None,
         });
         let csv = c.to_csv();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert_eq!(lines[1], "1,0.9,10.000,,,,,");
-        assert_eq!(lines[2], "2,0.8,11.000,0.7,3.1,0.1,2,1");
+        assert_eq!(lines[1], "1,0.9,10.000,,,,,,,,,");
+        assert_eq!(lines[2], "2,0.8,11.000,0.75,3.125,0.5,0.125,2,0.25,1,20,8");
 
         // An estimate at a step without a loss (a loaded model, paused) gets its own row,
-        // and the CSV reads back to the same curves.
+        // and the CSVs read back to the same curves, per-t profile included.
         c.push_elbo(ElboPoint {
             step: 5,
-            estimate: VlbEstimate {
-                prior_bpd: 0.5,
-                decoder_bpd: 1.5,
-                diffusion_bpd: 2.5,
-                per_t: vec![],
-            },
+            estimate: estimate(0.5, 1.5, 2.5),
             held_out_loss: 0.25,
+            batch: None,
         });
         let csv = c.to_csv();
-        assert_eq!(csv.lines().nth(3), Some("5,,,0.25,4.5,0.5,2.5,1.5"));
-        let (back, skipped) = CurvesPanel::from_csv(&format!("{csv}garbage,row\n")).unwrap();
+        assert_eq!(
+            csv.lines().nth(3),
+            Some("5,,,0.25,4.5,0.5,0.5,2.5,0.25,1.5,20,8")
+        );
+        let (mut back, skipped) = CurvesPanel::from_csv(&format!("{csv}garbage,row\n")).unwrap();
         assert_eq!(skipped, 1);
+        back.read_per_t_csv(&c.per_t_csv());
         assert_eq!(back.loss.points, c.loss.points);
         assert_eq!(back.images_per_s.points, c.images_per_s.points);
         assert_eq!(back.elbo, c.elbo);
         assert!(CurvesPanel::from_csv("not,the,header\n").is_err());
+        // Files written before the standard errors still open.
+        let old = format!("{OLD_CSV_HEADER}\n2,0.8,11.000,0.7,3.1,0.1,2,1\n");
+        let (back, skipped) = CurvesPanel::from_csv(&old).unwrap();
+        assert_eq!(skipped, 0);
+        assert_eq!(back.elbo[0].estimate.diffusion_bpd, 2.0);
+    }
+
+    #[test]
+    fn a_saved_history_replaces_the_loss_curve() {
+        let mut c = CurvesPanel::default();
+        c.loss.push(9.0, 0.1);
+        let steps: Vec<StepReport> = (1..=3)
+            .map(|step| StepReport {
+                step,
+                loss: 1.0 / step as f32,
+                images_per_s: 5.0,
+            })
+            .collect();
+        c.set_history(&steps);
+        assert_eq!(c.loss.points.len(), 3);
+        assert_eq!(c.loss.points[2], [3.0, (1.0f32 / 3.0) as f64]);
     }
 }

@@ -7,6 +7,10 @@ use rand::SeedableRng;
 
 /// The examples' names, in menu order.
 pub const COUNT: usize = 5;
+/// The example drawn from `builtin:shapes` (the bundled model's training data).
+pub const SHAPE: usize = 2;
+/// The example drawn from `builtin:digits`.
+pub const DIGIT: usize = 3;
 
 /// The name of example `index`, in the current language.
 pub fn name(index: usize) -> &'static str {

@@ -124,7 +124,12 @@ impl LessonPanel {
             ],
             Action::Sample => vec![AppCommand::Focus(Tab::Reverse), AppCommand::Sample],
             Action::Train => vec![AppCommand::Focus(Tab::Curves), AppCommand::Train(true)],
-            Action::Elbo => vec![AppCommand::Focus(Tab::Curves), AppCommand::EstimateElbo],
+            Action::Elbo => vec![
+                AppCommand::Focus(Tab::Curves),
+                AppCommand::EstimateElbo(crate::diffusion::TimestepPlan::Stratified {
+                    strata: crate::diffusion::DEFAULT_STRATA,
+                }),
+            ],
             Action::Likelihood { indicator, pixel } => {
                 let mut c = vec![
                     AppCommand::Focus(Tab::Likelihood),

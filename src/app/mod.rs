@@ -26,7 +26,7 @@ use crate::train::{
 use curves::{CurvesPanel, ElboPoint};
 use forward::{FORWARD_SIZE, ForwardPanel, SourceImage};
 use lesson::LessonPanel;
-use likelihood::{LikelihoodPanel, PROBE_DRAWS, Probe};
+use likelihood::{G_SEED, G_STEPS, LikelihoodPanel, PROBE_DRAWS, Probe};
 use rand::SeedableRng;
 use reverse::{Origin, ReversePanel, Shown};
 use settings::{Settings, Tab};
@@ -64,12 +64,12 @@ pub enum AppCommand {
     SampleFromImage,
     /// stop the running sampler
     CancelSample,
-    /// ask the model for G(z)
+    /// ask the model for G(z) on the fixed prior draws
     Probe,
     /// switch the likelihood definition
     IndicatorToggled(bool),
-    /// evaluate the ELBO now
-    EstimateElbo,
+    /// estimate −ELBO now, with these timesteps
+    EstimateElbo(crate::diffusion::TimestepPlan),
     /// pick an image with the native dialog
     OpenImageDialog,
     /// load an image file
@@ -401,7 +401,8 @@ impl App {
         });
         let mut app = Self {
             forward: ForwardPanel::new(settings.seed),
-            image: examples::source(0, options.config.model.image_size),
+            // x starts as an image of the bundled model's training data, so G(z) can reach it.
+            image: examples::source(examples::SHAPE, options.config.model.image_size),
             settings,
             status: Status::default(),
             notices,
@@ -527,32 +528,28 @@ impl App {
         if self.status.config.is_none() || self.likelihood.pending.is_some() {
             return;
         }
-        let t_max = model_timesteps(&self.status);
-        let t = self.likelihood.probe_t.clamp(1, t_max);
         let id = self.new_job(JobPurpose::Probe);
         self.likelihood.pending = Some(id);
         self.last_probe = self.status.step;
-        let request = SampleRequest {
-            sampler: crate::diffusion::SamplerKind::Ddim { steps: 1, eta: 0.0 },
-            n: PROBE_DRAWS,
-            seed: 1234,
-            max_frames: 2,
-            clip_x0: true,
-        };
+        // The same seed every time: the same z, so G(z) can be followed over training.
+        let steps = G_STEPS.min(model_timesteps(&self.status));
         self.send(Command::Sample(SampleJob {
             id,
-            request,
-            from: SampleFrom::Image {
-                image: self.image.model.clone(),
-                t,
-            },
+            request: crate::train::generator::request(PROBE_DRAWS, G_SEED, steps),
+            from: SampleFrom::Noise,
         }));
+    }
+
+    fn estimate_elbo(&mut self, plan: crate::diffusion::TimestepPlan) {
+        if self.curves.pending == Some(plan) {
+            return; // the same estimate is on its way
+        }
+        self.curves.pending = Some(plan);
+        self.send(Command::Vlb(plan));
     }
 
     fn set_image(&mut self, image: SourceImage) {
         self.image = image.with_model_size(model_size(&self.status));
-        self.likelihood.history.clear();
-        self.likelihood.probe = None;
         self.notice(Level::Info, tr!("notice-showing", name = self.image.name));
     }
 
@@ -693,15 +690,23 @@ impl App {
                 step,
             } => {
                 let size = config.model.image_size;
-                let config_t = config.schedule.timesteps;
+                let digits = config.data == DataSource::Builtin(Builtin::Digits);
+                if digits && self.image.example == Some(examples::SHAPE) {
+                    self.image = examples::source(examples::DIGIT, size);
+                }
                 self.data_label = DataLabel::Source(config.data.clone());
                 self.status.device = Some(device);
                 self.status.params = params;
                 self.status.step = step;
                 self.status.config = Some(*config);
                 self.image = self.image.clone().with_model_size(size);
-                self.likelihood.probe_t = (config_t / 4).max(1);
                 self.refresh_reference(None);
+                if step > 0 && self.curves.elbo.is_empty() {
+                    // A loaded run: show its bound at once, beside its loss history.
+                    self.estimate_elbo(crate::diffusion::TimestepPlan::Stratified {
+                        strata: crate::diffusion::DEFAULT_STRATA,
+                    });
+                }
                 self.apply_autosave();
                 if (self.options.sample_at_start && !self.started_sampling)
                     || std::mem::take(&mut self.sample_after_load)
@@ -716,11 +721,21 @@ impl App {
                 step,
                 estimate,
                 held_out_loss,
-            } => self.curves.push_elbo(ElboPoint {
-                step,
-                estimate,
-                held_out_loss,
-            }),
+                batch,
+            } => {
+                self.curves.pending = None;
+                self.curves.push_elbo(ElboPoint {
+                    step,
+                    estimate,
+                    held_out_loss,
+                    batch: Some(batch),
+                })
+            }
+            Event::History(steps) => self.curves.set_history(&steps),
+            Event::ElboFailed(why) => {
+                self.curves.pending = None;
+                self.notice(Level::Warning, why);
+            }
             Event::Trajectory {
                 id,
                 step,
@@ -748,15 +763,12 @@ impl App {
                 Some(JobPurpose::Probe) => {
                     self.likelihood.pending = None;
                     if let Some(first) = trajectory.frames.first() {
-                        let t = first.t;
-                        let probe = Probe {
+                        self.likelihood.set_probe(Probe {
                             step,
-                            t,
-                            g: first.x0_hat.clone(),
+                            z: first.x_t.clone(),
+                            g: trajectory.final_x0().to_vec(),
                             draws: trajectory.n,
-                        };
-                        let image = self.image.model.clone();
-                        self.likelihood.set_probe(probe, &image);
+                        });
                     }
                 }
                 None => {}
@@ -792,10 +804,12 @@ impl App {
                     ),
                 );
                 self.curves.rewind(step);
+                self.likelihood.clear();
                 self.status.step = step;
             }
             Event::Rewound { step } => {
                 self.curves.rewind(step);
+                self.likelihood.rewind(step);
                 self.status.step = step;
                 self.last_auto_sample = step;
             }
@@ -924,8 +938,16 @@ impl App {
             Dialog::ExportRun => self.export_run(path),
             Dialog::OpenRun => self.open_run(path),
             Dialog::ExportCsv => {
-                let csv = self.curves.to_csv();
-                let saved = std::fs::write(&path, csv).map_err(|e| e.to_string());
+                // The curves, and beside them every estimate's per-timestep profile.
+                let per_t = path.with_file_name(format!(
+                    "{}-per-t.csv",
+                    path.file_stem()
+                        .map(|s| s.to_string_lossy())
+                        .unwrap_or_default()
+                ));
+                let saved = std::fs::write(&path, self.curves.to_csv())
+                    .and_then(|()| std::fs::write(&per_t, self.curves.per_t_csv()))
+                    .map_err(|e| e.to_string());
                 self.saved_notice(&path, saved);
             }
         }
@@ -934,7 +956,7 @@ impl App {
     /// Fresh weights from `seed` at step 0, with empty curves.
     fn restart_from_seed(&mut self, seed: u64) {
         self.curves = CurvesPanel::default();
-        self.likelihood.history.clear();
+        self.likelihood.clear();
         self.send(Command::Reset { seed });
     }
 
@@ -958,7 +980,7 @@ impl App {
             config.lr = self.settings.lr;
             config.seed = self.settings.seed;
             self.curves = CurvesPanel::default();
-            self.likelihood.history.clear();
+            self.likelihood.clear();
             self.send(Command::Configure(Box::new(config)));
         }
     }
@@ -1054,7 +1076,7 @@ impl App {
             AppCommand::SetLock(control, locked) => self.set_lock(control, locked),
             AppCommand::PickPixel(u, v) => self.likelihood.pick_pixel(u, v, &self.image.model),
             AppCommand::IndicatorToggled(on) => self.likelihood.indicator = on,
-            AppCommand::EstimateElbo => self.send(Command::Vlb { timesteps: 20 }),
+            AppCommand::EstimateElbo(plan) => self.estimate_elbo(plan),
             AppCommand::OpenImageDialog => self.spawn_dialog(Dialog::Image),
             AppCommand::LoadImagePath(p) => self.load_path(p),
             AppCommand::UseExample(i) => {
@@ -1070,6 +1092,8 @@ impl App {
                 self.reference = vec![img.clone()];
                 self.data_label = DataLabel::OneImage(self.image.name.clone());
                 self.send(Command::SetImages(vec![img]));
+                // The button says "train on this image": start at once.
+                self.send(Command::Start);
             }
             AppCommand::UseBuiltinData(b) => self.use_builtin_data(b),
             AppCommand::SetLanguage(lang) => {
@@ -1375,13 +1399,17 @@ impl eframe::App for App {
             egui::ScrollArea::vertical().show(ui, |ui| match self.settings.tab {
                 Tab::Forward => self.forward.ui(ui, &self.image, &self.schedule, &mut out),
                 Tab::Reverse => self.reverse.ui(ui, &mut out),
-                Tab::Likelihood => {
-                    let t_max = model_schedule
-                        .map(|s| s.1)
-                        .unwrap_or(self.schedule.timesteps());
-                    self.likelihood.ui(ui, &self.image.model, t_max, &mut out)
+                Tab::Likelihood => self.likelihood.ui(ui, &self.image.model, &mut out),
+                Tab::Curves => {
+                    let floor = self
+                        .status
+                        .config
+                        .as_ref()
+                        .and_then(|c| c.schedule.build().ok())
+                        .map(|s| crate::diffusion::elbo::decoder_floor_bits(&s));
+                    self.curves
+                        .ui(ui, model_timesteps(&self.status), floor, &mut out)
                 }
-                Tab::Curves => self.curves.ui(ui, &mut out),
             });
         });
         let hovering = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());

@@ -281,6 +281,8 @@ pub mod run_files {
     pub const CHECKPOINT: &str = "checkpoint";
     /// the curves
     pub const CURVES: &str = "curves.csv";
+    /// every −ELBO estimate's per-timestep terms
+    pub const PER_T: &str = "per_t.csv";
     /// the reverse trajectory
     pub const TRAJECTORY: &str = "trajectory.gif";
     /// the view
@@ -578,6 +580,7 @@ impl App {
         self.send(Command::Save(dir.join(run_files::CHECKPOINT)));
         let writes = [
             (run_files::CURVES, self.curves.to_csv()),
+            (run_files::PER_T, self.curves.per_t_csv()),
             (run_files::PRESET, self.current_preset().to_toml()),
         ];
         for (name, text) in writes {
@@ -702,7 +705,10 @@ impl App {
             .map_err(|e| e.to_string())
             .and_then(|t| super::curves::CurvesPanel::from_csv(&t))
         {
-            Ok((curves, skipped)) => {
+            Ok((mut curves, skipped)) => {
+                if let Ok(per_t) = std::fs::read_to_string(dir.join(run_files::PER_T)) {
+                    curves.read_per_t_csv(&per_t);
+                }
                 self.curves = curves;
                 if skipped > 0 {
                     self.notice(Level::Warning, tr!("notice-curves-skipped", n = skipped));
