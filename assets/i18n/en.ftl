@@ -1,6 +1,7 @@
 # English messages. The catalogue test (tests/i18n.rs) checks that zh-CN.ftl has exactly the
 # same keys with the same { $placeables }, and that every key used in src/ is here.
-# Syntax (a subset of Fluent): key = text; indented lines continue the text; { $name }.
+# Syntax: Project Fluent (key = text; indented lines continue the text; { $name };
+# plurals as { $n -> [one] … *[other] … }).
 
 ## Tabs
 tab-forward = ① Forward noising
@@ -92,7 +93,10 @@ resume-found = An autosaved run (step { $step }) was found in { $dir }.
 resume-button = Resume last run (step { $step })
 resume-fresh = Start fresh
 data-starting = starting…
-data-dropped = { $n } dropped images
+data-dropped = { $n ->
+        [one] 1 dropped image
+       *[other] { $n } dropped images
+    }
 data-one-image = 1 image: { $name }
 data-folder = { $path } ({ $summary })
 
@@ -132,7 +136,10 @@ reverse-export-gif-tip = Save this trajectory as an animated GIF
 reverse-none-yet = No samples yet: press “Sample from noise”.
 reverse-origin-noise = from noise
 reverse-origin-image = from your image noised to t = { $t }
-reverse-caption = { $n } samples { $origin }, weights of step { $step }; frame { $frame }/{ $frames }: t = { $t }
+reverse-caption = { $n ->
+        [one] 1 sample
+       *[other] { $n } samples
+    } { $origin }, weights of step { $step }; frame { $frame }/{ $frames }: t = { $t }
 reverse-frame = frame
 reverse-frame-tip = Scrub through the reverse process: left is x_T (noise), right is x₀.
 reverse-x0-hat = x̂₀ = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t   (the model's guess of the clean image)
@@ -195,8 +202,14 @@ curves-elbo-exact = Exact (all { $n } t)
 curves-elbo-exact-tip = Sum every term t = 2 … T. Takes T−1 network evaluations of the batch (training and sampling wait meanwhile).
 curves-elbo-pending = estimating −ELBO…
 curves-last-elbo = −ELBO (NLL upper bound) at step { $step }: { $total } bits/dim = L_T { $prior } + ΣL_(t−1) { $diffusion } + L_0 { $decoder }
-curves-elbo-how-strata = Σ L_(t−1) from K = { $k } strata, one random t and one noise draw per stratum and image; { $images } images; ± one standard error over the images
-curves-elbo-how-all = Σ L_(t−1) over all { $n } t, one noise draw per t and image; { $images } images; ± one standard error over the images
+curves-elbo-how-strata = Σ L_(t−1) from K = { $k } strata, one random t and one noise draw per stratum and image; { $images ->
+        [one] 1 image
+       *[other] { $images } images
+    }; ± one standard error over the images
+curves-elbo-how-all = Σ L_(t−1) over all { $n } t, one noise draw per t and image; { $images ->
+        [one] 1 image
+       *[other] { $images } images
+    }; ± one standard error over the images
 curves-elbo-how-file = read from a curves file
 curves-batch-unknown = batch not recorded
 curves-no-data = No data yet: press Train.
@@ -219,11 +232,17 @@ curves-l0-floor = L_0 has a floor: the decoder's σ₁ = √β̃₂ (β̃₁ = 0
 
 ## Evaluation: the ELBO batch, `elbo` and `likelihood`
 eval-batch-fresh = evaluation batch: 8 fresh draws of the built-in dataset (never trained on as such)
-eval-batch-held-out = evaluation batch: { $n } held-out images (every tenth image, never trained on)
+eval-batch-held-out = evaluation batch: { $n ->
+        [one] 1 held-out image
+       *[other] { $n } held-out images
+    } (every tenth image, never trained on)
 eval-batch-training = evaluation batch: the training images (fewer than 10, so none held out)
 worker-training-on-one-image = training on this one image
 elbo-table =
-    −ELBO (NLL upper bound): { $total } ± { $se } bits/dim  (step { $step }, { $images } images, { $k } timesteps of Σ per image)
+    −ELBO (NLL upper bound): { $total } ± { $se } bits/dim  (step { $step }, { $images ->
+        [one] 1 image
+       *[other] { $images } images
+    }, { $k } timesteps of Σ per image)
       L_T          { $prior }
       Σ L_(t−1)    { $sum }
       L_0          { $decoder }
@@ -309,7 +328,10 @@ worker-open-failed = could not open { $path }: { $error }; starting fresh
 worker-data-note = : { $summary }
 worker-training-on = training on { $source }{ $note }
 worker-no-images = no images to train on; kept the current data
-worker-training-on-dropped = training on { $n } dropped images
+worker-training-on-dropped = training on { $n ->
+        [one] 1 dropped image
+       *[other] { $n } dropped images
+    }
 worker-save-failed = could not save: { $error }
 worker-kept-model = kept the current model: { $error }
 worker-fallback-reason = { $was } failed ({ $reason }); fell back to the CPU
@@ -335,10 +357,19 @@ image-err-too-large = the image is { $width }×{ $height }; the largest accepted
 image-err-no-pixels = the image has no pixels ({ $width }×{ $height })
 image-err-corrupt = the image is damaged or truncated: { $detail }
 data-err-folder = cannot read folder { $path }: { $error }
-data-err-no-images = no usable images in { $path } ({ $skipped } files skipped{ $first })
+data-err-no-images = no usable images in { $path } ({ $skipped ->
+        [one] 1 file
+       *[other] { $skipped } files
+    } skipped{ $first })
 data-err-first = ; first: { $path }: { $why }
-data-summary = { $n } images
-data-summary-skipped = { $n } images; { $skipped } skipped: { $files }
+data-summary = { $n ->
+        [one] 1 image
+       *[other] { $n } images
+    }
+data-summary-skipped = { $n ->
+        [one] 1 image
+       *[other] { $n } images
+    }; { $skipped } skipped: { $files }
 
 ## Errors: checkpoints and training
 ckpt-err-missing = { $path } is not a checkpoint folder (no { $record })
@@ -479,7 +510,10 @@ notice-preset-failed = the preset was not applied: { $error }
 notice-rewound = rewound to the initial weights of seed { $seed }
 notice-run-exported = exported the run to { $path }
 notice-run-failed = could not open the run: { $error }
-notice-curves-skipped = { $n } rows of the curves file could not be read and were skipped
+notice-curves-skipped = { $n ->
+        [one] 1 row of the curves file could not be read and was skipped
+       *[other] { $n } rows of the curves file could not be read and were skipped
+    }
 notice-curves-failed = the curves were not loaded: { $error }
 notice-run-opened = opened the run in { $path }
 

@@ -1,22 +1,30 @@
-//! Localisation: English and 简体中文.
+//! Localisation: English and 简体中文, with Project Fluent.
 //!
 //! Every user-facing string lives in one catalogue per language, `assets/i18n/en.ftl` and
-//! `assets/i18n/zh-CN.ftl`, written in a small subset of Fluent: `key = text`, continuation
-//! lines indented, `{ $name }` placeables, `#` comments. Code asks for a message with
-//! [`tr!`](crate::tr), naming its key and the values of its placeables, for example
-//! `tr!(KEY)` or `tr!(KEY, step = 5)`.
+//! `assets/i18n/zh-CN.ftl`, in Fluent's syntax (read by `fluent-bundle`): `key = text`,
+//! continuation lines indented, `{ $name }` placeables, and select expressions for plurals,
+//! `{ $n -> [one] … *[other] … }`, chosen by each language's CLDR plural rules (English has
+//! `one` and `other`, Chinese only `other`). Code asks for a message with [`tr!`](crate::tr),
+//! naming its key and the values of its placeables, for example `tr!(KEY)` or
+//! `tr!(KEY, step = 5)`; a value that prints as a whole number is passed as a Fluent number,
+//! so plural selectors see it.
 //!
 //! The language is per thread: the UI thread sets it from the settings every frame, and the
 //! worker is told with a command, so tests can run the app in both languages side by side.
+//! At start it is $DIFFUSION_PLAYGROUND_LANG, then the saved choice, then the system locale
+//! (`sys-locale`, which reads the right place on Linux, macOS and Windows).
 
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fluent_syntax::ast;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-/// The environment variable that picks the language (else LC_ALL, LC_MESSAGES, LANG).
+/// The environment variable that picks the language (else the system locale).
 pub const LANG_ENV: &str = "DIFFUSION_PLAYGROUND_LANG";
 
 /// A supported language.
@@ -51,10 +59,13 @@ impl Lang {
         }
     }
 
-    /// From a locale string such as `zh_CN.UTF-8`, `zh-Hans` or `en_US`.
+    /// From a locale string as `sys-locale` or the environment give it: `zh-CN`, `zh-Hans-CN`,
+    /// `zh_CN.UTF-8`, `en-US`, `de-DE`. Any Chinese locale gives Chinese (the catalogue is
+    /// Simplified; Traditional readers still read it more easily than English), any other
+    /// language English; `C`, `POSIX` and empty give None.
     pub fn from_locale(locale: &str) -> Option<Lang> {
         let l = locale.trim().to_ascii_lowercase();
-        if l.is_empty() || l == "c" || l == "posix" {
+        if l.is_empty() || l == "c" || l == "posix" || l.starts_with("c.") {
             return None;
         }
         Some(if l.starts_with("zh") {
@@ -64,13 +75,18 @@ impl Lang {
         })
     }
 
-    /// $DIFFUSION_PLAYGROUND_LANG, then the POSIX locale variables; English if none is set.
-    pub fn from_env() -> Lang {
-        [LANG_ENV, "LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|v| std::env::var(v).ok())
-            .find_map(|v| Lang::from_locale(&v))
+    /// The language from $DIFFUSION_PLAYGROUND_LANG (`env`), else the system locale
+    /// (`system`), else English.
+    pub fn detect(env: Option<&str>, system: Option<&str>) -> Lang {
+        env.and_then(|v| v.parse().ok().or_else(|| Lang::from_locale(v)))
+            .or_else(|| system.and_then(Lang::from_locale))
             .unwrap_or_default()
+    }
+
+    /// [`Lang::detect`] on this machine.
+    pub fn from_env() -> Lang {
+        let env = std::env::var(LANG_ENV).ok();
+        Lang::detect(env.as_deref(), sys_locale::get_locale().as_deref())
     }
 }
 
@@ -111,140 +127,158 @@ pub const SOURCES: [(Lang, &str); 2] = [
     (Lang::ZhCn, include_str!("../../assets/i18n/zh-CN.ftl")),
 ];
 
-/// One language's messages.
+/// One language's messages: each message's whole text, every variant of a select expression
+/// included and each variable written `{ $name }` (for the catalogue tests and `--help`).
 pub type Catalogue = HashMap<&'static str, String>;
 
-/// Why a catalogue file does not parse.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("line {line}: {reason}")]
-pub struct ParseError {
-    /// 1-based line
-    pub line: usize,
-    /// what is wrong
-    pub reason: String,
+/// One language, loaded.
+struct Loaded {
+    bundle: FluentBundle<FluentResource>,
+    /// every message formatted without arguments (what `tr!(KEY)` returns)
+    plain: HashMap<&'static str, &'static str>,
+    /// see [`Catalogue`]
+    text: Catalogue,
+    /// the variables each message uses
+    variables: HashMap<&'static str, BTreeSet<String>>,
+    /// what Fluent reported while parsing and adding the file
+    errors: Vec<String>,
 }
 
-/// Parse the Fluent subset: `key = value`, indented continuation lines joined with a newline,
-/// blank lines inside a value kept as paragraph breaks, `#` comments.
-pub fn parse(source: &'static str) -> Result<Catalogue, ParseError> {
-    let mut out: Catalogue = HashMap::new();
-    let mut current: Option<(&'static str, Vec<&'static str>)> = None;
-    let finish = |out: &mut Catalogue, cur: Option<(&'static str, Vec<&'static str>)>| {
-        if let Some((key, mut lines)) = cur {
-            while lines.last().is_some_and(|l| l.is_empty()) {
-                lines.pop();
-            }
-            out.insert(key, unquote_literals(&lines.join("\n")));
+/// Append a pattern's text to `out` and its variables to `vars`.
+fn flatten(pattern: &ast::Pattern<&str>, out: &mut String, vars: &mut BTreeSet<String>) {
+    for element in &pattern.elements {
+        match element {
+            ast::PatternElement::TextElement { value } => out.push_str(value),
+            ast::PatternElement::Placeable { expression } => expression_text(expression, out, vars),
         }
-    };
-    for (i, raw) in source.lines().enumerate() {
-        let line_no = i + 1;
-        if raw.starts_with(' ') || raw.starts_with('\t') {
-            match current.as_mut() {
-                Some((_, lines)) => lines.push(raw.trim()),
-                None => {
-                    return Err(ParseError {
-                        line: line_no,
-                        reason: "an indented line outside a message".into(),
-                    });
+    }
+}
+
+fn expression_text(e: &ast::Expression<&str>, out: &mut String, vars: &mut BTreeSet<String>) {
+    match e {
+        ast::Expression::Inline(inline) => inline_text(inline, out, vars),
+        ast::Expression::Select { selector, variants } => {
+            inline_text(selector, &mut String::new(), vars);
+            for (i, v) in variants.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" | ");
                 }
-            }
-            continue;
-        }
-        let trimmed = raw.trim_end();
-        if trimmed.is_empty() {
-            if let Some((_, lines)) = current.as_mut() {
-                lines.push("");
-            }
-            continue;
-        }
-        if trimmed.starts_with('#') {
-            finish(&mut out, current.take());
-            continue;
-        }
-        let Some((key, value)) = trimmed.split_once('=') else {
-            return Err(ParseError {
-                line: line_no,
-                reason: format!("expected `key = text`, got {trimmed:?}"),
-            });
-        };
-        let key = key.trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(ParseError {
-                line: line_no,
-                reason: format!("bad key {key:?}"),
-            });
-        }
-        finish(&mut out, current.take());
-        if out.contains_key(key) {
-            return Err(ParseError {
-                line: line_no,
-                reason: format!("duplicate key {key}"),
-            });
-        }
-        let value = value.trim();
-        current = Some((
-            key,
-            if value.is_empty() {
-                vec![]
-            } else {
-                vec![value]
-            },
-        ));
-    }
-    finish(&mut out, current.take());
-    Ok(out)
-}
-
-/// Replace Fluent string literals `{" "}` by their text (for leading or trailing spaces).
-fn unquote_literals(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("{\"") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        match after.find("\"}") {
-            Some(close) => {
-                out.push_str(&after[..close]);
-                rest = &after[close + 2..];
-            }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
+                flatten(&v.value, out, vars);
             }
         }
     }
-    out.push_str(rest);
-    out
 }
 
-static CATALOGUES: LazyLock<HashMap<Lang, Catalogue>> = LazyLock::new(|| {
+fn inline_text(e: &ast::InlineExpression<&str>, out: &mut String, vars: &mut BTreeSet<String>) {
+    match e {
+        ast::InlineExpression::VariableReference { id } => {
+            vars.insert(id.name.to_owned());
+            out.push_str(&format!("{{ ${} }}", id.name));
+        }
+        ast::InlineExpression::StringLiteral { value } => out.push_str(value),
+        ast::InlineExpression::NumberLiteral { value } => out.push_str(value),
+        ast::InlineExpression::Placeable { expression } => expression_text(expression, out, vars),
+        _ => {}
+    }
+}
+
+fn load(lang: Lang, source: &'static str) -> Loaded {
+    let mut errors = Vec::new();
+    let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(res, errs)| {
+        errors.extend(errs.iter().map(|e| format!("{e:?}")));
+        res
+    });
+    let mut text = Catalogue::new();
+    let mut variables = HashMap::new();
+    let mut ids = Vec::new();
+    // The ids and texts borrow from the static source, parsed a second time for the AST.
+    {
+        let ast = fluent_syntax::parser::parse(source).unwrap_or_else(|(partial, _)| partial);
+        for entry in ast.body {
+            if let ast::Entry::Message(m) = entry {
+                let mut t = String::new();
+                let mut vars = BTreeSet::new();
+                if let Some(value) = &m.value {
+                    flatten(value, &mut t, &mut vars);
+                }
+                ids.push(m.id.name);
+                text.insert(m.id.name, t);
+                variables.insert(m.id.name, vars);
+            }
+        }
+    }
+    let locale = lang
+        .tag()
+        .parse::<unic_langid::LanguageIdentifier>()
+        .unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![locale]);
+    // No Unicode isolation marks around placeables: egui draws them as boxes.
+    bundle.set_use_isolating(false);
+    if let Err(errs) = bundle.add_resource(resource) {
+        errors.extend(errs.iter().map(|e| format!("{e:?}")));
+    }
+    let mut plain = HashMap::new();
+    for id in ids {
+        let formatted = bundle
+            .get_message(id)
+            .and_then(|m| m.value())
+            .map(|p| {
+                let mut errs = Vec::new();
+                bundle.format_pattern(p, None, &mut errs).into_owned()
+            })
+            .unwrap_or_default();
+        plain.insert(id, &*Box::leak(formatted.into_boxed_str()));
+    }
+    Loaded {
+        bundle,
+        plain,
+        text,
+        variables,
+        errors,
+    }
+}
+
+static LOADED: LazyLock<HashMap<Lang, Loaded>> = LazyLock::new(|| {
     SOURCES
         .iter()
         .map(|(lang, src)| {
-            // The catalogue test checks both files parse; a broken file gives an empty one.
-            let cat = parse(src).unwrap_or_else(|e| {
+            let loaded = load(*lang, src);
+            for e in &loaded.errors {
                 log::error!("assets/i18n/{}.ftl: {e}", lang.tag());
-                HashMap::new()
-            });
-            (*lang, cat)
+            }
+            (*lang, loaded)
         })
         .collect()
 });
 
-/// A language's catalogue.
-pub fn catalogue(lang: Lang) -> &'static Catalogue {
-    static EMPTY: LazyLock<Catalogue> = LazyLock::new(HashMap::new);
-    CATALOGUES.get(&lang).unwrap_or(&EMPTY)
+fn loaded(lang: Lang) -> Option<&'static Loaded> {
+    LOADED.get(&lang)
 }
 
-/// The message `key` in `lang`, falling back to English, then to the key itself.
-/// (The catalogue test makes sure no key is missing.)
+/// A language's catalogue (see [`Catalogue`]).
+pub fn catalogue(lang: Lang) -> &'static Catalogue {
+    static EMPTY: LazyLock<Catalogue> = LazyLock::new(HashMap::new);
+    loaded(lang).map(|l| &l.text).unwrap_or(&EMPTY)
+}
+
+/// The variables message `key` uses in `lang` (selectors included).
+pub fn variables(lang: Lang, key: &str) -> BTreeSet<String> {
+    loaded(lang)
+        .and_then(|l| l.variables.get(key).cloned())
+        .unwrap_or_default()
+}
+
+/// What Fluent reported while reading `lang`'s file (empty when it is well formed).
+pub fn errors(lang: Lang) -> &'static [String] {
+    loaded(lang).map(|l| l.errors.as_slice()).unwrap_or(&[])
+}
+
+/// The message `key` in `lang` without arguments, falling back to English, then to the key
+/// itself. (The catalogue test makes sure no key is missing.)
 pub fn lookup(lang: Lang, key: &'static str) -> &'static str {
-    catalogue(lang)
-        .get(key)
-        .or_else(|| catalogue(Lang::En).get(key))
-        .map(String::as_str)
+    [lang, Lang::En]
+        .iter()
+        .find_map(|l| loaded(*l).and_then(|l| l.plain.get(key).copied()))
         .unwrap_or(key)
 }
 
@@ -253,55 +287,35 @@ pub fn t(key: &'static str) -> &'static str {
     lookup(lang(), key)
 }
 
-/// The message `key` with `{ $name }` placeables filled from `args`.
-pub fn t_args(key: &'static str, args: &[(&str, &dyn fmt::Display)]) -> String {
-    fill(t(key), args)
-}
-
-/// Replace `{ $name }` (spaces optional) in `template`.
-pub fn fill(template: &str, args: &[(&str, &dyn fmt::Display)]) -> String {
-    let mut out = String::with_capacity(template.len() + 16);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) => {
-                let inner = after[..close].trim();
-                match inner
-                    .strip_prefix('$')
-                    .and_then(|name| args.iter().find(|(n, _)| *n == name))
-                {
-                    Some((_, value)) => out.push_str(&value.to_string()),
-                    None => {
-                        out.push('{');
-                        out.push_str(&after[..close]);
-                        out.push('}');
-                    }
-                }
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
-            }
-        }
+/// A value for Fluent: a whole number as a number (so plural rules apply), else its text.
+fn fluent_value(value: &dyn fmt::Display) -> FluentValue<'static> {
+    let text = value.to_string();
+    match text.parse::<i64>() {
+        Ok(n) if n.to_string() == text => FluentValue::from(n),
+        _ => FluentValue::from(text),
     }
-    out.push_str(rest);
-    out
 }
 
-/// The `{ $name }` placeables of a message, sorted.
-pub fn placeables(text: &str) -> Vec<String> {
-    let mut names: Vec<String> = text
-        .split('{')
-        .skip(1)
-        .filter_map(|s| s.split_once('}'))
-        .filter_map(|(inner, _)| inner.trim().strip_prefix('$').map(str::to_owned))
-        .collect();
-    names.sort();
-    names.dedup();
-    names
+/// The message `key` in `lang` with its placeables filled from `args`.
+pub fn format(lang: Lang, key: &'static str, args: &[(&str, &dyn fmt::Display)]) -> String {
+    let mut fargs = FluentArgs::new();
+    for (name, value) in args {
+        fargs.set(name.to_string(), fluent_value(*value));
+    }
+    [lang, Lang::En]
+        .iter()
+        .find_map(|l| {
+            let bundle = &loaded(*l)?.bundle;
+            let pattern = bundle.get_message(key)?.value()?;
+            let mut errs = Vec::new();
+            Some(bundle.format_pattern(pattern, Some(&fargs), &mut errs).into_owned())
+        })
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The message `key` in this thread's language with its placeables filled from `args`.
+pub fn t_args(key: &'static str, args: &[(&str, &dyn fmt::Display)]) -> String {
+    format(lang(), key, args)
 }
 
 /// `tr!(KEY)` → `&'static str`; `tr!(KEY, name = value, …)` → `String` (KEY a literal).
@@ -320,32 +334,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_subset() {
-        let cat = parse(
-            "# c\na = one{\" \"}\nb =\n    two\n    three\n\n    four\nc = { $x } and { $y }\n",
-        )
-        .unwrap();
-        assert_eq!(cat["a"], "one ");
-        assert_eq!(cat["b"], "two\nthree\n\nfour");
-        assert_eq!(placeables(&cat["c"]), ["x", "y"]);
-        assert!(parse("a = 1\na = 2\n").is_err());
-        assert!(parse("  stray\n").is_err());
-        assert!(parse("no equals sign\n").is_err());
+    fn both_files_are_well_formed_fluent() {
+        for lang in Lang::ALL {
+            assert!(errors(lang).is_empty(), "{lang}: {:?}", errors(lang));
+        }
     }
 
     #[test]
-    fn fills_placeables() {
-        let n = 5;
-        assert_eq!(fill("{ $n } of {$m}", &[("n", &n), ("m", &"9")]), "5 of 9");
-        assert_eq!(fill("{ $missing } {", &[]), "{ $missing } {");
+    fn plurals_follow_each_languages_rules() {
+        let f = |lang, n: usize| format(lang, "data-dropped", &[("n", &n)]);
+        assert_eq!(f(Lang::En, 1), "1 dropped image");
+        assert_eq!(f(Lang::En, 2), "2 dropped images");
+        assert_eq!(f(Lang::En, 0), "0 dropped images");
+        // Chinese has one form: a measure word, no plural ending.
+        assert_eq!(f(Lang::ZhCn, 1), "1 张拖入的图像");
+        assert_eq!(f(Lang::ZhCn, 2), "2 张拖入的图像");
+        let rows = |lang, n: usize| format(lang, "notice-curves-skipped", &[("n", &n)]);
+        assert!(rows(Lang::En, 1).starts_with("1 row of"), "{}", rows(Lang::En, 1));
+        assert!(rows(Lang::En, 3).starts_with("3 rows of"), "{}", rows(Lang::En, 3));
+        assert!(rows(Lang::ZhCn, 1).contains('1') && rows(Lang::ZhCn, 3).contains('3'));
+        // Numbers that are not whole print as given; no isolation marks around them.
+        let s = format(Lang::En, "notice-showing", &[("name", &"0.100")]);
+        assert_eq!(s, "showing 0.100");
+        assert_eq!(variables(Lang::En, "data-dropped"), BTreeSet::from(["n".to_owned()]));
     }
 
     #[test]
     fn locales() {
-        assert_eq!(Lang::from_locale("zh_CN.UTF-8"), Some(Lang::ZhCn));
-        assert_eq!(Lang::from_locale("en_GB.UTF-8"), Some(Lang::En));
-        assert_eq!(Lang::from_locale("C"), None);
+        // As sys-locale reports them on Linux, macOS and Windows, and as POSIX variables.
+        for (locale, lang) in [
+            ("zh-CN", Some(Lang::ZhCn)),
+            ("zh-Hans-CN", Some(Lang::ZhCn)),
+            ("zh_CN.UTF-8", Some(Lang::ZhCn)),
+            ("zh-TW", Some(Lang::ZhCn)),
+            ("en-US", Some(Lang::En)),
+            ("en_GB.UTF-8", Some(Lang::En)),
+            ("de-DE", Some(Lang::En)),
+            ("C", None),
+            ("C.UTF-8", None),
+            ("POSIX", None),
+            ("", None),
+        ] {
+            assert_eq!(Lang::from_locale(locale), lang, "{locale}");
+        }
         assert_eq!("zh-CN".parse::<Lang>(), Ok(Lang::ZhCn));
+        // The variable wins, then the system locale, then English.
+        assert_eq!(Lang::detect(Some("zh-CN"), Some("en-US")), Lang::ZhCn);
+        assert_eq!(Lang::detect(Some("en"), Some("zh-Hans-CN")), Lang::En);
+        assert_eq!(Lang::detect(None, Some("zh-Hans-CN")), Lang::ZhCn);
+        assert_eq!(Lang::detect(None, Some("C")), Lang::En);
+        assert_eq!(Lang::detect(None, None), Lang::En);
     }
 
     #[test]

@@ -1,46 +1,35 @@
 //! The threads that compute: the trainer thread and rayon's global pool, on which burn's flex
 //! backend runs its kernels. On a machine with few cores they compete with the UI thread;
-//! lowering their scheduling priority (nice 10 on Linux) lets the window keep its 60 frames
-//! per second while training still gets every idle cycle.
+//! lowering their scheduling priority (nice 10 on Linux, below normal on Windows and macOS,
+//! through `thread-priority`) lets the window keep its 60 frames per second while training
+//! still gets every idle cycle.
 
 use std::sync::Once;
+use thread_priority::{ThreadPriority, ThreadPriorityValue};
 
-/// The nice value of compute threads.
+/// The nice value compute threads get on Linux (the mapping of [`COMPUTE_PRIORITY`]).
 pub const COMPUTE_NICE: i32 = 10;
 
-/// Lower the calling thread's priority (Linux: per-thread nice). Returns whether it worked.
+/// The cross-platform priority of compute threads, on thread-priority's 0 (lowest) … 99
+/// scale. For normal threads it maps to nice 10 on Linux, to a below-normal priority on
+/// Windows, and to a lower pthread priority on macOS.
+pub const COMPUTE_PRIORITY: u8 = 22;
+
+/// Lower the calling thread's priority. Returns whether it worked.
 pub fn lower_this_thread() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: gettid and setpriority have no memory-safety preconditions; on Linux
-        // PRIO_PROCESS with a thread id sets that thread's nice value.
-        unsafe {
-            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            libc::setpriority(libc::PRIO_PROCESS, tid, COMPUTE_NICE) == 0
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        false
-    }
+    ThreadPriorityValue::try_from(COMPUTE_PRIORITY)
+        .ok()
+        .map(ThreadPriority::Crossplatform)
+        .is_some_and(|p| p.set_for_current().is_ok())
 }
 
-/// The calling thread's nice value (Linux), for tests.
+/// The calling thread's nice value (Linux, read from /proc), for tests.
 pub fn this_thread_nice() -> Option<i32> {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: as above; errno is cleared first because -1 is a valid priority.
-        unsafe {
-            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            *libc::__errno_location() = 0;
-            let nice = libc::getpriority(libc::PRIO_PROCESS, tid);
-            (*libc::__errno_location() == 0).then_some(nice)
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        None
-    }
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces; the nice
+    // value is field 19, the 17th after the name.
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(16)?.parse().ok()
 }
 
 /// Build rayon's global pool with low-priority threads, once per process, before anything
