@@ -6,7 +6,8 @@ use crate::data::dataset::EvalBatch;
 use crate::diffusion::{TimestepPlan, VlbEstimate};
 use crate::tr;
 use crate::train::StepReport;
-use egui_plot::{Corner, Legend, Line, Plot, Points};
+use super::plot_key::{colors, key_ui};
+use egui_plot::{Line, Plot, Points};
 use std::fmt::Write as _;
 
 /// Points kept per series; past this, older points are thinned by half.
@@ -24,13 +25,13 @@ pub const PER_T_HEADER: &str = "step,t,l_t_minus_1_bpd";
 type Term<'a> = (&'a str, egui::Color32, &'a dyn Fn(&ElboPoint) -> f64);
 
 /// Colours of the bound's terms, the same in every plot of the panel.
-const TOTAL: egui::Color32 = egui::Color32::from_rgb(235, 130, 60);
-const PRIOR: egui::Color32 = egui::Color32::from_rgb(150, 150, 150);
-const SUM: egui::Color32 = egui::Color32::from_rgb(90, 160, 235);
-const DECODER: egui::Color32 = egui::Color32::from_rgb(120, 200, 120);
+const TOTAL: egui::Color32 = colors::ORANGE;
+const PRIOR: egui::Color32 = colors::GREY;
+const SUM: egui::Color32 = colors::BLUE;
+const DECODER: egui::Color32 = colors::GREEN;
 /// The training loss and the evaluation batch's loss.
-const TRAIN: egui::Color32 = egui::Color32::from_rgb(220, 90, 90);
-const HELD: egui::Color32 = egui::Color32::from_rgb(235, 200, 70);
+const TRAIN: egui::Color32 = colors::RED;
+const HELD: egui::Color32 = colors::YELLOW;
 
 /// Keep every second element: halves a full history while keeping its whole span.
 fn thin_by_half<T>(items: &mut Vec<T>) {
@@ -383,7 +384,6 @@ impl CurvesPanel {
                 .height(h)
                 .x_axis_label(tr!("curves-axis-step"))
                 .y_axis_label(tr!("curves-axis-l-simple"))
-                .legend(Legend::default().position(Corner::RightTop))
                 .show(ui, |p| {
                     p.line(
                         Line::new(
@@ -404,6 +404,13 @@ impl CurvesPanel {
                     );
                     p.line(Line::new(tr!("curves-loss-held-out"), held).color(HELD));
                 });
+            key_ui(
+                ui,
+                &[
+                    (TRAIN, "━", tr!("curves-loss-train")),
+                    (HELD, "●", tr!("curves-loss-held-out")),
+                ],
+            );
             ui.label(tr!("curves-throughput"));
             Plot::new("throughput")
                 .height(h * 0.6)
@@ -422,7 +429,6 @@ impl CurvesPanel {
                 .height(h)
                 .x_axis_label(tr!("curves-axis-step"))
                 .y_axis_label(tr!("curves-axis-bpd"))
-                .legend(Legend::default().position(Corner::RightTop))
                 .show(ui, |p| {
                     let line = |f: &dyn Fn(&ElboPoint) -> f64| -> Vec<[f64; 2]> {
                         self.elbo.iter().map(|e| [e.step as f64, f(e)]).collect()
@@ -463,6 +469,16 @@ impl CurvesPanel {
                         }
                     }
                 });
+            key_ui(
+                ui,
+                &[
+                    (TOTAL, "●", tr!("curves-vlb-total")),
+                    (PRIOR, "●", tr!("curves-vlb-prior")),
+                    (SUM, "●", "Σ L_(t−1)"),
+                    (DECODER, "●", tr!("curves-vlb-decoder")),
+                    (TOTAL, "┃", tr!("curves-key-stderr")),
+                ],
+            );
             ui.label(tr!("curves-per-t"));
             Plot::new("per_t")
                 .height(h * 0.6)
@@ -470,7 +486,6 @@ impl CurvesPanel {
                 .y_axis_label(tr!("curves-axis-bpd-log"))
                 .x_axis_formatter(|mark, _| format!("{:.0}", 10f64.powf(mark.value)))
                 .y_axis_formatter(|mark, _| format!("{:.0e}", 10f64.powf(mark.value)))
-                .legend(Legend::default().position(Corner::LeftBottom))
                 .show(ui, |p| {
                     // log–log: the terms span several decades, L_0 at t = 1 the largest.
                     let profile = |e: &ElboPoint| -> Vec<[f64; 2]> {
@@ -498,6 +513,14 @@ impl CurvesPanel {
                         p.line(Line::new(name, profile(e)).color(color).width(0.8));
                     }
                 });
+            if let Some(last) = self.elbo.last() {
+                let latest = tr!("top-step", step = last.step);
+                let first = self.elbo.first().map(|e| tr!("top-step", step = e.step));
+                match first.filter(|_| self.elbo.len() > 1) {
+                    Some(first) => key_ui(ui, &[(PRIOR, "●", &first), (SUM, "●", &latest)]),
+                    None => key_ui(ui, &[(SUM, "●", &latest)]),
+                }
+            }
             if let Some((sigma, floor)) = decoder_floor {
                 ui.weak(tr!(
                     "curves-l0-floor",

@@ -6,8 +6,9 @@ use crate::data::ImageRgb;
 use crate::diffusion::Schedule;
 use crate::diffusion::gaussian::normal_log_pdf;
 use crate::diffusion::process::{q_sample, standard_normal_vec};
+use super::plot_key::{colors, key_ui};
 use crate::tr;
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, VLine};
+use egui_plot::{Bar, BarChart, Line, Plot, VLine};
 use rand::SeedableRng;
 
 /// Side of the image shown in this panel (larger than the model's, so the noise is visible).
@@ -243,31 +244,49 @@ pub fn schedule_plots(ui: &mut egui::Ui, schedule: &Schedule, t: usize) {
     ui.label(tr!("forward-plot-alpha-bar"));
     Plot::new("alpha_bar")
         .height(h)
-        .legend(Legend::default())
         .allow_scroll(false)
+        .x_axis_label("t")
+        .y_axis_label(tr!("forward-axis-share"))
         .show(ui, |p| {
-            p.line(Line::new("ᾱ_t", pts(&|s| schedule.alpha_bar(s))));
-            p.line(Line::new("1 − ᾱ_t", pts(&|s| 1.0 - schedule.alpha_bar(s))));
-            p.vline(VLine::new("t", t as f64));
+            p.line(Line::new("ᾱ_t", pts(&|s| schedule.alpha_bar(s))).color(colors::BLUE));
+            p.line(
+                Line::new("1 − ᾱ_t", pts(&|s| 1.0 - schedule.alpha_bar(s))).color(colors::ORANGE),
+            );
+            p.vline(VLine::new("t", t as f64).color(colors::YELLOW));
         });
+    key_ui(
+        ui,
+        &[
+            (colors::BLUE, "━", tr!("forward-key-alpha-bar")),
+            (colors::ORANGE, "━", tr!("forward-key-noise")),
+            (colors::YELLOW, "┃", tr!("forward-key-t")),
+        ],
+    );
     ui.label(tr!("forward-plot-beta"));
     Plot::new("beta")
         .height(h * 0.8)
         .allow_scroll(false)
+        .x_axis_label("t")
+        .y_axis_label("β_t")
         .show(ui, |p| {
-            p.line(Line::new("β_t", pts(&|s| schedule.beta(s))));
-            p.vline(VLine::new("t", t as f64));
+            p.line(Line::new("β_t", pts(&|s| schedule.beta(s))).color(colors::ORANGE));
+            p.vline(VLine::new("t", t as f64).color(colors::YELLOW));
         });
     ui.label("log₁₀ SNR(t)");
     Plot::new("snr")
         .height(h * 0.8)
         .allow_scroll(false)
+        .x_axis_label("t")
+        .y_axis_label("log₁₀ SNR")
         .show(ui, |p| {
-            p.line(Line::new(
-                "log₁₀ SNR",
-                pts(&|s| schedule.snr(s).max(1e-12).log10()),
-            ));
-            p.vline(VLine::new("t", t as f64));
+            p.line(
+                Line::new(
+                    "log₁₀ SNR",
+                    pts(&|s| schedule.snr(s).max(1e-12).log10()),
+                )
+                .color(colors::ORANGE),
+            );
+            p.vline(VLine::new("t", t as f64).color(colors::YELLOW));
         });
 }
 
@@ -299,10 +318,18 @@ pub fn histogram(ui: &mut egui::Ui, x_t: &[f32]) {
     ui.label(tr!("forward-plot-histogram"));
     Plot::new("histogram")
         .height(130.0)
-        .legend(Legend::default())
         .allow_scroll(false)
+        .x_axis_label(tr!("forward-axis-value"))
+        .y_axis_label(tr!("forward-axis-density"))
         .show(ui, |p| {
-            p.bar_chart(BarChart::new(tr!("forward-histogram-bars"), bars));
-            p.line(Line::new("N(0, 1)", density));
+            p.bar_chart(BarChart::new(tr!("forward-histogram-bars"), bars).color(colors::ORANGE));
+            p.line(Line::new("N(0, 1)", density).color(colors::BLUE));
         });
+    key_ui(
+        ui,
+        &[
+            (colors::ORANGE, "▮", tr!("forward-histogram-bars")),
+            (colors::BLUE, "━", "N(0, 1)"),
+        ],
+    );
 }

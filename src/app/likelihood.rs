@@ -9,6 +9,7 @@
 //! G(z); this file only draws.
 
 use super::AppCommand;
+use super::plot_key::{colors, key_ui};
 use super::textures::{TextureSlot, hash_values};
 use crate::data::ImageRgb;
 use crate::diffusion::gaussian::normal_log_pdf;
@@ -30,10 +31,10 @@ pub const G_SEED: u64 = 1234;
 pub const MAX_HISTORY: usize = 200;
 
 /// Colours of the collapse plot and the bell.
-const GAUSSIAN: egui::Color32 = egui::Color32::from_rgb(235, 130, 60);
-const INDICATOR: egui::Color32 = egui::Color32::from_rgb(90, 160, 235);
-const ZERO: egui::Color32 = egui::Color32::from_rgb(230, 80, 80);
-const X_LINE: egui::Color32 = egui::Color32::YELLOW;
+const GAUSSIAN: egui::Color32 = colors::ORANGE;
+const INDICATOR: egui::Color32 = colors::BLUE;
+const ZERO: egui::Color32 = colors::RED;
+const X_LINE: egui::Color32 = colors::YELLOW;
 
 /// G(z) for the N fixed prior draws, at one training step.
 #[derive(Clone, Debug, PartialEq)]
@@ -447,7 +448,7 @@ impl LikelihoodPanel {
                         if i != at {
                             p.line(
                                 Line::new("", bell(w.g_value as f64))
-                                    .color(egui::Color32::from_gray(110))
+                                    .color(colors::GREY)
                                     .width(0.7),
                             );
                         }
@@ -460,16 +461,19 @@ impl LikelihoodPanel {
                 }
                 p.vline(VLine::new(tr!("likelihood-x-line"), xv).color(X_LINE));
             });
-        ui.horizontal_wrapped(|ui| {
-            ui.colored_label(GAUSSIAN, "━");
-            ui.label(if indicator {
-                tr!("likelihood-spike")
-            } else {
-                tr!("likelihood-bell-now")
-            });
-            ui.colored_label(X_LINE, "┃");
-            ui.label(tr!("likelihood-x-line"));
-        });
+        let shown = if indicator {
+            tr!("likelihood-spike")
+        } else {
+            tr!("likelihood-bell-now")
+        };
+        key_ui(
+            ui,
+            &[
+                (GAUSSIAN, "━", shown),
+                (colors::GREY, "━", tr!("likelihood-key-other-steps")),
+                (X_LINE, "┃", tr!("likelihood-x-line")),
+            ],
+        );
     }
 
     /// log₁₀ P against log₂ d: the Gaussian bin probability and the indicator's hit rate,
@@ -544,21 +548,19 @@ impl LikelihoodPanel {
                 }
                 p.hline(
                     HLine::new(one_over_n.clone(), floor_1_n)
-                        .color(egui::Color32::GRAY)
+                        .color(colors::GREY)
                         .style(LineStyle::dashed_loose()),
                 );
             });
-        // The key, below the plot so that it covers nothing.
-        ui.horizontal_wrapped(|ui| {
-            ui.colored_label(GAUSSIAN, "━");
-            ui.label(tr!("likelihood-collapse-gaussian"));
-            ui.colored_label(INDICATOR, "●");
-            ui.label(tr!("likelihood-collapse-indicator"));
-            ui.colored_label(ZERO, "▼");
-            ui.label(tr!("likelihood-zero-hits"));
-            ui.colored_label(egui::Color32::GRAY, "╌");
-            ui.label(one_over_n);
-        });
+        key_ui(
+            ui,
+            &[
+                (GAUSSIAN, "━", tr!("likelihood-collapse-gaussian")),
+                (INDICATOR, "●", tr!("likelihood-collapse-indicator")),
+                (ZERO, "▼", tr!("likelihood-zero-hits")),
+                (colors::GREY, "╌", &one_over_n),
+            ],
+        );
         ui.weak(tr!("likelihood-collapse-note", n = probe.draws));
     }
 
@@ -628,12 +630,13 @@ impl LikelihoodPanel {
                         .style(LineStyle::dashed_loose()),
                 );
             });
-        ui.horizontal_wrapped(|ui| {
-            ui.colored_label(GAUSSIAN, "━●");
-            ui.label(followed_name);
-            ui.colored_label(INDICATOR, "╌");
-            ui.label(tr!("likelihood-walk-nearest"));
-        });
+        key_ui(
+            ui,
+            &[
+                (GAUSSIAN, "━●", &followed_name),
+                (INDICATOR, "╌", tr!("likelihood-walk-nearest")),
+            ],
+        );
     }
 }
 

@@ -9,6 +9,7 @@ pub mod forward;
 pub mod frame_times;
 pub mod lesson;
 pub mod likelihood;
+pub mod plot_key;
 pub mod reverse;
 pub mod settings;
 pub mod teacher;
