@@ -57,6 +57,15 @@ pub fn harness_with(
     checkpoint: Option<PathBuf>,
     autosave_dir: Option<PathBuf>,
 ) -> Harness<'static, App> {
+    harness_sized(checkpoint, autosave_dir, egui::vec2(1360.0, 860.0))
+}
+
+/// The app in a window of `size` points.
+pub fn harness_sized(
+    checkpoint: Option<PathBuf>,
+    autosave_dir: Option<PathBuf>,
+    size: egui::Vec2,
+) -> Harness<'static, App> {
     let options = AppOptions {
         device: DeviceChoice::Cpu,
         checkpoint,
@@ -66,7 +75,7 @@ pub fn harness_with(
         autosave_dir,
     };
     Harness::builder()
-        .with_size(egui::vec2(1360.0, 860.0))
+        .with_size(size)
         .with_step_dt(1.0 / 60.0)
         .wgpu()
         .build_eframe(move |cc| {

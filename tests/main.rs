@@ -7,6 +7,7 @@ mod cli_inspect;
 mod fuzz;
 mod i18n;
 mod inputs;
+mod layout;
 mod reliability;
 mod teaching;
 mod training;

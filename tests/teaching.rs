@@ -16,8 +16,14 @@ fn run(h: &mut Harness<'_, App>, command: AppCommand) {
 }
 
 /// The bundled model with a few samples, a probe and an ELBO estimate, ready to look at.
-fn bundled_with_content() -> Harness<'static, App> {
-    let mut h = harness(diffusion_playground::app::bundled_checkpoint());
+pub fn bundled_with_content() -> Harness<'static, App> {
+    bundled_with_content_sized(egui::vec2(1360.0, 860.0))
+}
+
+/// [`bundled_with_content`] in a window of `size` points.
+pub fn bundled_with_content_sized(size: egui::Vec2) -> Harness<'static, App> {
+    let mut h =
+        crate::app::harness_sized(diffusion_playground::app::bundled_checkpoint(), None, size);
     step_until(&mut h, "the model", |a| a.status.step == 4000);
     h.state_mut().settings.n_samples = 4;
     h.state_mut().settings.ddim_steps = 5;

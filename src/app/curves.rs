@@ -2,11 +2,11 @@
 //! the per-timestep KL terms L_{t−1} against t.
 
 use super::AppCommand;
+use super::plot_key::{colors, key_ui};
 use crate::data::dataset::EvalBatch;
 use crate::diffusion::{TimestepPlan, VlbEstimate};
 use crate::tr;
 use crate::train::StepReport;
-use super::plot_key::{colors, key_ui};
 use egui_plot::{Line, Plot, Points};
 use std::fmt::Write as _;
 
@@ -377,156 +377,156 @@ impl CurvesPanel {
             return;
         }
         let h = (ui.available_height() / 2.0 - 50.0).max(120.0);
-        ui.columns(2, |cols| {
-            let ui = &mut cols[0];
-            ui.label(tr!("curves-loss"));
-            Plot::new("loss")
-                .height(h)
-                .x_axis_label(tr!("curves-axis-step"))
-                .y_axis_label(tr!("curves-axis-l-simple"))
-                .show(ui, |p| {
-                    p.line(
-                        Line::new(
-                            tr!("curves-loss-train"),
-                            smoothed(&self.loss.points, self.smooth.max(1)),
-                        )
-                        .color(TRAIN),
-                    );
-                    let held: Vec<[f64; 2]> = self
-                        .elbo
-                        .iter()
-                        .map(|e| [e.step as f64, e.held_out_loss as f64])
-                        .collect();
-                    p.points(
-                        Points::new(tr!("curves-loss-held-out"), held.clone())
-                            .radius(3.0)
-                            .color(HELD),
-                    );
-                    p.line(Line::new(tr!("curves-loss-held-out"), held).color(HELD));
-                });
-            key_ui(
-                ui,
-                &[
-                    (TRAIN, "━", tr!("curves-loss-train")),
-                    (HELD, "●", tr!("curves-loss-held-out")),
-                ],
-            );
-            ui.label(tr!("curves-throughput"));
-            Plot::new("throughput")
-                .height(h * 0.6)
-                .x_axis_label(tr!("curves-axis-step"))
-                .y_axis_label(tr!("curves-axis-images-per-s"))
-                .show(ui, |p| {
-                    p.line(Line::new(
-                        tr!("curves-throughput"),
-                        self.images_per_s.points.clone(),
-                    ));
-                });
-
-            let ui = &mut cols[1];
-            ui.label(tr!("curves-vlb"));
-            Plot::new("vlb")
-                .height(h)
-                .x_axis_label(tr!("curves-axis-step"))
-                .y_axis_label(tr!("curves-axis-bpd"))
-                .show(ui, |p| {
-                    let line = |f: &dyn Fn(&ElboPoint) -> f64| -> Vec<[f64; 2]> {
-                        self.elbo.iter().map(|e| [e.step as f64, f(e)]).collect()
-                    };
-                    let terms: [Term<'_>; 4] = [
-                        (tr!("curves-vlb-total"), TOTAL, &|e| e.estimate.total_bpd()),
-                        (tr!("curves-vlb-prior"), PRIOR, &|e| e.estimate.prior_bpd),
-                        ("Σ L_(t−1)", SUM, &|e| e.estimate.diffusion_bpd),
-                        (tr!("curves-vlb-decoder"), DECODER, &|e| {
-                            e.estimate.decoder_bpd
-                        }),
-                    ];
-                    for (name, color, f) in terms {
-                        let pts = line(f);
-                        p.points(Points::new(name, pts.clone()).radius(3.0).color(color));
-                        p.line(Line::new(name, pts).color(color));
-                    }
-                    // ±1 standard error of the total and of Σ, as vertical bars.
-                    for e in &self.elbo {
-                        let x = e.step as f64;
-                        let v = &e.estimate;
-                        for (name, color, m, se) in [
-                            (
-                                tr!("curves-vlb-total"),
-                                TOTAL,
-                                v.total_bpd(),
-                                v.total_stderr_bpd,
-                            ),
-                            ("Σ L_(t−1)", SUM, v.diffusion_bpd, v.diffusion_stderr_bpd),
-                        ] {
-                            if se.is_finite() && se > 0.0 {
-                                p.line(
-                                    Line::new(name, vec![[x, m - se], [x, m + se]])
-                                        .color(color)
-                                        .width(1.0),
-                                );
+        super::layout::two_columns(ui, 560.0, |ui, column| {
+            if column == 0 {
+                ui.label(tr!("curves-loss"));
+                Plot::new("loss")
+                    .height(h)
+                    .x_axis_label(tr!("curves-axis-step"))
+                    .y_axis_label(tr!("curves-axis-l-simple"))
+                    .show(ui, |p| {
+                        p.line(
+                            Line::new(
+                                tr!("curves-loss-train"),
+                                smoothed(&self.loss.points, self.smooth.max(1)),
+                            )
+                            .color(TRAIN),
+                        );
+                        let held: Vec<[f64; 2]> = self
+                            .elbo
+                            .iter()
+                            .map(|e| [e.step as f64, e.held_out_loss as f64])
+                            .collect();
+                        p.points(
+                            Points::new(tr!("curves-loss-held-out"), held.clone())
+                                .radius(3.0)
+                                .color(HELD),
+                        );
+                        p.line(Line::new(tr!("curves-loss-held-out"), held).color(HELD));
+                    });
+                key_ui(
+                    ui,
+                    &[
+                        (TRAIN, "━", tr!("curves-loss-train")),
+                        (HELD, "●", tr!("curves-loss-held-out")),
+                    ],
+                );
+                ui.label(tr!("curves-throughput"));
+                Plot::new("throughput")
+                    .height(h * 0.6)
+                    .x_axis_label(tr!("curves-axis-step"))
+                    .y_axis_label(tr!("curves-axis-images-per-s"))
+                    .show(ui, |p| {
+                        p.line(Line::new(
+                            tr!("curves-throughput"),
+                            self.images_per_s.points.clone(),
+                        ));
+                    });
+            } else {
+                ui.label(tr!("curves-vlb"));
+                Plot::new("vlb")
+                    .height(h)
+                    .x_axis_label(tr!("curves-axis-step"))
+                    .y_axis_label(tr!("curves-axis-bpd"))
+                    .show(ui, |p| {
+                        let line = |f: &dyn Fn(&ElboPoint) -> f64| -> Vec<[f64; 2]> {
+                            self.elbo.iter().map(|e| [e.step as f64, f(e)]).collect()
+                        };
+                        let terms: [Term<'_>; 4] = [
+                            (tr!("curves-vlb-total"), TOTAL, &|e| e.estimate.total_bpd()),
+                            (tr!("curves-vlb-prior"), PRIOR, &|e| e.estimate.prior_bpd),
+                            ("Σ L_(t−1)", SUM, &|e| e.estimate.diffusion_bpd),
+                            (tr!("curves-vlb-decoder"), DECODER, &|e| {
+                                e.estimate.decoder_bpd
+                            }),
+                        ];
+                        for (name, color, f) in terms {
+                            let pts = line(f);
+                            p.points(Points::new(name, pts.clone()).radius(3.0).color(color));
+                            p.line(Line::new(name, pts).color(color));
+                        }
+                        // ±1 standard error of the total and of Σ, as vertical bars.
+                        for e in &self.elbo {
+                            let x = e.step as f64;
+                            let v = &e.estimate;
+                            for (name, color, m, se) in [
+                                (
+                                    tr!("curves-vlb-total"),
+                                    TOTAL,
+                                    v.total_bpd(),
+                                    v.total_stderr_bpd,
+                                ),
+                                ("Σ L_(t−1)", SUM, v.diffusion_bpd, v.diffusion_stderr_bpd),
+                            ] {
+                                if se.is_finite() && se > 0.0 {
+                                    p.line(
+                                        Line::new(name, vec![[x, m - se], [x, m + se]])
+                                            .color(color)
+                                            .width(1.0),
+                                    );
+                                }
                             }
                         }
+                    });
+                key_ui(
+                    ui,
+                    &[
+                        (TOTAL, "●", tr!("curves-vlb-total")),
+                        (PRIOR, "●", tr!("curves-vlb-prior")),
+                        (SUM, "●", "Σ L_(t−1)"),
+                        (DECODER, "●", tr!("curves-vlb-decoder")),
+                        (TOTAL, "┃", tr!("curves-key-stderr")),
+                    ],
+                );
+                ui.label(tr!("curves-per-t"));
+                Plot::new("per_t")
+                    .height(h * 0.6)
+                    .x_axis_label(tr!("curves-axis-t-log"))
+                    .y_axis_label(tr!("curves-axis-bpd-log"))
+                    .x_axis_formatter(|mark, _| format!("{:.0}", 10f64.powf(mark.value)))
+                    .y_axis_formatter(|mark, _| format!("{:.0e}", 10f64.powf(mark.value)))
+                    .show(ui, |p| {
+                        // log–log: the terms span several decades, L_0 at t = 1 the largest.
+                        let profile = |e: &ElboPoint| -> Vec<[f64; 2]> {
+                            e.estimate
+                                .per_t
+                                .iter()
+                                .filter(|(_, v)| *v > 0.0)
+                                .map(|&(t, v)| [(t as f64).log10(), v.log10()])
+                                .collect()
+                        };
+                        let mut shown: Vec<(&ElboPoint, egui::Color32)> = Vec::new();
+                        if self.elbo.len() > 1 {
+                            shown.push((&self.elbo[0], PRIOR));
+                        }
+                        if let Some(last) = self.elbo.last() {
+                            shown.push((last, SUM));
+                        }
+                        for (e, color) in shown {
+                            let name = tr!("top-step", step = e.step);
+                            p.points(
+                                Points::new(name.clone(), profile(e))
+                                    .radius(2.5)
+                                    .color(color),
+                            );
+                            p.line(Line::new(name, profile(e)).color(color).width(0.8));
+                        }
+                    });
+                if let Some(last) = self.elbo.last() {
+                    let latest = tr!("top-step", step = last.step);
+                    let first = self.elbo.first().map(|e| tr!("top-step", step = e.step));
+                    match first.filter(|_| self.elbo.len() > 1) {
+                        Some(first) => key_ui(ui, &[(PRIOR, "●", &first), (SUM, "●", &latest)]),
+                        None => key_ui(ui, &[(SUM, "●", &latest)]),
                     }
-                });
-            key_ui(
-                ui,
-                &[
-                    (TOTAL, "●", tr!("curves-vlb-total")),
-                    (PRIOR, "●", tr!("curves-vlb-prior")),
-                    (SUM, "●", "Σ L_(t−1)"),
-                    (DECODER, "●", tr!("curves-vlb-decoder")),
-                    (TOTAL, "┃", tr!("curves-key-stderr")),
-                ],
-            );
-            ui.label(tr!("curves-per-t"));
-            Plot::new("per_t")
-                .height(h * 0.6)
-                .x_axis_label(tr!("curves-axis-t-log"))
-                .y_axis_label(tr!("curves-axis-bpd-log"))
-                .x_axis_formatter(|mark, _| format!("{:.0}", 10f64.powf(mark.value)))
-                .y_axis_formatter(|mark, _| format!("{:.0e}", 10f64.powf(mark.value)))
-                .show(ui, |p| {
-                    // log–log: the terms span several decades, L_0 at t = 1 the largest.
-                    let profile = |e: &ElboPoint| -> Vec<[f64; 2]> {
-                        e.estimate
-                            .per_t
-                            .iter()
-                            .filter(|(_, v)| *v > 0.0)
-                            .map(|&(t, v)| [(t as f64).log10(), v.log10()])
-                            .collect()
-                    };
-                    let mut shown: Vec<(&ElboPoint, egui::Color32)> = Vec::new();
-                    if self.elbo.len() > 1 {
-                        shown.push((&self.elbo[0], PRIOR));
-                    }
-                    if let Some(last) = self.elbo.last() {
-                        shown.push((last, SUM));
-                    }
-                    for (e, color) in shown {
-                        let name = tr!("top-step", step = e.step);
-                        p.points(
-                            Points::new(name.clone(), profile(e))
-                                .radius(2.5)
-                                .color(color),
-                        );
-                        p.line(Line::new(name, profile(e)).color(color).width(0.8));
-                    }
-                });
-            if let Some(last) = self.elbo.last() {
-                let latest = tr!("top-step", step = last.step);
-                let first = self.elbo.first().map(|e| tr!("top-step", step = e.step));
-                match first.filter(|_| self.elbo.len() > 1) {
-                    Some(first) => key_ui(ui, &[(PRIOR, "●", &first), (SUM, "●", &latest)]),
-                    None => key_ui(ui, &[(SUM, "●", &latest)]),
                 }
-            }
-            if let Some((sigma, floor)) = decoder_floor {
-                ui.weak(tr!(
-                    "curves-l0-floor",
-                    sigma = format!("{sigma:.4}"),
-                    floor = format!("{floor:.2}")
-                ));
+                if let Some((sigma, floor)) = decoder_floor {
+                    ui.weak(tr!(
+                        "curves-l0-floor",
+                        sigma = format!("{sigma:.4}"),
+                        floor = format!("{floor:.2}")
+                    ));
+                }
             }
         });
     }

@@ -1,12 +1,12 @@
 //! Panel ①: the forward process q(x_t | x_0) on the chosen image.
 
 use super::AppCommand;
+use super::plot_key::{colors, key_ui};
 use super::textures::{TextureSlot, color_image, hash_values};
 use crate::data::ImageRgb;
 use crate::diffusion::Schedule;
 use crate::diffusion::gaussian::normal_log_pdf;
 use crate::diffusion::process::{q_sample, standard_normal_vec};
-use super::plot_key::{colors, key_ui};
 use crate::tr;
 use egui_plot::{Bar, BarChart, Line, Plot, VLine};
 use rand::SeedableRng;
@@ -97,7 +97,7 @@ impl ForwardPanel {
             ui.ctx().request_repaint();
         }
 
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let name: &str = match image.example {
                 Some(i) => super::examples::name(i),
                 None => &image.name,
@@ -130,102 +130,104 @@ impl ForwardPanel {
         ui.separator();
 
         let ctx = ui.ctx().clone();
-        ui.columns(2, |cols| {
-            let ui = &mut cols[0];
-            let x_t = self.x_t(image, schedule).to_vec();
-            let key = hash_values(&x_t);
-            let tex = self
-                .main_tex
-                .update(&ctx, "forward-x_t", key, &x_t, FORWARD_SIZE);
-            let side = ui.available_width().min(340.0);
-            ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(side, side)))
-                .on_hover_text(tr!("forward-x-t-tip"));
-            ui.horizontal(|ui| {
+        let x_t = self.x_t(image, schedule).to_vec();
+        super::layout::two_columns(ui, 520.0, |ui, column| {
+            if column == 0 {
+                let key = hash_values(&x_t);
+                let tex = self
+                    .main_tex
+                    .update(&ctx, "forward-x_t", key, &x_t, FORWARD_SIZE);
+                let side = ui.available_width().min(340.0);
+                ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(side, side)))
+                    .on_hover_text(tr!("forward-x-t-tip"));
+                ui.horizontal(|ui| {
+                    if ui
+                        .button(if self.playing { "❚❚" } else { "▶" })
+                        .on_hover_text(tr!("forward-play-tip"))
+                        .clicked()
+                    {
+                        if self.t >= t_max {
+                            self.t = 0;
+                        }
+                        self.playing = !self.playing;
+                    }
+                    if ui.button("◀").on_hover_text("t − 1").clicked() {
+                        self.t = self.t.saturating_sub(1);
+                    }
+                    if ui.button("▶|").on_hover_text("t + 1").clicked() {
+                        self.t = (self.t + 1).min(t_max);
+                    }
+                    // Room for the value box and the "t" after the slider, so the row never
+                    // grows past its column (ui.columns would then widen both columns).
+                    ui.spacing_mut().slider_width = (ui.available_width() - 90.0).max(60.0);
+                    ui.add(egui::Slider::new(&mut self.t, 0..=t_max).text("t"))
+                        .on_hover_text(tr!("forward-t-tip"));
+                });
+                let ab = schedule.alpha_bar(self.t);
+                ui.label(format!(
+                    "t = {}   β_t = {:.5}   ᾱ_t = {:.4}   SNR = ᾱ/(1−ᾱ) = {:.3e}",
+                    self.t,
+                    schedule.beta(self.t),
+                    ab,
+                    if self.t == 0 {
+                        f64::INFINITY
+                    } else {
+                        schedule.snr(self.t)
+                    }
+                ));
+                ui.label(tr!(
+                    "forward-mix",
+                    a = format!("{:.3}", ab.sqrt()),
+                    b = format!("{:.3}", (1.0 - ab).sqrt()),
+                    share = format!("{:.1}", 100.0 * ab)
+                ));
                 if ui
-                    .button(if self.playing { "❚❚" } else { "▶" })
-                    .on_hover_text(tr!("forward-play-tip"))
+                    .button(tr!("forward-denoise"))
+                    .on_hover_text(tr!("forward-denoise-tip"))
                     .clicked()
                 {
-                    if self.t >= t_max {
-                        self.t = 0;
-                    }
-                    self.playing = !self.playing;
+                    out.push(AppCommand::SampleFromImage);
                 }
-                if ui.button("◀").on_hover_text("t − 1").clicked() {
-                    self.t = self.t.saturating_sub(1);
-                }
-                if ui.button("▶|").on_hover_text("t + 1").clicked() {
-                    self.t = (self.t + 1).min(t_max);
-                }
-                ui.spacing_mut().slider_width = (ui.available_width() - 60.0).max(80.0);
-                ui.add(egui::Slider::new(&mut self.t, 0..=t_max).text("t"))
-                    .on_hover_text(tr!("forward-t-tip"));
-            });
-            let ab = schedule.alpha_bar(self.t);
-            ui.label(format!(
-                "t = {}   β_t = {:.5}   ᾱ_t = {:.4}   SNR = ᾱ/(1−ᾱ) = {:.3e}",
-                self.t,
-                schedule.beta(self.t),
-                ab,
-                if self.t == 0 {
-                    f64::INFINITY
-                } else {
-                    schedule.snr(self.t)
-                }
-            ));
-            ui.label(tr!(
-                "forward-mix",
-                a = format!("{:.3}", ab.sqrt()),
-                b = format!("{:.3}", (1.0 - ab).sqrt()),
-                share = format!("{:.1}", 100.0 * ab)
-            ));
-            if ui
-                .button(tr!("forward-denoise"))
-                .on_hover_text(tr!("forward-denoise-tip"))
-                .clicked()
-            {
-                out.push(AppCommand::SampleFromImage);
-            }
-            ui.add_space(6.0);
-            ui.label(tr!("forward-strip"));
-            ui.horizontal_wrapped(|ui| {
-                // The strip changes only with the image, the schedule or the noise: recompute
-                // x_t (inside update_with) only then, not every frame.
-                let strip_key = self
-                    .x_t_key
-                    .map(|(img, _, sched)| img ^ sched.rotate_left(17))
-                    .unwrap_or(0);
-                for (i, slot) in self.strip_tex.iter_mut().enumerate() {
-                    let t = i * t_max / (STRIP - 1);
-                    let eps = &self.eps;
-                    let tex = slot.update_with(
-                        &ctx,
-                        &format!("forward-strip-{i}"),
-                        strip_key ^ t as u64,
-                        || {
-                            color_image(
-                                &q_sample(schedule, &image.display.data, t, eps),
-                                FORWARD_SIZE,
+                ui.add_space(6.0);
+                ui.label(tr!("forward-strip"));
+                ui.horizontal_wrapped(|ui| {
+                    // The strip changes only with the image, the schedule or the noise: recompute
+                    // x_t (inside update_with) only then, not every frame.
+                    let strip_key = self
+                        .x_t_key
+                        .map(|(img, _, sched)| img ^ sched.rotate_left(17))
+                        .unwrap_or(0);
+                    for (i, slot) in self.strip_tex.iter_mut().enumerate() {
+                        let t = i * t_max / (STRIP - 1);
+                        let eps = &self.eps;
+                        let tex = slot.update_with(
+                            &ctx,
+                            &format!("forward-strip-{i}"),
+                            strip_key ^ t as u64,
+                            || {
+                                color_image(
+                                    &q_sample(schedule, &image.display.data, t, eps),
+                                    FORWARD_SIZE,
+                                )
+                            },
+                        );
+                        let r = ui
+                            .add(
+                                egui::Image::new(tex)
+                                    .fit_to_exact_size(egui::vec2(40.0, 40.0))
+                                    .sense(egui::Sense::click()),
                             )
-                        },
-                    );
-                    let r = ui
-                        .add(
-                            egui::Image::new(tex)
-                                .fit_to_exact_size(egui::vec2(40.0, 40.0))
-                                .sense(egui::Sense::click()),
-                        )
-                        .on_hover_text(format!("t = {t}"));
-                    if r.clicked() {
-                        self.t = t;
-                        self.playing = false;
+                            .on_hover_text(format!("t = {t}"));
+                        if r.clicked() {
+                            self.t = t;
+                            self.playing = false;
+                        }
                     }
-                }
-            });
-
-            let ui = &mut cols[1];
-            schedule_plots(ui, schedule, self.t);
-            histogram(ui, &x_t);
+                });
+            } else {
+                schedule_plots(ui, schedule, self.t);
+                histogram(ui, &x_t);
+            }
         });
     }
 }
@@ -280,11 +282,8 @@ pub fn schedule_plots(ui: &mut egui::Ui, schedule: &Schedule, t: usize) {
         .y_axis_label("log₁₀ SNR")
         .show(ui, |p| {
             p.line(
-                Line::new(
-                    "log₁₀ SNR",
-                    pts(&|s| schedule.snr(s).max(1e-12).log10()),
-                )
-                .color(colors::ORANGE),
+                Line::new("log₁₀ SNR", pts(&|s| schedule.snr(s).max(1e-12).log10()))
+                    .color(colors::ORANGE),
             );
             p.vline(VLine::new("t", t as f64).color(colors::YELLOW));
         });

@@ -234,11 +234,14 @@ impl LikelihoodPanel {
             .min(probe.draws - 1);
         self.images_ui(ui, x, Some(&probe), draw);
         ui.separator();
-        ui.columns(2, |cols| {
-            self.estimate_ui(&mut cols[0], &estimate);
-            self.bell_ui(&mut cols[0], x, draw);
-            self.collapse_ui(&mut cols[1], x, &probe);
-            self.walk_ui(&mut cols[1], x, draw);
+        super::layout::two_columns(ui, 560.0, |ui, column| {
+            if column == 0 {
+                self.estimate_ui(ui, &estimate);
+                self.bell_ui(ui, x, draw);
+            } else {
+                self.collapse_ui(ui, x, &probe);
+                self.walk_ui(ui, x, draw);
+            }
         });
     }
 
@@ -255,7 +258,8 @@ impl LikelihoodPanel {
                 ui.spinner();
             }
             ui.weak(tr!("likelihood-g-def", steps = G_STEPS, n = PROBE_DRAWS));
-            ui.separator();
+        });
+        ui.horizontal_wrapped(|ui| {
             let label = if self.indicator {
                 tr!("likelihood-indicator")
             } else {
@@ -281,7 +285,9 @@ impl LikelihoodPanel {
     fn images_ui(&mut self, ui: &mut egui::Ui, x: &ImageRgb, probe: Option<&Probe>, draw: usize) {
         let ctx = ui.ctx().clone();
         let size = x.size;
-        let side = ((ui.available_width() - 40.0) / 3.0).clamp(64.0, 160.0);
+        // Three images and the spacing between them in the width there is.
+        let side =
+            ((ui.available_width() - 3.0 * ui.spacing().item_spacing.x) / 3.0).clamp(48.0, 160.0);
         ui.horizontal(|ui| {
             if let Some(p) = probe {
                 let dim = x.dim();
@@ -305,6 +311,7 @@ impl LikelihoodPanel {
                         ),
                     ] {
                         ui.vertical(|ui| {
+                            ui.set_max_width(side);
                             ui.label(title);
                             let tex =
                                 slot.update(&ctx, id, hash_values(values) ^ p.step, values, size);
@@ -314,6 +321,7 @@ impl LikelihoodPanel {
                 }
             }
             ui.vertical(|ui| {
+                ui.set_max_width(side);
                 ui.label(tr!("likelihood-x"));
                 let tex =
                     self.x_tex
@@ -339,7 +347,7 @@ impl LikelihoodPanel {
                     cell.max(4.0),
                     egui::Stroke::new(2.0, egui::Color32::YELLOW),
                 );
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.label(tr!("likelihood-pixel", u = self.pixel.0, v = self.pixel.1));
                     for (c, name) in ["R", "G", "B"].iter().enumerate() {
                         if ui.selectable_label(self.channel == c, *name).clicked() {

@@ -7,6 +7,7 @@ pub mod curves;
 pub mod examples;
 pub mod forward;
 pub mod frame_times;
+pub mod layout;
 pub mod lesson;
 pub mod likelihood;
 pub mod plot_key;
@@ -300,6 +301,14 @@ pub struct App {
     pub frame_times: frame_times::FrameTimes,
     run_export: Option<teacher::RunExport>,
     sample_after_load: bool,
+    /// which side panels are docked at the current width
+    docked: layout::Docked,
+    /// the settings as a window, when too narrow to dock them
+    settings_window: bool,
+    /// the window was fitted to its monitor
+    fitted: bool,
+    /// where the open panel's widgets went in the last frame (for the layout tests)
+    pub layout_probe: layout::LayoutProbe,
 }
 
 /// T of the model's schedule (1000 until the model is ready).
@@ -433,6 +442,10 @@ impl App {
             frame_times: Default::default(),
             run_export: None,
             sample_after_load: false,
+            docked: layout::docked(f32::INFINITY, true, true),
+            settings_window: false,
+            fitted: false,
+            layout_probe: Default::default(),
         };
         app.forward.t = app.settings.timesteps / 4;
         app
@@ -1258,6 +1271,10 @@ impl App {
                 }
             });
             self.teacher_menu_ui(ui, out);
+            if !self.docked.settings && !self.settings.presentation {
+                ui.toggle_value(&mut self.settings_window, tr!("top-settings"))
+                    .on_hover_text(tr!("top-settings-tip"));
+            }
             ui.toggle_value(&mut self.settings.show_lesson, tr!("top-lesson"));
             ui.separator();
             let mut lang = self.settings.lang;
@@ -1320,6 +1337,7 @@ impl eframe::App for App {
         if (ctx.zoom_factor() - zoom).abs() > f32::EPSILON {
             ctx.set_zoom_factor(zoom);
         }
+        layout::fit_window_once(ctx, &mut self.fitted);
         self.advance_export(ctx);
         self.drain_worker();
         self.poll_background(ctx);
@@ -1359,6 +1377,11 @@ impl eframe::App for App {
         self.frame_times.begin_ui();
         crate::i18n::set_lang(self.settings.lang);
         let mut out = Vec::new();
+        self.docked = layout::docked(
+            ui.ctx().content_rect().width(),
+            !self.settings.presentation,
+            self.settings.show_lesson,
+        );
         egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui, &mut out));
         if !self.notices.is_empty() || self.resume_offer.is_some() {
             egui::Panel::bottom("notices").show(ui, |ui| self.notices_ui(ui, &mut out));
@@ -1368,9 +1391,9 @@ impl eframe::App for App {
             .config
             .as_ref()
             .map(|c| (c.schedule.kind, c.schedule.timesteps));
-        if !self.settings.presentation {
+        if self.docked.settings {
             egui::Panel::left("settings")
-                .default_size(230.0)
+                .default_size(layout::SETTINGS_WIDTH)
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
                         self.settings.ui(ui, model_schedule, &mut out);
@@ -1378,14 +1401,35 @@ impl eframe::App for App {
                         self.reverse.thumbnail_ui(ui, &mut out);
                     });
                 });
+        } else if self.settings_window && !self.settings.presentation {
+            // Too narrow to dock: the settings float over the panels until closed.
+            let mut open = true;
+            egui::Window::new(tr!("settings-heading"))
+                .open(&mut open)
+                .default_width(layout::SETTINGS_WIDTH)
+                .vscroll(true)
+                .show(ui.ctx(), |ui| {
+                    self.settings.ui(ui, model_schedule, &mut out);
+                    ui.separator();
+                    self.reverse.thumbnail_ui(ui, &mut out);
+                });
+            self.settings_window = open;
         }
-        if self.settings.show_lesson {
+        if self.docked.lesson {
             egui::Panel::right("lesson")
-                .default_size(300.0)
+                .default_size(layout::LESSON_WIDTH)
                 .show(ui, |ui| self.lesson.ui(ui, &mut out));
+        } else if self.settings.show_lesson {
+            let mut open = true;
+            egui::Window::new(tr!("lesson-heading"))
+                .open(&mut open)
+                .default_width(layout::LESSON_WIDTH)
+                .show(ui.ctx(), |ui| self.lesson.ui(ui, &mut out));
+            self.settings.show_lesson = open;
         }
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
+            let central = ui.max_rect();
+            let tabs = ui.horizontal_wrapped(|ui| {
                 for tab in Tab::ALL {
                     if self.settings.panels.contains(&tab) {
                         ui.selectable_value(&mut self.settings.tab, tab, tab.title());
@@ -1397,21 +1441,28 @@ impl eframe::App for App {
                 }
             });
             ui.separator();
-            egui::ScrollArea::vertical().show(ui, |ui| match self.settings.tab {
-                Tab::Forward => self.forward.ui(ui, &self.image, &self.schedule, &mut out),
-                Tab::Reverse => self.reverse.ui(ui, &mut out),
-                Tab::Likelihood => self.likelihood.ui(ui, &self.image.model, &mut out),
-                Tab::Curves => {
-                    let floor = self
-                        .status
-                        .config
-                        .as_ref()
-                        .and_then(|c| c.schedule.build().ok())
-                        .map(|s| crate::diffusion::elbo::decoder_floor_bits(&s));
-                    self.curves
-                        .ui(ui, model_timesteps(&self.status), floor, &mut out)
+            let shown = egui::ScrollArea::vertical().show(ui, |ui| {
+                match self.settings.tab {
+                    Tab::Forward => self.forward.ui(ui, &self.image, &self.schedule, &mut out),
+                    Tab::Reverse => self.reverse.ui(ui, &mut out),
+                    Tab::Likelihood => self.likelihood.ui(ui, &self.image.model, &mut out),
+                    Tab::Curves => {
+                        let floor = self
+                            .status
+                            .config
+                            .as_ref()
+                            .and_then(|c| c.schedule.build().ok())
+                            .map(|s| crate::diffusion::elbo::decoder_floor_bits(&s));
+                        self.curves
+                            .ui(ui, model_timesteps(&self.status), floor, &mut out)
+                    }
                 }
+                ui.min_rect()
             });
+            self.layout_probe = layout::LayoutProbe {
+                central,
+                content: tabs.response.rect.union(shown.inner),
+            };
         });
         let hovering = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
         if hovering {

@@ -308,7 +308,11 @@ pub fn format(lang: Lang, key: &'static str, args: &[(&str, &dyn fmt::Display)])
             let bundle = &loaded(*l)?.bundle;
             let pattern = bundle.get_message(key)?.value()?;
             let mut errs = Vec::new();
-            Some(bundle.format_pattern(pattern, Some(&fargs), &mut errs).into_owned())
+            Some(
+                bundle
+                    .format_pattern(pattern, Some(&fargs), &mut errs)
+                    .into_owned(),
+            )
         })
         .unwrap_or_else(|| key.to_owned())
 }
@@ -350,13 +354,24 @@ mod tests {
         assert_eq!(f(Lang::ZhCn, 1), "1 张拖入的图像");
         assert_eq!(f(Lang::ZhCn, 2), "2 张拖入的图像");
         let rows = |lang, n: usize| format(lang, "notice-curves-skipped", &[("n", &n)]);
-        assert!(rows(Lang::En, 1).starts_with("1 row of"), "{}", rows(Lang::En, 1));
-        assert!(rows(Lang::En, 3).starts_with("3 rows of"), "{}", rows(Lang::En, 3));
+        assert!(
+            rows(Lang::En, 1).starts_with("1 row of"),
+            "{}",
+            rows(Lang::En, 1)
+        );
+        assert!(
+            rows(Lang::En, 3).starts_with("3 rows of"),
+            "{}",
+            rows(Lang::En, 3)
+        );
         assert!(rows(Lang::ZhCn, 1).contains('1') && rows(Lang::ZhCn, 3).contains('3'));
         // Numbers that are not whole print as given; no isolation marks around them.
         let s = format(Lang::En, "notice-showing", &[("name", &"0.100")]);
         assert_eq!(s, "showing 0.100");
-        assert_eq!(variables(Lang::En, "data-dropped"), BTreeSet::from(["n".to_owned()]));
+        assert_eq!(
+            variables(Lang::En, "data-dropped"),
+            BTreeSet::from(["n".to_owned()])
+        );
     }
 
     #[test]
