@@ -78,6 +78,10 @@ fn run(cli: Cli) -> Result<(), cli::CliError> {
             let report = cli::likelihood(&args)?;
             print_report(&report, args.json, report.to_table())
         }
+        Some(Command::Toy(args)) => {
+            let report = cli::toy(&args)?;
+            print_report(&report, args.json, report.to_table())
+        }
         Some(Command::Train(args)) => cli::train(&args).map(|_| ()),
         Some(Command::Sample(args)) => {
             let traj = cli::sample(&args)?;

@@ -540,3 +540,22 @@ inspect-table =
     β̃_t                    { $posterior }   variance of q(x_(t−1) | x_t, x_0)
     mean x_0²              { $mean_sq }
     KL(q(x_T|x_0) ‖ N(0,I)) { $kl } bits/dim  (≈ 0: x_T is pure noise)
+
+## The 1-D/2-D worlds
+points-err-empty-image = the image has no pixels
+points-err-no-dark = the image has no dark pixels to make points of (try the bright ones)
+points-err-no-bright = the image has no bright pixels to make points of (try the dark ones)
+points-err-no-components = the mixture has no component: add one (with a positive weight and width)
+points-err-unknown = unknown toy data '{ $name }': expected moons, spiral, rings, grid, mixture or an image file
+toy-table =
+    { $data }: { $steps } steps in { $seconds } s ({ $rate } steps/s)
+    sliced Wasserstein distance to the data: { $swd } (floor between two data draws { $floor }, from N(0, I) { $start })
+cli-toy-about = Train the 1-D/2-D world's small MLP from scratch and report how close its samples come to the data.
+cli-toy-long =
+    The same schedule, loss and DDIM sampler as the image model, on points instead of pixels: it trains in seconds on any CPU. The distance is the sliced Wasserstein distance between 2000 samples and 2000 data points, printed beside the floor (two independent data draws) and the start (N(0, I) against the data).
+cli-toy-data = moons, spiral, rings, grid, mixture, or an image file (its dark pixels become the 2-D data).
+cli-toy-steps = Training steps.
+cli-toy-seed = Seed of the weights, batches and noise.
+cli-toy-json = Print one JSON object instead of a table.
+cli-toy-lr = Adam's learning rate.
+cli-toy-batch = Points per training step.

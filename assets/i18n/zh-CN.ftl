@@ -505,3 +505,22 @@ inspect-table =
     β̃_t                    { $posterior }   q(x_(t−1) | x_t, x_0) 的方差
     x_0² 的均值            { $mean_sq }
     KL(q(x_T|x_0) ‖ N(0,I)) { $kl } 比特/维  （≈ 0：x_T 是纯噪声）
+
+## The 1-D/2-D worlds
+points-err-empty-image = 图像没有像素
+points-err-no-dark = 图像中没有可以变成点的暗像素（试试亮像素）
+points-err-no-bright = 图像中没有可以变成点的亮像素（试试暗像素）
+points-err-no-components = 混合分布没有分量：请添加一个（权重和宽度都要为正）
+points-err-unknown = 未知的玩具数据「{ $name }」：应为 moons、spiral、rings、grid、mixture 或一个图像文件
+toy-table =
+    { $data }：{ $steps } 步，用时 { $seconds } 秒（每秒 { $rate } 步）
+    与数据之间的切片 Wasserstein 距离：{ $swd }（两次独立数据抽样之间的下限 { $floor }，N(0, I) 与数据之间 { $start }）
+cli-toy-about = 从头训练一维/二维世界的小型 MLP，并报告其样本与数据的接近程度。
+cli-toy-long =
+    与图像模型相同的噪声调度、损失和 DDIM 采样器，只是作用在点而不是像素上：在任何 CPU 上几秒钟就能训练好。距离是 2000 个样本与 2000 个数据点之间的切片 Wasserstein 距离，并给出下限（两次独立的数据抽样之间）和起点（N(0, I) 与数据之间）。
+cli-toy-data = moons、spiral、rings、grid、mixture，或一个图像文件（其暗像素成为二维数据）。
+cli-toy-steps = 训练步数。
+cli-toy-seed = 权重、批次和噪声的种子。
+cli-toy-json = 输出一个 JSON 对象而不是表格。
+cli-toy-lr = Adam 的学习率。
+cli-toy-batch = 每个训练步的点数。

@@ -14,11 +14,13 @@ use crate::train::{DeviceChoice, TrainConfig, Trainer, choose_device};
 use clap::{Args, Parser, Subcommand};
 
 pub mod evaluate;
+pub mod toy;
 pub use evaluate::{ElboArgs, ElboReport, LikelihoodArgs, LikelihoodReport, elbo, likelihood};
 use rand::SeedableRng;
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
+pub use toy::{ToyArgs, ToyReport, toy};
 
 /// Learn diffusion models by training one live on your own machine.
 ///
@@ -159,6 +161,12 @@ pub enum Command {
     /// The indicator likelihood (1 if G(z) = x, else 0) gives P(x) = 0 for almost every x;
     /// the Gaussian one gives every x a density, larger the nearer some G(z) comes to x.
     Likelihood(LikelihoodArgs),
+    /// Train the 1-D/2-D world's small MLP from scratch on a point dataset and report the
+    /// sliced Wasserstein distance of its samples to the data, beside the data's own floor.
+    ///
+    /// The same schedule, loss and DDIM sampler as the image model, on points instead of
+    /// pixels: it trains in seconds on any CPU.
+    Toy(ToyArgs),
     /// Measure training throughput, sampling latency, the app's frame times while it
     /// trains, start-up time and memory, against a PyTorch reference where one is installed.
     ///

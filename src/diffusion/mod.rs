@@ -7,6 +7,7 @@ pub mod marginal;
 pub mod process;
 pub mod sampler;
 pub mod schedule;
+pub mod toy;
 
 pub use elbo::{DEFAULT_STRATA, TimestepPlan, VlbEstimate, estimate_vlb};
 pub use sampler::{Frame, SampleError, SampleRequest, SamplerKind, Start, Trajectory, sample};

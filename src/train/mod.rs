@@ -5,6 +5,7 @@ pub mod device;
 pub mod generator;
 pub mod history;
 pub mod threads;
+pub mod toy;
 pub mod trainer;
 pub mod worker;
 

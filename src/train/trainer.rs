@@ -415,16 +415,8 @@ impl Trainer {
 
     /// θ_ema ← d·θ_ema + (1−d)·θ, d = min(decay, (1+n)/(10+n)).
     fn update_ema(&mut self) {
-        let n = self.step as f64;
-        let decay = self.config.ema_decay.min((1.0 + n) / (10.0 + n));
-        let mut collect = Collect::default();
-        self.model.visit(&mut collect);
-        let mut mapper = EmaMapper {
-            current: collect.params,
-            decay,
-        };
         let ema = std::mem::replace(&mut self.ema, self.last_good.ema.clone());
-        self.ema = ema.map(&mut mapper);
+        self.ema = ema_step(ema, &self.model, self.config.ema_decay, self.step);
     }
 
     /// ε̂ from the EMA weights (or the raw weights) for host x_t at one timestep t.
@@ -537,6 +529,20 @@ impl Trainer {
         let s = self.config.model.image_size;
         self.config.model.image_channels * s * s
     }
+}
+
+/// One EMA update of `ema` (plain device) toward `model` (the trained copy, same structure):
+/// θ_ema ← d·θ_ema + (1−d)·θ with d = min(decay, (1+n)/(10+n)) after n steps.
+pub(crate) fn ema_step<M: Module>(ema: M, model: &M, decay: f64, steps: u64) -> M {
+    let n = steps as f64;
+    let decay = decay.min((1.0 + n) / (10.0 + n));
+    let mut collect = Collect::default();
+    model.visit(&mut collect);
+    let mut mapper = EmaMapper {
+        current: collect.params,
+        decay,
+    };
+    ema.map(&mut mapper)
 }
 
 /// Collects every float parameter, flattened, by id (autodiff stripped).

@@ -1,0 +1,132 @@
+//! `toy`: train the 1-D/2-D world's MLP from scratch and report how close its samples come to
+//! the data (sliced Wasserstein distance), as one JSON object.
+
+use super::CliError;
+use crate::data::points::{ToyData, image_cloud};
+use crate::train::DeviceInfo;
+use crate::train::toy::{Swd, ToyConfig, ToyTrainer, view};
+use clap::Args;
+use serde::Serialize;
+use std::path::Path;
+
+/// Arguments of `toy`.
+#[derive(Args, Debug, Clone)]
+pub struct ToyArgs {
+    /// moons, spiral, rings, grid, mixture, or an image file (its dark pixels become the 2-D data).
+    #[arg(long)]
+    pub data: String,
+    /// Training steps.
+    #[arg(long, default_value_t = 3000)]
+    pub steps: u64,
+    /// Seed of the weights, batches and noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = ToyConfig::DEFAULT_LR)]
+    pub lr: f64,
+    /// Points per training step.
+    #[arg(long, default_value_t = ToyConfig::DEFAULT_BATCH)]
+    pub batch: usize,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `toy --json` prints.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ToyReport {
+    /// the data
+    pub data: String,
+    /// steps trained
+    pub steps: u64,
+    /// wall-clock seconds of training
+    pub seconds: f64,
+    /// training speed
+    pub steps_per_s: f64,
+    /// SWD between 2000 samples and 2000 data points
+    pub swd: f64,
+    /// SWD between two independent data draws of 2000
+    pub swd_floor: f64,
+    /// SWD between N(0, I) and the data
+    pub swd_start: f64,
+}
+
+impl ToyReport {
+    /// The human-readable form.
+    pub fn to_table(&self) -> String {
+        let mut out = crate::tr!(
+            "toy-table",
+            data = self.data,
+            steps = self.steps,
+            seconds = format!("{:.1}", self.seconds),
+            rate = format!("{:.0}", self.steps_per_s),
+            swd = format!("{:.4}", self.swd),
+            floor = format!("{:.4}", self.swd_floor),
+            start = format!("{:.4}", self.swd_start)
+        );
+        out.push('\n');
+        out
+    }
+}
+
+/// The data named by `--data`: a built-in set, or the dark pixels of an image file.
+pub fn toy_data(spec: &str) -> Result<ToyData, CliError> {
+    match ToyData::parse(spec) {
+        Ok(d) => Ok(d),
+        Err(named) => {
+            let path = Path::new(spec);
+            if !path.exists() {
+                return Err(CliError::Usage(named.to_string()));
+            }
+            let image = crate::data::load_image(path, 32).map_err(|source| CliError::Image {
+                path: path.to_owned(),
+                source,
+            })?;
+            image_cloud(&image, false)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+        }
+    }
+}
+
+/// Run `toy`.
+pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
+    if !(1..=1_000_000).contains(&args.steps) {
+        return Err(CliError::Usage(format!(
+            "--steps must be between 1 and 1000000, got {}",
+            args.steps
+        )));
+    }
+    let data = toy_data(&args.data)?;
+    let name = data.name().to_owned();
+    if !(args.lr > 0.0 && args.lr <= 1.0) || !(1..=65536).contains(&args.batch) {
+        return Err(CliError::Usage(format!(
+            "--lr must be in (0, 1] and --batch in 1..=65536, got {} and {}",
+            args.lr, args.batch
+        )));
+    }
+    let config = ToyConfig {
+        lr: args.lr,
+        batch: args.batch,
+        ..ToyConfig::new(data, args.seed)
+    };
+    let mut trainer = ToyTrainer::new(config, &DeviceInfo::flex(String::new()));
+    let start = std::time::Instant::now();
+    for _ in 0..args.steps {
+        trainer.train_step();
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let Swd {
+        model,
+        floor,
+        start,
+    } = view(&trainer).swd;
+    Ok(ToyReport {
+        data: name,
+        steps: args.steps,
+        seconds,
+        steps_per_s: args.steps as f64 / seconds.max(1e-9),
+        swd: model,
+        swd_floor: floor,
+        swd_start: start,
+    })
+}

@@ -1,0 +1,521 @@
+//! The 1-D and 2-D worlds' training: [`ToyTrainer`] fits the MLP ε-predictor with the same
+//! schedule code, loss and samplers as the image model, and [`ToyWorker`] runs it on its own
+//! thread with the same protocol shape as the image worker (commands in, coalesced progress
+//! and results out, the UI never waits), sending a [`ToyView`] of the whole distribution a
+//! few times a second while it trains.
+
+use super::device::DeviceInfo;
+use super::trainer::{ema_step, step_rng};
+use crate::data::points::ToyData;
+use crate::diffusion::process::fill_standard_normal;
+use crate::diffusion::toy::sliced_wasserstein;
+use crate::diffusion::{
+    SampleRequest, SamplerKind, Schedule, ScheduleKind, Start, Trajectory, sample,
+};
+use crate::model::mlp::{Mlp, MlpConfig};
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::{Rng, SeedableRng};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Points compared by the sliced Wasserstein distance (model samples and data alike).
+pub const SWD_POINTS: usize = 2000;
+/// Random directions of the sliced Wasserstein distance.
+pub const SWD_PROJECTIONS: usize = 64;
+/// EMA decay of the worlds' weights (a few hundred steps of memory: the worlds train fast).
+pub const EMA_DECAY: f64 = 0.995;
+/// DDIM steps of the generator G in the worlds.
+pub const G_STEPS: usize = 25;
+
+/// A toy run's settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToyConfig {
+    /// the data
+    pub data: ToyData,
+    /// T (linear schedule, β scaled by 1000/T)
+    pub timesteps: usize,
+    /// points per step
+    pub batch: usize,
+    /// Adam's learning rate
+    pub lr: f64,
+    /// seed of the weights, batches and noise
+    pub seed: u64,
+}
+
+impl ToyConfig {
+    /// The default learning rate.
+    pub const DEFAULT_LR: f64 = 2e-3;
+    /// The default batch.
+    pub const DEFAULT_BATCH: usize = 256;
+
+    /// The defaults for `data`: T = 100, batch 256, lr 2·10⁻³.
+    pub fn new(data: ToyData, seed: u64) -> Self {
+        Self {
+            data,
+            timesteps: 100,
+            batch: Self::DEFAULT_BATCH,
+            lr: Self::DEFAULT_LR,
+            seed,
+        }
+    }
+}
+
+/// The training state of a world.
+pub struct ToyTrainer {
+    config: ToyConfig,
+    /// the autodiff device the model trains on
+    device: Device,
+    /// the plain device of the same backend, for predictions
+    plain: Device,
+    model: Mlp,
+    /// exponential moving average of the weights (plain device): what samples use
+    ema: Mlp,
+    optim: ModuleOptimizer,
+    schedule: Schedule,
+    step: u64,
+}
+
+impl ToyTrainer {
+    /// Fresh weights from the config's seed on `device`.
+    pub fn new(config: ToyConfig, device: &DeviceInfo) -> Self {
+        let plain = device.device();
+        let device = plain.clone().autodiff();
+        device.seed(config.seed);
+        let model = MlpConfig::new().with_dim(config.data.dim()).init(&device);
+        let ema = model.valid();
+        let schedule = Schedule::new(ScheduleKind::Linear, config.timesteps.clamp(2, 4000))
+            .expect("T is clamped into the schedule's range");
+        Self {
+            config,
+            device,
+            plain,
+            model,
+            ema,
+            optim: AdamConfig::new().init(),
+            schedule,
+            step: 0,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ToyConfig {
+        &self.config
+    }
+
+    /// The schedule.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// Steps taken.
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    /// One Adam step on L_simple = mean (ε − ε_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t))². Returns the loss.
+    pub fn train_step(&mut self) -> f32 {
+        let (n, dim) = (self.config.batch, self.config.data.dim());
+        let mut rng = step_rng(self.config.seed, self.step);
+        let x0 = self.config.data.sample(&mut rng, n);
+        let t_max = self.schedule.timesteps();
+        let ts: Vec<usize> = (0..n).map(|_| rng.random_range(1..=t_max)).collect();
+        let mut eps = vec![0.0f32; n * dim];
+        fill_standard_normal(&mut rng, &mut eps);
+        let x_t: Vec<f32> = (0..n * dim)
+            .map(|i| {
+                let ab = self.schedule.alpha_bar(ts[i / dim]);
+                (ab.sqrt() * x0[i] as f64 + (1.0 - ab).sqrt() * eps[i] as f64) as f32
+            })
+            .collect();
+        let x_t = Tensor::<2>::from_data(TensorData::new(x_t, [n, dim]), &self.device);
+        let eps = Tensor::<2>::from_data(TensorData::new(eps, [n, dim]), &self.device);
+        let loss = (self.model.forward(x_t, &ts) - eps).powi_scalar(2).mean(); // [1]
+        let value: f32 = loss.clone().into_scalar();
+        if value.is_finite() {
+            let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+            let model = self.model.clone();
+            self.model = self.optim.step(self.config.lr, model, grads);
+        }
+        self.step += 1;
+        let ema = self.ema.clone();
+        self.ema = ema_step(ema, &self.model, EMA_DECAY, self.step);
+        value
+    }
+
+    /// ε̂ of the EMA weights for host points x_t ([b, dim]) with row i at timestep ts[i].
+    pub fn predict_eps(&self, x_t: &[f32], ts: &[usize]) -> Vec<f32> {
+        let dim = self.config.data.dim();
+        let n = x_t.len() / dim;
+        let model = &self.ema;
+        let x = Tensor::<2>::from_data(TensorData::new(x_t.to_vec(), [n, dim]), &self.plain);
+        model
+            .forward(x, ts)
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap_or_else(|_| vec![0.0; n * dim])
+    }
+
+    /// Run the deterministic DDIM chain (the generator G) from the given x_T, keeping `frames`.
+    pub fn generate(&self, z: Vec<f32>, frames: usize) -> Trajectory {
+        self.reverse(
+            SamplerKind::Ddim {
+                steps: G_STEPS,
+                eta: 0.0,
+            },
+            z,
+            frames,
+            0,
+        )
+    }
+
+    /// Run `sampler` from the given x_T (noise from `seed`), keeping `frames`.
+    pub fn reverse(
+        &self,
+        sampler: SamplerKind,
+        z: Vec<f32>,
+        frames: usize,
+        seed: u64,
+    ) -> Trajectory {
+        let dim = self.config.data.dim();
+        let request = SampleRequest {
+            sampler,
+            n: z.len() / dim,
+            seed,
+            max_frames: frames,
+            clip_x0: false,
+        };
+        let t = self.schedule.timesteps();
+        sample::<std::convert::Infallible>(
+            &self.schedule,
+            &request,
+            dim,
+            Start::From { t, x_t: z },
+            |x, t| Ok(self.predict_eps(x, &vec![t; x.len() / dim])),
+            |_, _| std::ops::ControlFlow::Continue(()),
+        )
+        .unwrap_or(Trajectory {
+            n: 0,
+            dim,
+            frames: vec![],
+        })
+    }
+}
+
+/// The sliced Wasserstein distances of a world: model samples against data, and for scale,
+/// two independent data draws (the floor) and N(0, I) against the data (the start).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Swd {
+    /// samples G(z) against the data
+    pub model: f64,
+    /// data against data
+    pub floor: f64,
+    /// N(0, I) against the data
+    pub start: f64,
+}
+
+/// The distances for `samples` of a world with `data`, with draws from `seed`.
+pub fn swd(data: &ToyData, samples: &[f32], seed: u64) -> Swd {
+    let dim = data.dim();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5D);
+    let a = data.sample(&mut rng, SWD_POINTS);
+    let mut noise = vec![0.0f32; SWD_POINTS * dim];
+    fill_standard_normal(&mut rng, &mut noise);
+    let d = |x: &[f32], y: &[f32]| sliced_wasserstein(x, y, dim, SWD_PROJECTIONS, seed);
+    // The floor is itself a random distance: the mean over four independent draws.
+    let floor = (0..4)
+        .map(|_| d(&data.sample(&mut rng, SWD_POINTS), &a))
+        .sum::<f64>()
+        / 4.0;
+    Swd {
+        model: d(samples, &a),
+        floor,
+        start: d(&noise, &a),
+    }
+}
+
+/// Everything the panel draws of one moment of training.
+#[derive(Clone, Debug)]
+pub struct ToyView {
+    /// the training step of the weights
+    pub step: u64,
+    /// 1 or 2
+    pub dim: usize,
+    /// T
+    pub timesteps: usize,
+    /// the particles' reverse paths: frames from x_T to x₀, each [n, dim]
+    pub particles: Trajectory,
+    /// 1-D: the z grid and G(z) on it
+    pub g_curve: Vec<(f32, f32)>,
+    /// 2-D: for each kept frame's t, ε̂ on a grid: (point, ε̂) pairs
+    pub field: Vec<(usize, Vec<([f32; 2], [f32; 2])>)>,
+    /// sample quality
+    pub swd: Swd,
+}
+
+/// Particles drawn in a view.
+pub const VIEW_PARTICLES: usize = 600;
+/// Points of the z grid of G in 1-D.
+pub const G_GRID: usize = 241;
+
+/// Compute the view of `trainer` now.
+pub fn view(trainer: &ToyTrainer) -> ToyView {
+    let dim = trainer.config.data.dim();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(trainer.config.seed ^ 0xF1E1D);
+    // Samples: ancestral DDPM through every t from SWD_POINTS draws of x_T (the first
+    // VIEW_PARTICLES are drawn with their paths).
+    let mut z = vec![0.0f32; SWD_POINTS * dim];
+    fill_standard_normal(&mut rng, &mut z);
+    let traj = trainer.reverse(SamplerKind::Ddpm, z, 21, trainer.config.seed ^ 0xDD);
+    let samples = traj.final_x0();
+    // In 1-D, the generator G (deterministic DDIM) on a grid of z.
+    let g_curve = if dim == 1 {
+        let grid: Vec<f32> = (0..G_GRID)
+            .map(|i| -4.0 + 8.0 * i as f32 / (G_GRID - 1) as f32)
+            .collect();
+        let g = trainer.generate(grid.clone(), 2);
+        grid.into_iter().zip(g.final_x0().iter().copied()).collect()
+    } else {
+        vec![]
+    };
+    let field = if dim == 2 {
+        let pts: Vec<[f32; 2]> = (0..15 * 15)
+            .map(|i| {
+                [
+                    -2.5 + 5.0 * (i % 15) as f32 / 14.0,
+                    -2.5 + 5.0 * (i / 15) as f32 / 14.0,
+                ]
+            })
+            .collect();
+        let flat: Vec<f32> = pts.iter().flatten().copied().collect();
+        traj.frames
+            .iter()
+            .filter(|f| f.t > 0)
+            .map(|f| {
+                let eps = trainer.predict_eps(&flat, &vec![f.t; pts.len()]);
+                (
+                    f.t,
+                    pts.iter()
+                        .zip(eps.chunks(2))
+                        .map(|(&p, e)| (p, [e[0], e[1]]))
+                        .collect(),
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let particles = Trajectory {
+        n: VIEW_PARTICLES,
+        dim,
+        frames: traj
+            .frames
+            .iter()
+            .map(|f| crate::diffusion::Frame {
+                t: f.t,
+                x_t: f.x_t[..VIEW_PARTICLES * dim].to_vec(),
+                x0_hat: f.x0_hat[..VIEW_PARTICLES * dim].to_vec(),
+            })
+            .collect(),
+    };
+    ToyView {
+        step: trainer.step,
+        dim,
+        timesteps: trainer.schedule.timesteps(),
+        particles,
+        g_curve,
+        field,
+        swd: swd(&trainer.config.data, samples, trainer.config.seed),
+    }
+}
+
+/// Orders for the toy worker.
+#[derive(Clone, Debug)]
+pub enum ToyCommand {
+    /// train continuously
+    Start,
+    /// stop training
+    Pause,
+    /// train this many steps, then pause
+    TrainSteps(u64),
+    /// a new run from this config (fresh weights, step 0, paused)
+    Reset(ToyConfig),
+    /// send a view now
+    View,
+    /// end the thread
+    Shutdown,
+}
+
+/// Reports of the toy worker.
+#[derive(Clone, Debug)]
+pub enum ToyEvent {
+    /// training steps since the last report: (last step, mean loss, steps per second)
+    Trained {
+        /// the step reached
+        step: u64,
+        /// mean L_simple over the steps reported
+        loss: f32,
+        /// training speed
+        steps_per_s: f64,
+    },
+    /// running (true) or paused
+    Running(bool),
+    /// a new view
+    View(Box<ToyView>),
+}
+
+/// The UI's side of the toy worker.
+pub struct ToyWorker {
+    commands: Sender<ToyCommand>,
+    /// reports
+    pub events: Receiver<ToyEvent>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ToyWorker {
+    /// Start a paused worker for `config` on the CPU; `repaint` wakes the UI.
+    pub fn spawn(config: ToyConfig, repaint: Box<dyn Fn() + Send>) -> std::io::Result<Self> {
+        let (cmd_tx, cmd_rx) = mpsc::channel();
+        let (ev_tx, ev_rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("toy-trainer".into())
+            .spawn(move || {
+                super::threads::lower_this_thread();
+                run(config, cmd_rx, ev_tx, repaint);
+            })?;
+        Ok(Self {
+            commands: cmd_tx,
+            events: ev_rx,
+            thread: Some(thread),
+        })
+    }
+
+    /// Send a command; false when the worker has ended.
+    pub fn send(&self, command: ToyCommand) -> bool {
+        self.commands.send(command).is_ok()
+    }
+}
+
+impl Drop for ToyWorker {
+    fn drop(&mut self) {
+        let _ = self.commands.send(ToyCommand::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A view at most this often while training.
+const VIEW_EVERY: Duration = Duration::from_millis(700);
+
+fn run(
+    config: ToyConfig,
+    commands: Receiver<ToyCommand>,
+    out: Sender<ToyEvent>,
+    repaint: Box<dyn Fn() + Send>,
+) {
+    // The worlds are small enough that the CPU backend is the fast one everywhere.
+    let device = DeviceInfo::flex(String::new());
+    let mut trainer = ToyTrainer::new(config, &device);
+    let send = |e: ToyEvent| {
+        let _ = out.send(e);
+        repaint();
+    };
+    send(ToyEvent::View(Box::new(view(&trainer))));
+    let (mut running, mut remaining) = (false, None::<u64>);
+    let (mut losses, mut since, mut last_view) = (Vec::new(), Instant::now(), Instant::now());
+    loop {
+        let next = if running {
+            match commands.try_recv() {
+                Ok(c) => Some(c),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        } else {
+            match commands.recv() {
+                Ok(c) => Some(c),
+                Err(_) => return,
+            }
+        };
+        match next {
+            Some(ToyCommand::Shutdown) => return,
+            Some(ToyCommand::Start) => {
+                running = true;
+                remaining = None;
+                send(ToyEvent::Running(true));
+            }
+            Some(ToyCommand::TrainSteps(n)) => {
+                running = n > 0;
+                remaining = Some(n);
+                send(ToyEvent::Running(running));
+            }
+            Some(ToyCommand::Pause) => {
+                running = false;
+                send(ToyEvent::Running(false));
+                send(ToyEvent::View(Box::new(view(&trainer))));
+            }
+            Some(ToyCommand::Reset(config)) => {
+                trainer = ToyTrainer::new(config, &device);
+                running = false;
+                losses.clear();
+                send(ToyEvent::Running(false));
+                send(ToyEvent::View(Box::new(view(&trainer))));
+            }
+            Some(ToyCommand::View) => send(ToyEvent::View(Box::new(view(&trainer)))),
+            None => {}
+        }
+        if !running {
+            continue;
+        }
+        // Train in slices of about 30 ms, then report.
+        let slice = Instant::now();
+        while slice.elapsed() < Duration::from_millis(30) {
+            losses.push(trainer.train_step());
+            if let Some(left) = remaining.as_mut() {
+                *left -= 1;
+                if *left == 0 {
+                    running = false;
+                    remaining = None;
+                    break;
+                }
+            }
+        }
+        let elapsed = since.elapsed().as_secs_f64().max(1e-9);
+        send(ToyEvent::Trained {
+            step: trainer.step_count(),
+            loss: losses.iter().sum::<f32>() / losses.len().max(1) as f32,
+            steps_per_s: losses.len() as f64 / elapsed,
+        });
+        losses.clear();
+        since = Instant::now();
+        if !running || last_view.elapsed() >= VIEW_EVERY {
+            send(ToyEvent::View(Box::new(view(&trainer))));
+            last_view = Instant::now();
+        }
+        if !running {
+            send(ToyEvent::Running(false));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Moons from scratch with a fixed seed: within a fixed number of steps the samples are
+    /// within twice the data's own sampling floor of the data, from far above it.
+    #[test]
+    fn moons_from_scratch_reach_twice_the_floor() {
+        let device = DeviceInfo::flex(String::new());
+        let mut t = ToyTrainer::new(ToyConfig::new(ToyData::Moons, 3), &device);
+        let before = view(&t).swd;
+        assert!(before.model > 4.0 * before.floor, "{before:?}");
+        for _ in 0..3000 {
+            assert!(t.train_step().is_finite());
+        }
+        let after = view(&t).swd;
+        assert!(after.model <= 2.0 * after.floor, "{after:?}");
+    }
+}
