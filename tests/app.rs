@@ -1,7 +1,7 @@
 //! The real `App`, driven headless by egui_kittest and rendered by wgpu (lavapipe in CI).
 
 use diffusion_playground::app::settings::Tab;
-use diffusion_playground::app::{App, AppOptions};
+use diffusion_playground::app::{App, AppCommand, AppOptions};
 use diffusion_playground::data::{Builtin, Dataset};
 use diffusion_playground::train::{DeviceChoice, TrainConfig, Trainer, checkpoint, choose_device};
 use egui_kittest::Harness;
@@ -323,6 +323,70 @@ fn g_of_z_walks_toward_x_over_the_bundled_run() {
     h.remove_cursor();
     h.run_steps(2);
     h.snapshot("likelihood-walk");
+}
+
+/// Panel ⑤ in 1-D and 2-D, in both languages (the untrained start, read from the seed, so
+/// the snapshots do not depend on training numerics); then a few hundred steps on the moons
+/// bring the samples closer to the data.
+#[test]
+fn the_worlds_in_1d_and_2d() {
+    use diffusion_playground::app::world::Choice;
+    use diffusion_playground::i18n::Lang;
+    let mut h = harness(diffusion_playground::app::bundled_checkpoint());
+    step_until(&mut h, "the model", |a| a.status.config.is_some());
+    h.state_mut().settings.tab = Tab::World;
+    step_until(&mut h, "the 1-D world", |a| {
+        a.world.view.as_ref().is_some_and(|v| v.dim == 1)
+    });
+    h.state_mut().notices.clear();
+    for lang in Lang::ALL {
+        let ctx = h.ctx.clone();
+        h.state_mut()
+            .run_command(&ctx, AppCommand::SetLanguage(lang));
+        h.run_steps(3);
+        h.snapshot(&format!("world-1d-{}", lang.tag()));
+    }
+    let image = h.state().image.display.clone();
+    let seed = h.state().settings.seed;
+    h.state_mut().world.choice = Choice::Moons;
+    h.state_mut().world.restart(&image, seed);
+    step_until(&mut h, "the 2-D world", |a| {
+        a.world.view.as_ref().is_some_and(|v| v.dim == 2)
+    });
+    let start = h.state().world.view.as_ref().map(|v| v.swd).unwrap();
+    for lang in Lang::ALL {
+        let ctx = h.ctx.clone();
+        h.state_mut()
+            .run_command(&ctx, AppCommand::SetLanguage(lang));
+        h.run_steps(3);
+        h.snapshot(&format!("world-2d-{}", lang.tag()));
+    }
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .run_command(&ctx, AppCommand::SetLanguage(Lang::En));
+    h.run_steps(2);
+    h.get_by_label("» 500 steps").click();
+    step_until(&mut h, "500 steps and their view", |a| {
+        !a.world.running && a.world.view.as_ref().is_some_and(|v| v.step == 500)
+    });
+    let after = h.state().world.view.as_ref().map(|v| v.swd).unwrap();
+    assert!(after.model < 0.6 * start.model, "SWD {start:?} → {after:?}");
+    // A bad choice is refused with a message, and the run goes on with the old data.
+    let white = diffusion_playground::data::ImageRgb {
+        size: 8,
+        data: vec![1.0; 192],
+    };
+    h.state_mut().world.choice = Choice::ImageDark;
+    h.state_mut().world.restart(&white, seed);
+    assert!(
+        h.state()
+            .world
+            .error
+            .as_ref()
+            .is_some_and(|e| e.contains("no dark pixels"))
+    );
+    h.run_steps(2);
+    assert_eq!(h.state().world.view.as_ref().map(|v| v.dim), Some(2));
 }
 
 /// Save a render of the harness into `screenshots/` when `UPDATE_SCREENSHOTS=1`.

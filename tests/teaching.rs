@@ -38,6 +38,9 @@ pub fn bundled_with_content_sized(size: egui::Vec2) -> Harness<'static, App> {
     step_until(&mut h, "samples, a probe and an ELBO", |a| {
         a.reverse.shown.is_some() && a.likelihood.probe.is_some() && !a.curves.elbo.is_empty()
     });
+    // Panel ⑤ starts its own worker when first opened: wait for its first view.
+    h.state_mut().settings.tab = Tab::World;
+    step_until(&mut h, "the world's first view", |a| a.world.view.is_some());
     h.state_mut().settings.tab = Tab::Reverse;
     step_until(&mut h, "the end of the animation", |a| !a.reverse.playing);
     h.state_mut().notices.clear();
@@ -57,6 +60,9 @@ fn every_panel_in_both_languages() {
             h.run_steps(3);
             h.snapshot(&format!("panel-{}-{}", tab.slug(), lang.tag()));
         }
+        // (panel ⑤ has a Train button of its own)
+        h.state_mut().settings.tab = Tab::Reverse;
+        h.run_steps(2);
         let (reverse_tab, train_button) = match lang {
             Lang::En => ("② Reverse denoising", "▶ Train"),
             Lang::ZhCn => ("② 反向去噪", "▶ 训练"),

@@ -8,6 +8,7 @@ tab-forward = ① Forward noising
 tab-reverse = ② Reverse denoising
 tab-likelihood = ③ Likelihood p(x|z)
 tab-curves = ④ Loss & ELBO
+tab-world = ⑤ 1-D / 2-D world
 
 ## Settings panel
 settings-heading = Settings
@@ -559,3 +560,49 @@ cli-toy-seed = Seed of the weights, batches and noise.
 cli-toy-json = Print one JSON object instead of a table.
 cli-toy-lr = Adam's learning rate.
 cli-toy-batch = Points per training step.
+world-data-mixture = 1-D: a Gaussian mixture (edit it)
+world-data-pixels = 1-D: the pixel values of my image
+world-data-moons = 2-D: two moons
+world-data-spiral = 2-D: a spiral
+world-data-rings = 2-D: three rings
+world-data-grid = 2-D: a grid of Gaussians
+world-data-image-dark = 2-D: the dark pixels of my image
+world-data-image-bright = 2-D: the bright pixels of my image
+world-steps = » 500 steps
+world-reset-tip = New weights from the seed in the settings, at step 0 (the same seed gives the same start).
+world-rate = { $rate } steps/s
+world-model-note = A 3×128 MLP ε-predictor with the same schedule code (linear, T = 100), loss and samplers as the image model; it trains on the CPU in seconds. Particles use DDPM through every t; G is the deterministic DDIM chain (η = 0, 25 steps); both clip x̂₀ to ±3 (the data lie within ±2), as the image model clips to [−1, 1].
+world-remove = remove this component
+world-add = + component
+world-starting = starting the world…
+world-frame = reverse step
+world-paths = The exact forward marginal q(x_t) (closed form for a mixture) and the reverse paths of particles from x_T ~ N(0, 1)
+world-key-marginal = q(x_t), brighter = denser
+world-key-paths = reverse paths
+world-key-particles = particles now
+world-generator = The generator G: z = x_T ↦ x (deterministic DDIM, η = 0)
+world-key-g = G(z)
+world-key-x = the value x
+world-key-crossings = z* with G(z*) = x
+world-indicator = The line x meets G at { $n ->
+        [one] one isolated point z*
+       *[other] { $n } isolated points z*
+    }, a set of probability zero: the indicator likelihood gives ∫ N(z; 0, 1) 1[G(z) = x] dz = { $value } (on the grid of z), for every x.
+world-density = P_θ(x) = ∫ N(z; 0, 1) N(x; G(z), σ²) dz by quadrature, beside the data and the samples
+world-sigma-tip = σ of p(x|z) = N(x; G(z), σ²). As σ → 0, P_θ tends to the push-forward density Σ N(z*)/|G′(z*)|.
+world-key-data = data
+world-key-hist = samples (histogram)
+world-key-p-theta = P_θ(x) at σ
+world-key-push = σ → 0: Σ N(z*)/|G′(z*)|
+world-mass = ∫ P_θ(x) dx over the plotted range = { $mass } (1 up to the tails: a density, unlike the indicator's 0)
+world-walk = The mean G(z₀) walks toward x as training goes on
+world-walk-z0 = z₀ = Φ⁻¹(F_data(x)) = { $z0 } is the z a perfect G sends to x = { $x }; the bells are N(·; G(z₀), σ²) at every view of training (mixture data).
+world-key-bell-now = now
+world-flow = Particles flowing from N(0, I) to the data, and the learned −ε̂ at the shown t
+world-key-field = −ε̂_θ(x, t): the way noise is removed
+world-swd = Sample quality: sliced Wasserstein distance (SWD) of 2000 samples to 2000 data points
+world-swd-now = SWD { $swd } = { $ratio } × the floor { $floor } (two independent data draws); N(0, I) starts at { $start }.
+world-key-swd = SWD of the samples
+world-key-floor = floor: data vs data
+world-key-start = start: N(0, I) vs data
+world-data-label = data

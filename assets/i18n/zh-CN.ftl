@@ -6,6 +6,7 @@ tab-forward = ① 前向加噪
 tab-reverse = ② 反向去噪
 tab-likelihood = ③ 似然 p(x|z)
 tab-curves = ④ 损失与 ELBO
+tab-world = ⑤ 一维 / 二维世界
 
 ## Settings panel
 settings-heading = 设置
@@ -524,3 +525,46 @@ cli-toy-seed = 权重、批次和噪声的种子。
 cli-toy-json = 输出一个 JSON 对象而不是表格。
 cli-toy-lr = Adam 的学习率。
 cli-toy-batch = 每个训练步的点数。
+world-data-mixture = 一维：高斯混合（可编辑）
+world-data-pixels = 一维：我的图像的像素值
+world-data-moons = 二维：两个月牙
+world-data-spiral = 二维：螺旋
+world-data-rings = 二维：三个圆环
+world-data-grid = 二维：高斯网格
+world-data-image-dark = 二维：我的图像的暗像素
+world-data-image-bright = 二维：我的图像的亮像素
+world-steps = » 500 步
+world-reset-tip = 用设置中的种子重新生成权重，回到第 0 步（同一个种子给出同样的起点）。
+world-rate = 每秒 { $rate } 步
+world-model-note = 一个 3×128 的 MLP 噪声预测器，使用与图像模型相同的调度代码（linear，T = 100）、损失和采样器；在 CPU 上几秒钟就能训练好。粒子使用遍历每个 t 的 DDPM；G 是确定性的 DDIM 链（η = 0，25 步）；两者都把 x̂₀ 截断到 ±3（数据位于 ±2 以内），就像图像模型截断到 [−1, 1]。
+world-remove = 删除这个分量
+world-add = + 分量
+world-starting = 正在启动这个世界…
+world-frame = 反向步
+world-paths = 精确的前向边缘分布 q(x_t)（混合分布有闭式解）以及粒子从 x_T ~ N(0, 1) 出发的反向路径
+world-key-marginal = q(x_t)，越亮越密
+world-key-paths = 反向路径
+world-key-particles = 当前的粒子
+world-generator = 生成器 G：z = x_T ↦ x（确定性 DDIM，η = 0）
+world-key-g = G(z)
+world-key-x = 取值 x
+world-key-crossings = 满足 G(z*) = x 的 z*
+world-indicator = 直线 x 与 G 只相交于 { $n } 个孤立点 z*，这是一个概率为零的集合：对每个 x，示性函数似然都给出 ∫ N(z; 0, 1) 1[G(z) = x] dz = { $value }（在 z 的网格上）。
+world-density = 用数值积分计算 P_θ(x) = ∫ N(z; 0, 1) N(x; G(z), σ²) dz，并与数据和样本对照
+world-sigma-tip = p(x|z) = N(x; G(z), σ²) 的 σ。当 σ → 0 时，P_θ 趋于推前密度 Σ N(z*)/|G′(z*)|。
+world-key-data = 数据
+world-key-hist = 样本（直方图）
+world-key-p-theta = σ 下的 P_θ(x)
+world-key-push = σ → 0：Σ N(z*)/|G′(z*)|
+world-mass = 在绘图范围内 ∫ P_θ(x) dx = { $mass }（除尾部外为 1：这是一个密度，不像示性函数那样为 0）
+world-walk = 随着训练进行，均值 G(z₀) 走向 x
+world-walk-z0 = z₀ = Φ⁻¹(F_data(x)) = { $z0 } 是完美的 G 会送到 x = { $x } 的 z；钟形曲线是训练中每次视图的 N(·; G(z₀), σ²)（混合数据）。
+world-key-bell-now = 当前
+world-flow = 粒子从 N(0, I) 流向数据，以及在所示 t 下学到的 −ε̂
+world-key-field = −ε̂_θ(x, t)：去除噪声的方向
+world-swd = 样本质量：2000 个样本与 2000 个数据点之间的切片 Wasserstein 距离（SWD）
+world-swd-now = SWD { $swd } = 下限 { $floor }（两次独立的数据抽样之间）的 { $ratio } 倍；N(0, I) 的起点为 { $start }。
+world-key-swd = 样本的 SWD
+world-key-floor = 下限：数据对数据
+world-key-start = 起点：N(0, I) 对数据
+world-data-label = 数据

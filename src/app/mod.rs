@@ -15,6 +15,7 @@ pub mod reverse;
 pub mod settings;
 pub mod teacher;
 pub mod textures;
+pub mod world;
 
 use crate::data::{Builtin, DataSource, Dataset, ImageRgb, dataset::load_folder};
 use crate::diffusion::{SampleRequest, Schedule, ScheduleConfig};
@@ -278,6 +279,8 @@ pub struct App {
     pub likelihood: LikelihoodPanel,
     /// panel ④
     pub curves: CurvesPanel,
+    /// panel ⑤
+    pub world: world::WorldPanel,
     /// the lesson
     pub lesson: LessonPanel,
     /// a short description of the training data
@@ -382,6 +385,11 @@ impl App {
         } else {
             Settings::default()
         };
+        let mut settings = settings;
+        // Settings saved before panel ⑤ existed list the four others: show it too.
+        if !settings.panels.contains(&Tab::World) && settings.panels.len() == Tab::ALL.len() - 1 {
+            settings.panels.push(Tab::World);
+        }
         install_fonts(&cc.egui_ctx);
         // The worker takes the language of the thread that spawns it.
         crate::i18n::set_lang(settings.lang);
@@ -419,6 +427,7 @@ impl App {
             reverse: ReversePanel::default(),
             likelihood: LikelihoodPanel::default(),
             curves: CurvesPanel::default(),
+            world: world::WorldPanel::default(),
             lesson: LessonPanel::default(),
             data_label: DataLabel::Starting,
             resume_offer: options
@@ -1338,6 +1347,12 @@ impl eframe::App for App {
             ctx.set_zoom_factor(zoom);
         }
         layout::fit_window_once(ctx, &mut self.fitted);
+        if self.settings.tab == Tab::World {
+            let wake = ctx.clone();
+            self.world
+                .ensure_worker(&self.image.display, move || wake.request_repaint());
+        }
+        self.world.drain();
         self.advance_export(ctx);
         self.drain_worker();
         self.poll_background(ctx);
@@ -1446,6 +1461,7 @@ impl eframe::App for App {
                     Tab::Forward => self.forward.ui(ui, &self.image, &self.schedule, &mut out),
                     Tab::Reverse => self.reverse.ui(ui, &mut out),
                     Tab::Likelihood => self.likelihood.ui(ui, &self.image.model, &mut out),
+                    Tab::World => self.world.ui(ui, &self.image.display, self.settings.seed),
                     Tab::Curves => {
                         let floor = self
                             .status

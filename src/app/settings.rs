@@ -19,11 +19,19 @@ pub enum Tab {
     Likelihood,
     /// losses and the ELBO
     Curves,
+    /// the 1-D and 2-D worlds
+    World,
 }
 
 impl Tab {
     /// All tabs in order.
-    pub const ALL: [Tab; 4] = [Tab::Forward, Tab::Reverse, Tab::Likelihood, Tab::Curves];
+    pub const ALL: [Tab; 5] = [
+        Tab::Forward,
+        Tab::Reverse,
+        Tab::Likelihood,
+        Tab::Curves,
+        Tab::World,
+    ];
 
     /// The tab's name in files and presets.
     pub fn slug(self) -> &'static str {
@@ -32,6 +40,7 @@ impl Tab {
             Tab::Reverse => "reverse",
             Tab::Likelihood => "likelihood",
             Tab::Curves => "curves",
+            Tab::World => "world",
         }
     }
 
@@ -42,6 +51,7 @@ impl Tab {
             Tab::Reverse => tr!("tab-reverse"),
             Tab::Likelihood => tr!("tab-likelihood"),
             Tab::Curves => tr!("tab-curves"),
+            Tab::World => tr!("tab-world"),
         }
     }
 }

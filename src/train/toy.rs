@@ -7,7 +7,7 @@
 use super::device::DeviceInfo;
 use super::trainer::{ema_step, step_rng};
 use crate::data::points::ToyData;
-use crate::diffusion::process::fill_standard_normal;
+use crate::diffusion::process::{eps_from_x0, fill_standard_normal, x0_from_eps};
 use crate::diffusion::toy::sliced_wasserstein;
 use crate::diffusion::{
     SampleRequest, SamplerKind, Schedule, ScheduleKind, Start, Trajectory, sample,
@@ -27,6 +27,8 @@ pub const SWD_POINTS: usize = 2000;
 pub const SWD_PROJECTIONS: usize = 64;
 /// EMA decay of the worlds' weights (a few hundred steps of memory: the worlds train fast).
 pub const EMA_DECAY: f64 = 0.995;
+/// The worlds' data lie within ±2; samplers clip x̂₀ to ±3.
+pub const X0_CLIP: f32 = 3.0;
 /// DDIM steps of the generator G in the worlds.
 pub const G_STEPS: usize = 25;
 
@@ -193,7 +195,14 @@ impl ToyTrainer {
             &request,
             dim,
             Start::From { t, x_t: z },
-            |x, t| Ok(self.predict_eps(x, &vec![t; x.len() / dim])),
+            |x, t| {
+                // x̂₀ clipped to ±X0_CLIP, as the image model clips to [−1, 1]: an untrained
+                // ε̂ divided by √ᾱ_T ≈ 0.007 would otherwise throw the particles far away.
+                let eps = self.predict_eps(x, &vec![t; x.len() / dim]);
+                let x0 = x0_from_eps(&self.schedule, x, t, &eps);
+                let clipped: Vec<f32> = x0.iter().map(|v| v.clamp(-X0_CLIP, X0_CLIP)).collect();
+                Ok(eps_from_x0(&self.schedule, x, t, &clipped))
+            },
             |_, _| std::ops::ControlFlow::Continue(()),
         )
         .unwrap_or(Trajectory {

@@ -1,0 +1,815 @@
+//! Panel ⑤, the 1-D and 2-D worlds: the whole distribution at once. A small MLP trains in
+//! seconds on its own worker thread ([`crate::train::toy`]); this panel only draws what the
+//! worker sends and turns clicks into commands for it.
+//!
+//! - 1-D: the exact forward marginal q(x_t) as a heat map over (t, x) with the reverse paths
+//!   of particles over it; the generator G(z) (deterministic DDIM) as a curve; the note's
+//!   P_θ(x) = ∫ N(z; 0, 1) N(x; G(z), σ²) dz by quadrature beside the data density, a histogram
+//!   of samples and the σ → 0 limit (the push-forward density); the indicator likelihood's
+//!   ∫ N(z) 1[G(z) = x] dz = 0 where the line x meets the curve G only at isolated z*; and
+//!   the bell N(·; G(z₀), σ²) sliding toward x over training.
+//! - 2-D: particles flowing from N(0, I) to the data with the learned −ε̂ field, and the
+//!   sliced Wasserstein distance to the data over training, beside its floor and its start.
+
+use super::plot_key::{colors, key_ui};
+use crate::data::ImageRgb;
+use crate::data::points::{ToyData, default_mixture, image_cloud, pixel_values};
+use crate::diffusion::toy::{
+    GaussianMixture1d, grid, indicator_integral, normal_pdf, pushforward_density,
+    quadrature_density,
+};
+use crate::tr;
+use crate::train::toy::{ToyCommand, ToyConfig, ToyEvent, ToyView, ToyWorker};
+use egui_plot::{Arrows, HLine, Heatmap, Line, Plot, PlotPoint, Points, VLine};
+use rand::SeedableRng;
+
+/// The data the student picks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// the editable 1-D mixture
+    Mixture,
+    /// the pixel values of the image under study (1-D)
+    Pixels,
+    /// two moons
+    Moons,
+    /// a spiral
+    Spiral,
+    /// three rings
+    Rings,
+    /// a grid of Gaussians
+    Grid,
+    /// the dark pixels of the image under study (2-D)
+    ImageDark,
+    /// the bright pixels of the image under study (2-D)
+    ImageBright,
+}
+
+impl Choice {
+    /// Every choice, 1-D first.
+    pub const ALL: [Choice; 8] = [
+        Choice::Mixture,
+        Choice::Pixels,
+        Choice::Moons,
+        Choice::Spiral,
+        Choice::Rings,
+        Choice::Grid,
+        Choice::ImageDark,
+        Choice::ImageBright,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Choice::Mixture => tr!("world-data-mixture"),
+            Choice::Pixels => tr!("world-data-pixels"),
+            Choice::Moons => tr!("world-data-moons"),
+            Choice::Spiral => tr!("world-data-spiral"),
+            Choice::Rings => tr!("world-data-rings"),
+            Choice::Grid => tr!("world-data-grid"),
+            Choice::ImageDark => tr!("world-data-image-dark"),
+            Choice::ImageBright => tr!("world-data-image-bright"),
+        }
+    }
+}
+
+/// Points of history kept; past this the older half is thinned.
+const MAX_HISTORY: usize = 2000;
+
+/// State of the worlds panel.
+pub struct WorldPanel {
+    /// the data shown and trained on
+    pub choice: Choice,
+    /// the mixture's components (weight, mean, sd)
+    pub components: Vec<(f64, f64, f64)>,
+    /// the latest view from the worker
+    pub view: Option<ToyView>,
+    /// training now
+    pub running: bool,
+    /// (step, mean loss)
+    pub losses: Vec<[f64; 2]>,
+    /// (step, SWD) of every view
+    pub swd: Vec<[f64; 2]>,
+    /// training speed
+    pub steps_per_s: f64,
+    /// the frame of the reverse paths shown (None: the last)
+    pub frame: Option<usize>,
+    /// σ of p(x|z) in 1-D
+    pub sigma: f64,
+    /// the x of the indicator line and of the bell
+    pub x_query: f64,
+    /// (step, G(z₀)) for the bell, with z₀ fixed per x
+    pub walk: Vec<(u64, f64)>,
+    /// the last problem with the chosen data
+    pub error: Option<String>,
+    /// the data as a sample, for drawing
+    data_points: Vec<f32>,
+    worker: Option<ToyWorker>,
+    seed: u64,
+}
+
+impl Default for WorldPanel {
+    fn default() -> Self {
+        Self {
+            choice: Choice::Mixture,
+            components: default_mixture().components,
+            view: None,
+            running: false,
+            losses: Vec::new(),
+            swd: Vec::new(),
+            steps_per_s: 0.0,
+            frame: None,
+            sigma: 0.1,
+            x_query: 0.4,
+            walk: Vec::new(),
+            error: None,
+            data_points: Vec::new(),
+            worker: None,
+            seed: 0,
+        }
+    }
+}
+
+fn thin<T>(v: &mut Vec<T>) {
+    if v.len() >= MAX_HISTORY {
+        let mut i = 0;
+        v.retain(|_| {
+            i += 1;
+            i % 2 == 0
+        });
+    }
+}
+
+impl WorldPanel {
+    /// The data of the current choice, or why there is none (`image`: the image under study).
+    pub fn data(&self, image: &ImageRgb) -> Result<ToyData, String> {
+        let r = match self.choice {
+            Choice::Mixture => crate::data::points::mixture(self.components.clone()),
+            Choice::Pixels => pixel_values(image),
+            Choice::Moons => Ok(ToyData::Moons),
+            Choice::Spiral => Ok(ToyData::Spiral),
+            Choice::Rings => Ok(ToyData::Rings),
+            Choice::Grid => Ok(ToyData::Grid),
+            Choice::ImageDark => image_cloud(image, false),
+            Choice::ImageBright => image_cloud(image, true),
+        };
+        r.map_err(|e| e.to_string())
+    }
+
+    /// Start the worker (once) for the current data; `repaint` wakes the UI.
+    pub fn ensure_worker(&mut self, image: &ImageRgb, repaint: impl Fn() + Send + 'static) {
+        if self.worker.is_some() {
+            return;
+        }
+        let Ok(data) = self.data(image) else {
+            return;
+        };
+        self.sample_data(&data);
+        match ToyWorker::spawn(ToyConfig::new(data, self.seed), Box::new(repaint)) {
+            Ok(w) => self.worker = Some(w),
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    fn sample_data(&mut self, data: &ToyData) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        self.data_points = data.sample(&mut rng, if data.dim() == 1 { 4000 } else { 1200 });
+    }
+
+    fn send(&mut self, command: ToyCommand) {
+        if let Some(w) = &self.worker {
+            w.send(command);
+        }
+    }
+
+    /// A new run on the current data from `seed`, paused; a bad choice keeps the old run and
+    /// says why.
+    pub fn restart(&mut self, image: &ImageRgb, seed: u64) {
+        match self.data(image) {
+            Ok(data) => {
+                self.error = None;
+                self.seed = seed;
+                self.sample_data(&data);
+                self.losses.clear();
+                self.swd.clear();
+                self.walk.clear();
+                self.frame = None;
+                self.send(ToyCommand::Reset(ToyConfig::new(data, seed)));
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Train (true) or pause.
+    pub fn train(&mut self, on: bool) {
+        self.send(if on {
+            ToyCommand::Start
+        } else {
+            ToyCommand::Pause
+        });
+    }
+
+    /// Take what the worker sent.
+    pub fn drain(&mut self) {
+        let Some(w) = &self.worker else { return };
+        let events: Vec<ToyEvent> = w.events.try_iter().collect();
+        for e in events {
+            match e {
+                ToyEvent::Trained {
+                    step,
+                    loss,
+                    steps_per_s,
+                } => {
+                    thin(&mut self.losses);
+                    self.losses.push([step as f64, loss as f64]);
+                    self.steps_per_s = steps_per_s;
+                }
+                ToyEvent::Running(r) => self.running = r,
+                ToyEvent::View(v) => {
+                    thin(&mut self.swd);
+                    self.swd.push([v.step as f64, v.swd.model]);
+                    if let Some(g) = self.g_of_z0(&v) {
+                        if self.walk.last().map(|w| w.0) != Some(v.step) {
+                            thin(&mut self.walk);
+                            self.walk.push((v.step, g));
+                        }
+                    }
+                    self.view = Some(*v);
+                }
+            }
+        }
+    }
+
+    /// The step of the latest view.
+    pub fn step(&self) -> u64 {
+        self.view.as_ref().map(|v| v.step).unwrap_or(0)
+    }
+
+    /// The 1-D data as a mixture (the pixel values become one narrow bump per 8-bit level).
+    fn mixture(&self, image: &ImageRgb) -> Option<GaussianMixture1d> {
+        match self.data(image).ok()? {
+            ToyData::Mixture(m) => Some(m),
+            ToyData::Pixels(values) => {
+                let mut counts = [0.0f64; 256];
+                for v in values {
+                    counts[crate::diffusion::marginal::level(v) as usize] += 1.0;
+                }
+                GaussianMixture1d::new(
+                    counts
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &c)| (c, k as f64 / 127.5 - 1.0, 1.0 / 255.0))
+                        .collect(),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// z₀ = Φ⁻¹(F_data(x)), the z that a perfect monotone G sends to x, and G(z₀) in `view`.
+    fn g_of_z0(&self, view: &ToyView) -> Option<f64> {
+        let m = GaussianMixture1d::new(self.components.clone())?;
+        let z0 = quantile_z(&m, self.x_query);
+        interpolate(&view.g_curve, z0)
+    }
+
+    /// Draw the panel. `image` is the image under study (for the image-based data).
+    pub fn ui(&mut self, ui: &mut egui::Ui, image: &ImageRgb, seed: u64) {
+        self.controls_ui(ui, image, seed);
+        if let Some(e) = &self.error {
+            ui.colored_label(ui.visuals().warn_fg_color, e);
+        }
+        let Some(view) = self.view.clone() else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(tr!("world-starting"));
+            });
+            return;
+        };
+        if view.dim == 1 {
+            let mixture = self.mixture(image);
+            super::layout::two_columns(ui, 560.0, |ui, column| {
+                if column == 0 {
+                    self.paths_1d_ui(ui, &view, mixture.as_ref());
+                    self.walk_ui(ui);
+                } else {
+                    self.generator_ui(ui, &view);
+                    self.density_ui(ui, &view, mixture.as_ref());
+                }
+            });
+        } else {
+            super::layout::two_columns(ui, 560.0, |ui, column| {
+                if column == 0 {
+                    self.flow_2d_ui(ui, &view);
+                } else {
+                    self.swd_ui(ui, &view);
+                }
+            });
+        }
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui, image: &ImageRgb, seed: u64) {
+        ui.horizontal_wrapped(|ui| {
+            let mut choice = self.choice;
+            egui::ComboBox::new("world-data", tr!("world-data-label"))
+                .selected_text(choice.label())
+                .show_ui(ui, |ui| {
+                    for c in Choice::ALL {
+                        ui.selectable_value(&mut choice, c, c.label());
+                    }
+                });
+            if choice != self.choice {
+                self.choice = choice;
+                self.restart(image, seed);
+            }
+            if self.running {
+                if ui.button(tr!("top-pause")).clicked() {
+                    self.train(false);
+                }
+            } else if ui.button(tr!("top-train")).clicked() {
+                self.train(true);
+            }
+            if ui.button(tr!("world-steps")).clicked() {
+                self.send(ToyCommand::TrainSteps(500));
+            }
+            if ui
+                .button(tr!("top-reset"))
+                .on_hover_text(tr!("world-reset-tip"))
+                .clicked()
+            {
+                self.restart(image, seed);
+            }
+            ui.label(tr!("top-step", step = self.step()));
+            if let Some(&[_, loss]) = self.losses.last() {
+                ui.label(tr!("top-loss", loss = format!("{loss:.4}")));
+            }
+            if self.running {
+                ui.label(tr!("world-rate", rate = format!("{:.0}", self.steps_per_s)));
+                ui.spinner();
+            }
+        });
+        if self.choice == Choice::Mixture {
+            self.mixture_ui(ui, image, seed);
+        }
+        ui.weak(tr!("world-model-note"));
+    }
+
+    /// The mixture's components: edit, add, remove; a change restarts the run.
+    fn mixture_ui(&mut self, ui: &mut egui::Ui, image: &ImageRgb, seed: u64) {
+        let mut changed = false;
+        let mut remove = None;
+        ui.horizontal_wrapped(|ui| {
+            for (i, c) in self.components.iter_mut().enumerate() {
+                ui.group(|ui| {
+                    changed |= ui
+                        .add(
+                            egui::DragValue::new(&mut c.1)
+                                .speed(0.02)
+                                .range(-2.0..=2.0)
+                                .prefix("μ "),
+                        )
+                        .changed();
+                    changed |= ui
+                        .add(
+                            egui::DragValue::new(&mut c.2)
+                                .speed(0.01)
+                                .range(0.03..=1.0)
+                                .prefix("s "),
+                        )
+                        .changed();
+                    changed |= ui
+                        .add(
+                            egui::DragValue::new(&mut c.0)
+                                .speed(0.01)
+                                .range(0.01..=1.0)
+                                .prefix("w "),
+                        )
+                        .changed();
+                    if ui
+                        .small_button("✕")
+                        .on_hover_text(tr!("world-remove"))
+                        .clicked()
+                    {
+                        remove = Some(i);
+                    }
+                });
+            }
+            if ui.button(tr!("world-add")).clicked() {
+                self.components.push((0.3, 0.0, 0.2));
+                changed = true;
+            }
+        });
+        if let Some(i) = remove {
+            self.components.remove(i);
+            changed = true;
+        }
+        if changed {
+            self.restart(image, seed);
+        }
+    }
+
+    fn frame_slider_ui(&mut self, ui: &mut egui::Ui, view: &ToyView) -> usize {
+        let last = view.particles.frames.len().saturating_sub(1);
+        let mut k = self.frame.unwrap_or(last).min(last);
+        let ts: Vec<usize> = view.particles.frames.iter().map(|f| f.t).collect();
+        if ui
+            .add(
+                egui::Slider::new(&mut k, 0..=last)
+                    .custom_formatter(|v, _| {
+                        format!("t = {}", ts.get(v as usize).copied().unwrap_or(0))
+                    })
+                    .text(tr!("world-frame")),
+            )
+            .changed()
+        {
+            self.frame = Some(k);
+        }
+        k
+    }
+
+    /// q(x_t) as a heat map over (t, x) with the reverse paths of particles over it.
+    fn paths_1d_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &ToyView,
+        mixture: Option<&GaussianMixture1d>,
+    ) {
+        ui.label(egui::RichText::new(tr!("world-paths")).strong());
+        let k = self.frame_slider_ui(ui, view);
+        let t_max = view.timesteps as f64;
+        let (cols, rows, lo, hi) = (60usize, 60usize, -3.0, 3.0);
+        let schedule =
+            crate::diffusion::Schedule::new(crate::diffusion::ScheduleKind::Linear, view.timesteps)
+                .ok();
+        let mut values = vec![0.0f64; rows * cols];
+        if let (Some(m), Some(s)) = (mixture, &schedule) {
+            for r in 0..rows {
+                // the heat map's first row is drawn at the bottom (y = lo)
+                let x = lo + (hi - lo) * (r as f64 + 0.5) / rows as f64;
+                for c in 0..cols {
+                    let t = ((c as f64 + 0.5) / cols as f64 * t_max).round() as usize;
+                    values[r * cols + c] = m.marginal_pdf(s.alpha_bar(t.max(1)), x).sqrt();
+                }
+            }
+        }
+        let frames = &view.particles.frames;
+        let paths: Vec<Vec<[f64; 2]>> = (0..view.particles.n.min(60))
+            .map(|i| {
+                frames[..=k]
+                    .iter()
+                    .map(|f| [f.t as f64, f.x_t[i] as f64])
+                    .collect()
+            })
+            .collect();
+        let now: Vec<[f64; 2]> = frames[k]
+            .x_t
+            .iter()
+            .map(|&x| [frames[k].t as f64, x as f64])
+            .collect();
+        Plot::new("world-paths")
+            .height(230.0)
+            .allow_scroll(false)
+            .x_axis_label("t")
+            .y_axis_label("x_t")
+            .show(ui, |p| {
+                p.set_plot_bounds_x(-1.0..=t_max + 1.0);
+                p.set_plot_bounds_y(lo..=hi);
+                p.heatmap(
+                    Heatmap::new(values, cols)
+                        .show_labels(false)
+                        .palette(&[
+                            egui::Color32::from_gray(12),
+                            egui::Color32::from_rgb(60, 90, 160),
+                            egui::Color32::from_rgb(140, 200, 255),
+                        ])
+                        .at(PlotPoint::new(0.0, lo))
+                        .size(t_max as f32, (hi - lo) as f32),
+                );
+                for path in paths {
+                    p.line(Line::new("", path).color(colors::ORANGE).width(0.8));
+                }
+                p.points(Points::new("", now).radius(1.5).color(colors::YELLOW));
+            });
+        key_ui(
+            ui,
+            &[
+                (colors::BLUE, "▮", tr!("world-key-marginal")),
+                (colors::ORANGE, "━", tr!("world-key-paths")),
+                (colors::YELLOW, "●", tr!("world-key-particles")),
+            ],
+        );
+    }
+
+    /// G(z) and the line x: the indicator likelihood's integral is 0.
+    fn generator_ui(&mut self, ui: &mut egui::Ui, view: &ToyView) {
+        ui.label(egui::RichText::new(tr!("world-generator")).strong());
+        let before = self.x_query;
+        ui.add(egui::Slider::new(&mut self.x_query, -2.5..=2.5).text("x"));
+        if self.x_query != before {
+            self.walk.clear();
+        }
+        let (z, g): (Vec<f64>, Vec<f64>) = view
+            .g_curve
+            .iter()
+            .map(|&(z, g)| (z as f64, g as f64))
+            .unzip();
+        let x = self.x_query;
+        let crossings: Vec<[f64; 2]> = z
+            .windows(2)
+            .zip(g.windows(2))
+            .filter(|(_, gg)| (gg[0] - x) * (gg[1] - x) <= 0.0 && gg[0] != gg[1])
+            .map(|(zz, gg)| [zz[0] + (x - gg[0]) * (zz[1] - zz[0]) / (gg[1] - gg[0]), x])
+            .collect();
+        let curve: Vec<[f64; 2]> = z.iter().zip(&g).map(|(&z, &g)| [z, g]).collect();
+        Plot::new("world-generator")
+            .height(170.0)
+            .allow_scroll(false)
+            .x_axis_label("z")
+            .y_axis_label("G(z)")
+            .show(ui, |p| {
+                p.line(Line::new("G", curve).color(colors::ORANGE).width(2.0));
+                p.hline(HLine::new("x", x).color(colors::YELLOW));
+                p.points(
+                    Points::new("z*", crossings.clone())
+                        .radius(4.0)
+                        .color(colors::RED),
+                );
+            });
+        key_ui(
+            ui,
+            &[
+                (colors::ORANGE, "━", tr!("world-key-g")),
+                (colors::YELLOW, "━", tr!("world-key-x")),
+                (colors::RED, "●", tr!("world-key-crossings")),
+            ],
+        );
+        ui.label(tr!(
+            "world-indicator",
+            n = crossings.len(),
+            value = format!("{}", indicator_integral(&z, &g, x))
+        ));
+    }
+
+    /// The data density, a histogram of samples, P_θ by quadrature at σ and its σ → 0 limit.
+    fn density_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &ToyView,
+        mixture: Option<&GaussianMixture1d>,
+    ) {
+        ui.add_space(6.0);
+        ui.label(egui::RichText::new(tr!("world-density")).strong());
+        ui.add(
+            egui::Slider::new(&mut self.sigma, 0.02..=1.0)
+                .logarithmic(true)
+                .text("σ"),
+        )
+        .on_hover_text(tr!("world-sigma-tip"));
+        let (z, g): (Vec<f64>, Vec<f64>) = view
+            .g_curve
+            .iter()
+            .map(|&(z, g)| (z as f64, g as f64))
+            .unzip();
+        let (xs, dx) = grid(-3.0, 3.0, 301);
+        let line =
+            |f: &dyn Fn(f64) -> f64| -> Vec<[f64; 2]> { xs.iter().map(|&x| [x, f(x)]).collect() };
+        let p_theta = line(&|x| quadrature_density(&z, &g, x, self.sigma));
+        let push = line(&|x| pushforward_density(&z, &g, x).min(5.0));
+        let data = mixture.map(|m| line(&|x| m.pdf(x).min(5.0)));
+        // histogram of the samples (the final particles)
+        let finals = view.particles.final_x0();
+        let bins = 60;
+        let width = 6.0 / bins as f64;
+        let mut counts = vec![0.0f64; bins];
+        for &v in finals {
+            let b = ((v as f64 + 3.0) / width).floor();
+            if (0.0..bins as f64).contains(&b) {
+                counts[b as usize] += 1.0;
+            }
+        }
+        let n = finals.len().max(1) as f64;
+        let hist: Vec<[f64; 2]> = counts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let x0 = -3.0 + i as f64 * width;
+                let h = c / (n * width);
+                [[x0, h], [x0 + width, h]]
+            })
+            .collect();
+        let mass: f64 = p_theta.iter().map(|p| p[1]).sum::<f64>() * dx;
+        Plot::new("world-density")
+            .height(170.0)
+            .allow_scroll(false)
+            .x_axis_label("x")
+            .y_axis_label(tr!("likelihood-axis-density"))
+            .show(ui, |p| {
+                p.line(Line::new("hist", hist).color(colors::GREY));
+                if let Some(d) = data {
+                    p.line(Line::new("data", d).color(colors::GREEN).width(1.5));
+                }
+                p.line(Line::new("push", push).color(colors::BLUE).width(1.0));
+                p.line(Line::new("P", p_theta).color(colors::ORANGE).width(2.0));
+                p.vline(VLine::new("x", self.x_query).color(colors::YELLOW));
+            });
+        key_ui(
+            ui,
+            &[
+                (colors::GREEN, "━", tr!("world-key-data")),
+                (colors::GREY, "━", tr!("world-key-hist")),
+                (colors::ORANGE, "━", tr!("world-key-p-theta")),
+                (colors::BLUE, "━", tr!("world-key-push")),
+            ],
+        );
+        ui.weak(tr!("world-mass", mass = format!("{mass:.3}")));
+    }
+
+    /// The bell N(·; G(z₀), σ²) over training, z₀ fixed for the chosen x.
+    fn walk_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(6.0);
+        ui.label(egui::RichText::new(tr!("world-walk")).strong());
+        let Some(m) = GaussianMixture1d::new(self.components.clone()) else {
+            return;
+        };
+        let z0 = quantile_z(&m, self.x_query);
+        ui.weak(tr!(
+            "world-walk-z0",
+            z0 = format!("{z0:.2}"),
+            x = format!("{:.2}", self.x_query)
+        ));
+        let s = self.sigma;
+        let (xs, _) = grid(-3.0, 3.0, 241);
+        let bell =
+            |g: f64| -> Vec<[f64; 2]> { xs.iter().map(|&x| [x, normal_pdf(x, g, s)]).collect() };
+        let last = self.walk.len().saturating_sub(1);
+        Plot::new("world-walk")
+            .height(140.0)
+            .allow_scroll(false)
+            .x_axis_label("x")
+            .y_axis_label(tr!("likelihood-axis-density"))
+            .show(ui, |p| {
+                for (i, &(_, g)) in self.walk.iter().enumerate() {
+                    let (color, width) = if i == last {
+                        (colors::ORANGE, 2.5)
+                    } else {
+                        (colors::GREY, 0.6)
+                    };
+                    p.line(Line::new("", bell(g)).color(color).width(width));
+                }
+                p.vline(VLine::new("x", self.x_query).color(colors::YELLOW));
+            });
+        key_ui(
+            ui,
+            &[
+                (colors::ORANGE, "━", tr!("world-key-bell-now")),
+                (colors::GREY, "━", tr!("likelihood-key-other-steps")),
+                (colors::YELLOW, "┃", "x"),
+            ],
+        );
+    }
+
+    /// Particles from N(0, I) to the data, with −ε̂ at the shown t.
+    fn flow_2d_ui(&mut self, ui: &mut egui::Ui, view: &ToyView) {
+        ui.label(egui::RichText::new(tr!("world-flow")).strong());
+        let k = self.frame_slider_ui(ui, view);
+        let frame = &view.particles.frames[k];
+        let data: Vec<[f64; 2]> = self
+            .data_points
+            .chunks(2)
+            .map(|p| [p[0] as f64, p[1] as f64])
+            .collect();
+        let particles: Vec<[f64; 2]> = frame
+            .x_t
+            .chunks(2)
+            .map(|p| [p[0] as f64, p[1] as f64])
+            .collect();
+        let field = view.field.iter().find(|(t, _)| *t == frame.t);
+        Plot::new("world-flow")
+            .height(360.0)
+            .data_aspect(1.0)
+            .allow_scroll(false)
+            .x_axis_label("x₁")
+            .y_axis_label("x₂")
+            .show(ui, |p| {
+                p.set_plot_bounds_x(-3.0..=3.0);
+                p.set_plot_bounds_y(-3.0..=3.0);
+                p.points(Points::new("data", data).radius(1.2).color(colors::GREY));
+                if let Some((_, arrows)) = field {
+                    let origins: Vec<[f64; 2]> = arrows
+                        .iter()
+                        .map(|(o, _)| [o[0] as f64, o[1] as f64])
+                        .collect();
+                    let tips: Vec<[f64; 2]> = arrows
+                        .iter()
+                        .map(|(o, e)| [(o[0] - 0.12 * e[0]) as f64, (o[1] - 0.12 * e[1]) as f64])
+                        .collect();
+                    p.arrows(Arrows::new("field", origins, tips).color(colors::BLUE));
+                }
+                p.points(
+                    Points::new("particles", particles)
+                        .radius(1.6)
+                        .color(colors::ORANGE),
+                );
+            });
+        key_ui(
+            ui,
+            &[
+                (colors::GREY, "●", tr!("world-key-data")),
+                (colors::ORANGE, "●", tr!("world-key-particles")),
+                (colors::BLUE, "→", tr!("world-key-field")),
+            ],
+        );
+    }
+
+    /// SWD over training against its floor and its start.
+    fn swd_ui(&mut self, ui: &mut egui::Ui, view: &ToyView) {
+        ui.label(egui::RichText::new(tr!("world-swd")).strong());
+        ui.label(tr!(
+            "world-swd-now",
+            swd = format!("{:.4}", view.swd.model),
+            floor = format!("{:.4}", view.swd.floor),
+            ratio = format!("{:.2}", view.swd.model / view.swd.floor.max(1e-12)),
+            start = format!("{:.4}", view.swd.start)
+        ));
+        Plot::new("world-swd")
+            .height(220.0)
+            .allow_scroll(false)
+            .x_axis_label(tr!("curves-axis-step"))
+            .y_axis_label("SWD")
+            .include_y(0.0)
+            .show(ui, |p| {
+                p.line(
+                    Line::new("swd", self.swd.clone())
+                        .color(colors::ORANGE)
+                        .width(2.0),
+                );
+                p.points(
+                    Points::new("swd", self.swd.clone())
+                        .radius(2.0)
+                        .color(colors::ORANGE),
+                );
+                p.hline(HLine::new("floor", view.swd.floor).color(colors::GREEN));
+                p.hline(HLine::new("start", view.swd.start).color(colors::GREY));
+            });
+        key_ui(
+            ui,
+            &[
+                (colors::ORANGE, "━", tr!("world-key-swd")),
+                (colors::GREEN, "━", tr!("world-key-floor")),
+                (colors::GREY, "━", tr!("world-key-start")),
+            ],
+        );
+        ui.label(tr!("curves-loss"));
+        Plot::new("world-loss")
+            .height(140.0)
+            .allow_scroll(false)
+            .x_axis_label(tr!("curves-axis-step"))
+            .y_axis_label(tr!("curves-axis-l-simple"))
+            .show(ui, |p| {
+                p.line(Line::new("loss", self.losses.clone()).color(colors::RED));
+            });
+    }
+}
+
+/// Φ⁻¹(F(x)) for the mixture: the z that the monotone transport from N(0, 1) sends to x.
+fn quantile_z(m: &GaussianMixture1d, x: f64) -> f64 {
+    let cdf: f64 = m
+        .components
+        .iter()
+        .map(|&(w, mu, s)| w * crate::diffusion::gaussian::standard_normal_cdf((x - mu) / s))
+        .sum();
+    let p = cdf.clamp(1e-9, 1.0 - 1e-9);
+    // bisection on Φ(z) = p
+    let (mut lo, mut hi) = (-8.0f64, 8.0f64);
+    for _ in 0..80 {
+        let mid = 0.5 * (lo + hi);
+        if crate::diffusion::gaussian::standard_normal_cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Linear interpolation of a (z, G(z)) curve at z.
+fn interpolate(curve: &[(f32, f32)], z: f64) -> Option<f64> {
+    let i = curve
+        .windows(2)
+        .position(|w| (w[0].0 as f64) <= z && z <= w[1].0 as f64)?;
+    let (a, b) = (curve[i], curve[i + 1]);
+    let f = (z - a.0 as f64) / (b.0 as f64 - a.0 as f64);
+    Some(a.1 as f64 + f * (b.1 as f64 - a.1 as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quantile_z_of_a_gaussian_is_its_standard_score() {
+        let m = GaussianMixture1d::new(vec![(1.0, 0.5, 2.0)]).unwrap();
+        assert!((quantile_z(&m, 1.5) - 0.5).abs() < 1e-6);
+        assert!((quantile_z(&m, 0.5)).abs() < 1e-6);
+        assert_eq!(interpolate(&[(0.0, 1.0), (1.0, 3.0)], 0.25), Some(1.5));
+        assert_eq!(interpolate(&[(0.0, 1.0), (1.0, 3.0)], 2.0), None);
+    }
+}
