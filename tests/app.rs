@@ -94,15 +94,20 @@ pub fn harness_sized(
 
 /// Step frames until `pred` holds (the worker runs on real time).
 pub fn step_until(h: &mut Harness<'_, App>, what: &str, mut pred: impl FnMut(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(240);
+    let deadline = Instant::now() + Duration::from_secs(120);
     while !pred(h.state()) {
         assert!(
             Instant::now() < deadline,
-            "timed out waiting for {what}; notices {:?}; step {}; sampling {:?}; probe pending {:?}",
+            "timed out waiting for {what}; notices {:?}; step {}; sampling {:?}; probe pending {:?}; tab {:?}, lesson step {}, world running {} view {:?} error {:?}",
             h.state().notices,
             h.state().status.step,
             h.state().reverse.running,
-            h.state().likelihood.pending
+            h.state().likelihood.pending,
+            h.state().settings.tab,
+            h.state().lesson.step,
+            h.state().world.running,
+            h.state().world.view.as_ref().map(|v| (v.dim, v.step)),
+            h.state().world.error
         );
         h.step();
         std::thread::sleep(Duration::from_millis(5));

@@ -145,6 +145,26 @@ fn the_lesson_steps_drive_the_panels() {
     h.run_steps(1);
     assert_eq!(h.state().lesson.step, 7);
     assert!(h.state().likelihood.indicator);
+
+    // On to the worlds: step 10 trains the 1-D mixture, step 11 the two moons.
+    let open_step = |h: &mut Harness<'static, App>, step: usize| {
+        h.state_mut().lesson.step = step;
+        for c in h.state().lesson.commands() {
+            run(h, c);
+        }
+    };
+    open_step(&mut h, 9);
+    step_until(&mut h, "the 1-D world training", |a| {
+        a.settings.tab == Tab::World
+            && a.world.running
+            && a.world.view.as_ref().is_some_and(|v| v.dim == 1)
+    });
+    open_step(&mut h, 10);
+    step_until(&mut h, "the 2-D world", |a| {
+        a.world.view.as_ref().is_some_and(|v| v.dim == 2)
+    });
+    assert_eq!(h.state().lesson.step, 10);
+    run(&mut h, AppCommand::WorldTrain(false));
 }
 
 #[test]

@@ -334,6 +334,14 @@ lesson-9-body =
 
     As training goes on, the mean G(z) walks toward x: the bell in panel ③ slides toward the x line, and ‖G(z) − x‖ falls. This is the view behind VAEs and the diffusion model's Gaussian steps.
 
+lesson-10-title = 10 · The whole distribution, in one dimension
+lesson-10-body =
+    Images show one sample at a time; with one value per sample the whole distribution fits on screen. Panel ⑤ now trains a small network on a mixture of Gaussians, live.
+
+    Left: the forward marginal q(x_t), exact for a mixture, melting into N(0, 1), and particles walking back. Right: the generator G(z), and P_θ(x) = ∫ N(z) N(x; G(z), σ²) dz computed exactly by quadrature. The line x meets G only at isolated z*, so the indicator likelihood is 0; with σ → 0 the Gaussian one tends to N(z*)/|G′(z*)|.
+lesson-11-title = 11 · Two dimensions
+lesson-11-body =
+    In two dimensions the particles flow from N(0, I) onto the two moons along the learned −ε̂. The sliced Wasserstein distance between samples and data falls toward the floor that two independent draws of the data reach; choose "my image" to learn the dark pixels of your own picture.
 ## Worker notices
 worker-open-failed = could not open { $path }: { $error }; starting fresh
 worker-data-note = : { $summary }

@@ -1,6 +1,7 @@
-//! The guided lesson: nine steps that follow the study note (the premise, the diffusion
+//! The guided lesson: eleven steps that follow the study note (the premise, the diffusion
 //! process, training data, inference, the network, maximum likelihood as KL, the marginal
-//! integral, the indicator likelihood, the Gaussian view). Each step explains what the panel
+//! integral, the indicator likelihood, the Gaussian view), then the same argument over a whole
+//! distribution in the 1-D and 2-D worlds. Each step explains what the panel
 //! beside it shows and sets that panel up.
 
 use super::AppCommand;
@@ -23,6 +24,8 @@ pub enum Action {
     Train,
     /// open panel ④ and estimate the ELBO
     Elbo,
+    /// open panel ⑤ on this data and train it
+    World(super::world::Choice),
     /// open panel ③ with the Gaussian or the indicator likelihood, pick a pixel (as fractions
     /// of the side) if given, and ask the model for G(z)
     Likelihood {
@@ -44,7 +47,7 @@ pub struct Step {
 }
 
 /// The lesson.
-pub const STEPS: [Step; 9] = [
+pub const STEPS: [Step; 11] = [
     Step {
         title: "lesson-1-title",
         body: "lesson-1-body",
@@ -99,6 +102,16 @@ pub const STEPS: [Step; 9] = [
             pixel: Some((0.5, 0.5)),
         },
     },
+    Step {
+        title: "lesson-10-title",
+        body: "lesson-10-body",
+        action: Action::World(super::world::Choice::Mixture),
+    },
+    Step {
+        title: "lesson-11-title",
+        body: "lesson-11-body",
+        action: Action::World(super::world::Choice::Moons),
+    },
 ];
 
 /// State of the lesson panel.
@@ -129,6 +142,11 @@ impl LessonPanel {
                 AppCommand::EstimateElbo(crate::diffusion::TimestepPlan::Stratified {
                     strata: crate::diffusion::DEFAULT_STRATA,
                 }),
+            ],
+            Action::World(choice) => vec![
+                AppCommand::Focus(Tab::World),
+                AppCommand::WorldData(choice),
+                AppCommand::WorldTrain(true),
             ],
             Action::Likelihood { indicator, pixel } => {
                 let mut c = vec![

@@ -133,6 +133,10 @@ pub enum AppCommand {
     OpenRunFrom(PathBuf),
     /// lock (true) or unlock a control
     SetLock(teacher::Control, bool),
+    /// train panel ⑤'s world on this data (a new run from the seed)
+    WorldData(world::Choice),
+    /// start (true) or pause panel ⑤'s training
+    WorldTrain(bool),
 }
 
 /// How the app starts.
@@ -1097,6 +1101,14 @@ impl App {
             AppCommand::OpenRun => self.spawn_dialog(Dialog::OpenRun),
             AppCommand::OpenRunFrom(dir) => self.open_run(dir),
             AppCommand::SetLock(control, locked) => self.set_lock(control, locked),
+            AppCommand::WorldData(choice) => {
+                let wake = ctx.clone();
+                self.world
+                    .ensure_worker(&self.image.display, move || wake.request_repaint());
+                self.world.choice = choice;
+                self.world.restart(&self.image.display, self.settings.seed);
+            }
+            AppCommand::WorldTrain(on) => self.world.train(on),
             AppCommand::PickPixel(u, v) => self.likelihood.pick_pixel(u, v, &self.image.model),
             AppCommand::IndicatorToggled(on) => self.likelihood.indicator = on,
             AppCommand::EstimateElbo(plan) => self.estimate_elbo(plan),

@@ -528,3 +528,30 @@ mod tests {
         assert!(after.model <= 2.0 * after.floor, "{after:?}");
     }
 }
+
+#[cfg(test)]
+mod worker_tests {
+    use super::*;
+
+    #[test]
+    fn the_worker_trains_pauses_and_reports() {
+        let w = ToyWorker::spawn(ToyConfig::new(ToyData::Moons, 1), Box::new(|| {})).unwrap();
+        assert!(w.send(ToyCommand::Reset(ToyConfig::new(ToyData::Moons, 2))));
+        assert!(w.send(ToyCommand::Start));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let (mut running, mut trained, mut views) = (false, 0u64, 0);
+        while Instant::now() < deadline && (trained < 50 || views < 2) {
+            match w.events.recv_timeout(Duration::from_millis(100)) {
+                Ok(ToyEvent::Running(r)) => running = r,
+                Ok(ToyEvent::Trained { step, .. }) => trained = step,
+                Ok(ToyEvent::View(_)) => views += 1,
+                Err(_) => {}
+            }
+        }
+        assert!(
+            running && trained >= 50 && views >= 2,
+            "{running} {trained} {views}"
+        );
+        assert!(w.send(ToyCommand::Pause));
+    }
+}
