@@ -57,6 +57,10 @@ fn run(cli: Cli) -> Result<(), cli::CliError> {
             let report = cli::inspect(&args)?;
             print_report(&report, args.json, report.to_table())
         }
+        Some(Command::Bench(args)) if args.toy_only => {
+            let report = cli::bench_toy(&args)?;
+            print_report(&report, args.json, report.to_table())
+        }
         Some(Command::Bench(args)) => {
             let report = cli::bench(&args)?;
             print_report(&report, args.json, report.to_table())

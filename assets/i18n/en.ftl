@@ -614,3 +614,4 @@ world-key-swd = SWD of the samples
 world-key-floor = floor: data vs data
 world-key-start = start: N(0, I) vs data
 world-data-label = data
+cli-bench-toy-only = Measure only the 1-D/2-D world (a minute or two instead of a quarter of an hour).

@@ -576,3 +576,4 @@ world-key-swd = 样本的 SWD
 world-key-floor = 下限：数据对数据
 world-key-start = 起点：N(0, I) 对数据
 world-data-label = 数据
+cli-bench-toy-only = 只测量一维/二维世界（一两分钟，而不是一刻钟）。

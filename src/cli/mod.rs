@@ -232,6 +232,9 @@ pub struct BenchArgs {
     /// Python interpreter that runs the reference.
     #[arg(long, default_value = "python3")]
     pub python: String,
+    /// Measure only the 1-D/2-D world (a minute or two instead of a quarter of an hour).
+    #[arg(long)]
+    pub toy_only: bool,
 }
 
 /// Run `bench`.
@@ -241,7 +244,12 @@ pub fn bench(args: &BenchArgs) -> Result<crate::bench::BenchReport, CliError> {
             "--repeats, --frames and --ddpm-steps must be at least 1".into(),
         ));
     }
-    let options = crate::bench::BenchOptions {
+    crate::bench::run(&bench_options(args)?)
+        .map_err(|e| CliError::Usage(format!("bench failed: {e}")))
+}
+
+fn bench_options(args: &BenchArgs) -> Result<crate::bench::BenchOptions, CliError> {
+    Ok(crate::bench::BenchOptions {
         device: device_choice(&args.device)?,
         repeats: args.repeats,
         ddpm_steps: args.ddpm_steps,
@@ -249,8 +257,16 @@ pub fn bench(args: &BenchArgs) -> Result<crate::bench::BenchReport, CliError> {
         reference: args.reference.clone(),
         python: args.python.clone(),
         progress: !args.json || std::io::IsTerminal::is_terminal(&std::io::stderr()),
-    };
-    crate::bench::run(&options).map_err(|e| CliError::Usage(format!("bench failed: {e}")))
+    })
+}
+
+/// Run `bench --toy-only`.
+pub fn bench_toy(args: &BenchArgs) -> Result<crate::bench::toy::ToyFigure, CliError> {
+    if args.frames == 0 {
+        return Err(CliError::Usage("--frames must be at least 1".into()));
+    }
+    crate::bench::toy::toy_figure(&bench_options(args)?)
+        .map_err(|e| CliError::Usage(format!("bench failed: {e}")))
 }
 
 /// Arguments of `train`.

@@ -3,6 +3,8 @@
 //!
 //! Every figure comes from real timed runs after a warm-up; per-step figures are medians.
 
+pub mod toy;
+
 use crate::app::frame_times::quantile;
 use crate::app::{App, AppCommand, AppOptions};
 use crate::data::{Builtin, Dataset};
@@ -199,6 +201,10 @@ pub struct BenchReport {
     pub cold_start_error: Option<String>,
     /// the PyTorch reference
     pub reference: Reference,
+    /// the 1-D/2-D world
+    pub toy: Option<toy::ToyFigure>,
+    /// why the world was not measured
+    pub toy_error: Option<String>,
 }
 
 /// Why the benchmark could not run.
@@ -658,6 +664,10 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         }
         Err(reason) => Reference::Unavailable { reason },
     };
+    let (toy, toy_error) = match toy::toy_figure(options) {
+        Ok(t) => (Some(t), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     Ok(BenchReport {
         cpus: std::thread::available_parallelism()
             .map(|n| n.get())
@@ -671,6 +681,8 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         cold_start,
         cold_start_error,
         reference,
+        toy,
+        toy_error,
     })
 }
 
@@ -762,6 +774,11 @@ impl BenchReport {
             Reference::Unavailable { reason } => {
                 s += &format!("PyTorch reference: not measured: {reason}\n")
             }
+        }
+        match (&self.toy, &self.toy_error) {
+            (Some(t), _) => s += &t.to_table(),
+            (None, Some(e)) => s += &format!("1-D/2-D world: not measured: {e}\n"),
+            (None, None) => {}
         }
         s
     }
