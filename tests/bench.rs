@@ -55,7 +55,9 @@ fn bench_reports_every_figure_and_says_when_pytorch_is_missing() {
     // The 1-D/2-D world: speed, moons to twice the SWD floor, frames while it trains.
     let toy = &r["toy"];
     assert!(toy["steps_per_s"].as_f64().unwrap() > 0.0, "{toy}");
-    let steps = toy["steps_to_twice_floor"].as_u64().expect("moons reach 2× the floor");
+    let steps = toy["steps_to_twice_floor"]
+        .as_u64()
+        .expect("moons reach 2× the floor");
     assert!(steps > 0 && steps <= 20_000);
     assert!(toy["swd"].as_f64().unwrap() <= 2.0 * toy["swd_floor"].as_f64().unwrap());
     assert!(toy["ui_p99_ms"].as_f64().unwrap() >= toy["ui_p50_ms"].as_f64().unwrap());

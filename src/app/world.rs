@@ -544,7 +544,8 @@ impl WorldPanel {
         ui.label(tr!(
             "world-indicator",
             n = crossings.len(),
-            value = format!("{}", indicator_integral(&z, &g, x))
+            // (+ 0.0 turns the empty sum's −0 into 0)
+            value = format!("{}", indicator_integral(&z, &g, x) + 0.0)
         ));
     }
 

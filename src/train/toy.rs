@@ -417,7 +417,7 @@ impl Drop for ToyWorker {
 }
 
 /// A view at most this often while training.
-const VIEW_EVERY: Duration = Duration::from_millis(700);
+const VIEW_EVERY: Duration = Duration::from_millis(1500);
 
 fn run(
     config: ToyConfig,
@@ -434,7 +434,7 @@ fn run(
     };
     send(ToyEvent::View(Box::new(view(&trainer))));
     let (mut running, mut remaining) = (false, None::<u64>);
-    let (mut losses, mut since, mut last_view) = (Vec::new(), Instant::now(), Instant::now());
+    let (mut losses, mut last_view) = (Vec::new(), Instant::now());
     loop {
         let next = if running {
             match commands.try_recv() {
@@ -491,14 +491,14 @@ fn run(
                 }
             }
         }
-        let elapsed = since.elapsed().as_secs_f64().max(1e-9);
+        // the speed of training itself (views and reports excluded)
+        let elapsed = slice.elapsed().as_secs_f64().max(1e-9);
         send(ToyEvent::Trained {
             step: trainer.step_count(),
             loss: losses.iter().sum::<f32>() / losses.len().max(1) as f32,
             steps_per_s: losses.len() as f64 / elapsed,
         });
         losses.clear();
-        since = Instant::now();
         if !running || last_view.elapsed() >= VIEW_EVERY {
             send(ToyEvent::View(Box::new(view(&trainer))));
             last_view = Instant::now();
