@@ -349,7 +349,7 @@ fn the_worlds_in_1d_and_2d() {
         h.state_mut()
             .run_command(&ctx, AppCommand::SetLanguage(lang));
         h.run_steps(3);
-        h.snapshot(&format!("world-1d-{}", lang.tag()));
+        h.snapshot(format!("world-1d-{}", lang.tag()));
     }
     let image = h.state().image.display.clone();
     let seed = h.state().settings.seed;
@@ -364,7 +364,7 @@ fn the_worlds_in_1d_and_2d() {
         h.state_mut()
             .run_command(&ctx, AppCommand::SetLanguage(lang));
         h.run_steps(3);
-        h.snapshot(&format!("world-2d-{}", lang.tag()));
+        h.snapshot(format!("world-2d-{}", lang.tag()));
     }
     let ctx = h.ctx.clone();
     h.state_mut()

@@ -88,7 +88,7 @@ fn every_panel_fits_every_screen_with_and_without_the_lesson() {
                         failures.push(format!("central panel too narrow: {what}"));
                     }
                     if lesson && lang == Lang::En {
-                        h.snapshot(&format!("layout-{name}-{}", tab.slug()));
+                        h.snapshot(format!("layout-{name}-{}", tab.slug()));
                     }
                 }
             }

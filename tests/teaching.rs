@@ -58,7 +58,7 @@ fn every_panel_in_both_languages() {
         for tab in Tab::ALL {
             h.state_mut().settings.tab = tab;
             h.run_steps(3);
-            h.snapshot(&format!("panel-{}-{}", tab.slug(), lang.tag()));
+            h.snapshot(format!("panel-{}-{}", tab.slug(), lang.tag()));
         }
         // (panel ⑤ has a Train button of its own)
         h.state_mut().settings.tab = Tab::Reverse;

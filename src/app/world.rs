@@ -226,11 +226,11 @@ impl WorldPanel {
                 ToyEvent::View(v) => {
                     thin(&mut self.swd);
                     self.swd.push([v.step as f64, v.swd.model]);
-                    if let Some(g) = self.g_of_z0(&v) {
-                        if self.walk.last().map(|w| w.0) != Some(v.step) {
-                            thin(&mut self.walk);
-                            self.walk.push((v.step, g));
-                        }
+                    if let Some(g) = self.g_of_z0(&v)
+                        && self.walk.last().map(|w| w.0) != Some(v.step)
+                    {
+                        thin(&mut self.walk);
+                        self.walk.push((v.step, g));
                     }
                     self.view = Some(*v);
                 }

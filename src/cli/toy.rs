@@ -98,7 +98,7 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
     }
     let data = toy_data(&args.data)?;
     let name = data.name().to_owned();
-    if !(args.lr > 0.0 && args.lr <= 1.0) || !(1..=65536).contains(&args.batch) {
+    if !(args.lr > 0.0 && args.lr <= 1.0 && (1..=65536).contains(&args.batch)) {
         return Err(CliError::Usage(format!(
             "--lr must be in (0, 1] and --batch in 1..=65536, got {} and {}",
             args.lr, args.batch

@@ -245,6 +245,9 @@ pub fn swd(data: &ToyData, samples: &[f32], seed: u64) -> Swd {
     }
 }
 
+/// ε̂ at points of the plane: (point, ε̂) pairs.
+pub type Field = Vec<([f32; 2], [f32; 2])>;
+
 /// Everything the panel draws of one moment of training.
 #[derive(Clone, Debug)]
 pub struct ToyView {
@@ -258,8 +261,8 @@ pub struct ToyView {
     pub particles: Trajectory,
     /// 1-D: the z grid and G(z) on it
     pub g_curve: Vec<(f32, f32)>,
-    /// 2-D: for each kept frame's t, ε̂ on a grid: (point, ε̂) pairs
-    pub field: Vec<(usize, Vec<([f32; 2], [f32; 2])>)>,
+    /// 2-D: for each kept frame's t, ε̂ on a grid
+    pub field: Vec<(usize, Field)>,
     /// sample quality
     pub swd: Swd,
 }
