@@ -577,3 +577,4 @@ world-key-floor = 下限：数据对数据
 world-key-start = 起点：N(0, I) 对数据
 world-data-label = 数据
 cli-bench-toy-only = 只测量一维/二维世界（一两分钟，而不是一刻钟）。
+world-nll = 在 { $n } 个留出样本上，以每个样本的奈特计：−log P_θ(x) = { $at_sigma }（数值积分精确计算，σ = { $sigma }）；σ → 0 时为 { $push }（G 的推前密度）；扩散模型的负 ELBO（全部 { $t } 个 KL 项，高斯解码器）= { $elbo } ± { $se }，是它自己的 −log p_θ(x) 的上界：在这里可以看到上界与精确似然之间的差距。

@@ -621,6 +621,30 @@ impl WorldPanel {
             ],
         );
         ui.weak(tr!("world-mass", mass = format!("{mass:.3}")));
+        // The likelihoods of held-out samples: the note's model exactly (quadrature), its
+        // σ → 0 limit, and the diffusion model's −ELBO.
+        if let Some((elbo, se)) = view.neg_elbo_nats {
+            let nll = |f: &dyn Fn(f64) -> f64| -> f64 {
+                let v: Vec<f64> = view
+                    .held_out
+                    .iter()
+                    .map(|&x| -f(x as f64).max(1e-300).ln())
+                    .collect();
+                crate::diffusion::elbo::mean(&v)
+            };
+            let at_sigma = nll(&|x| quadrature_density(&z, &g, x, self.sigma));
+            let push = nll(&|x| pushforward_density(&z, &g, x));
+            ui.label(tr!(
+                "world-nll",
+                n = view.held_out.len(),
+                sigma = format!("{:.3}", self.sigma),
+                at_sigma = format!("{at_sigma:.3}"),
+                push = format!("{push:.3}"),
+                elbo = format!("{elbo:.3}"),
+                se = format!("{se:.3}"),
+                t = view.timesteps - 1
+            ));
+        }
     }
 
     /// The bell N(·; G(z₀), σ²) over training, z₀ fixed for the chosen x.

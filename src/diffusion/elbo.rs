@@ -344,17 +344,33 @@ pub mod gaussian_oracle {
             (c0 * (1.0 - b * k) / a + ct, c0 * b * k * self.mu)
         }
 
-        /// Exact −log p_θ(x₀) in nats for one 8-bit value, where p_θ is the model that the
-        /// optimal predictor defines: x_T ~ N(0, 1), x_{t−1} ~ N(μ_θ(x_t), β̃_t), and the
-        /// discretised decoder at t = 1. Every step is linear-Gaussian, so p_θ(x₁) is
-        /// N(m, v) and p_θ(x₀) is the decoder's bin under N(A₁m + B₁, σ₁² + A₁²v).
-        pub fn neg_log_p_model_nats(&self, schedule: &Schedule, x0: f64) -> f64 {
+        /// Exact −log p_θ(x₀) in nats for continuous x₀ when the decoder at t = 1 is the
+        /// Gaussian N(μ_θ(x₁, 1), β̃₂): the model is N(A₁m + B₁, β̃₂ + A₁²v) (see
+        /// [`Self::neg_log_p_model_nats`] for m, v).
+        pub fn neg_log_density_model_nats(&self, schedule: &Schedule, x0: f64) -> f64 {
+            let (m, v) = self.reverse_marginal_at_1(schedule);
+            let (a, b) = self.mean_coefs(schedule, 1);
+            let var = posterior_log_variance_clipped(schedule, 1).exp() + a * a * v;
+            -super::super::gaussian::normal_log_pdf(x0, a * m + b, var.ln())
+        }
+
+        /// p_θ(x₁) = N(m, v): the reverse chain from x_T ~ N(0, 1) down to t = 1.
+        fn reverse_marginal_at_1(&self, schedule: &Schedule) -> (f64, f64) {
             let (mut m, mut v) = (0.0, 1.0);
             for t in (2..=schedule.timesteps()).rev() {
                 let (a, b) = self.mean_coefs(schedule, t);
                 m = a * m + b;
                 v = a * a * v + posterior_log_variance_clipped(schedule, t).exp();
             }
+            (m, v)
+        }
+
+        /// Exact −log p_θ(x₀) in nats for one 8-bit value, where p_θ is the model that the
+        /// optimal predictor defines: x_T ~ N(0, 1), x_{t−1} ~ N(μ_θ(x_t), β̃_t), and the
+        /// discretised decoder at t = 1. Every step is linear-Gaussian, so p_θ(x₁) is
+        /// N(m, v) and p_θ(x₀) is the decoder's bin under N(A₁m + B₁, σ₁² + A₁²v).
+        pub fn neg_log_p_model_nats(&self, schedule: &Schedule, x0: f64) -> f64 {
+            let (m, v) = self.reverse_marginal_at_1(schedule);
             let (a, b) = self.mean_coefs(schedule, 1);
             let var = posterior_log_variance_clipped(schedule, 1).exp() + a * a * v;
             -discretized_gaussian_log_likelihood(x0, a * m + b, var.ln())

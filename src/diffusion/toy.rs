@@ -162,6 +162,61 @@ pub fn sliced_wasserstein(a: &[f32], b: &[f32], dim: usize, projections: usize, 
     total / projections.max(1) as f64
 }
 
+/// −ELBO in nats for each sample of continuous data x₀ ([n, dim]): L_T + Σ_{t=2}^{T} L_{t−1}
+/// (every t, one noise draw each) + L_0, where L_0 = −log N(x₀; μ_θ(x₁, 1), β̃₂) is a Gaussian
+/// decoder (the data are not on an 8-bit grid). An upper bound on −log p_θ(x₀) of the
+/// diffusion model, summed over the `dim` values of each sample.
+pub fn continuous_neg_elbo<E>(
+    schedule: &super::Schedule,
+    x0: &[f32],
+    dim: usize,
+    seed: u64,
+    mut predict: impl FnMut(&[f32], &[usize]) -> Result<Vec<f32>, E>,
+) -> Result<Vec<f64>, E> {
+    use super::elbo::kl_term_nats;
+    use super::gaussian::{normal_kl, normal_log_pdf};
+    use super::process::{fill_standard_normal, posterior_log_variance_clipped};
+    let dim = dim.max(1);
+    let n = x0.len() / dim;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut eps = vec![0.0f32; x0.len()];
+    let mut out = vec![0.0f64; n];
+    let t_max = schedule.timesteps();
+    for t in 1..=t_max {
+        fill_standard_normal(&mut rng, &mut eps);
+        let ab = schedule.alpha_bar(t);
+        let (a, b) = (ab.sqrt(), (1.0 - ab).sqrt());
+        let x_t: Vec<f32> = x0
+            .iter()
+            .zip(&eps)
+            .map(|(&x, &e)| (a * x as f64 + b * e as f64) as f32)
+            .collect();
+        let eps_hat = predict(&x_t, &vec![t; n])?;
+        for (i, total) in out.iter_mut().enumerate() {
+            for j in i * dim..(i + 1) * dim {
+                *total += if t >= 2 {
+                    kl_term_nats(schedule, t, eps[j] as f64, eps_hat[j] as f64)
+                } else {
+                    // L_0: μ_θ(x₁, 1) = x̂₀ at t = 1
+                    let mean = (x_t[j] as f64 - b * eps_hat[j] as f64) / a;
+                    -normal_log_pdf(
+                        x0[j] as f64,
+                        mean,
+                        posterior_log_variance_clipped(schedule, 1),
+                    )
+                };
+            }
+        }
+    }
+    let ab = schedule.alpha_bar(t_max);
+    for (i, total) in out.iter_mut().enumerate() {
+        for &x in &x0[i * dim..(i + 1) * dim] {
+            *total += normal_kl(ab.sqrt() * x as f64, (1.0 - ab).ln(), 0.0, 0.0);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +307,40 @@ mod tests {
         let (z, _) = grid(-8.0, 8.0, 10001);
         let g: Vec<f64> = z.iter().map(|z| z + z * z * z / 3.0).collect();
         assert!(indicator_integral(&z, &g, g[5000]) < 1e-3);
+    }
+
+    /// For Gaussian data with the optimal predictor, the continuous −ELBO is at least the
+    /// exact −log p_θ(x₀) of the linear-Gaussian model that predictor defines.
+    #[test]
+    fn the_continuous_bound_holds_for_gaussian_data() {
+        use crate::diffusion::elbo::gaussian_oracle::GaussianData;
+        let s =
+            crate::diffusion::Schedule::new(crate::diffusion::ScheduleKind::Linear, 100).unwrap();
+        let data = GaussianData { mu: 0.3, s: 0.5 };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        let x0: Vec<f32> = (0..4000)
+            .map(|_| (0.3 + 0.5 * rng.sample::<f64, _>(rand_distr::StandardNormal)) as f32)
+            .collect();
+        let bound = continuous_neg_elbo(
+            &s,
+            &x0,
+            1,
+            1,
+            |x, ts| -> Result<_, std::convert::Infallible> { Ok(data.predict(&s, x, ts)) },
+        )
+        .unwrap();
+        let m = crate::diffusion::elbo::mean(&bound);
+        let se = crate::diffusion::elbo::std_error(&bound);
+        let exact: Vec<f64> = x0
+            .iter()
+            .map(|&x| data.neg_log_density_model_nats(&s, x as f64))
+            .collect();
+        let e = crate::diffusion::elbo::mean(&exact);
+        assert!(m > e - 3.0 * se, "−ELBO {m} ± {se} below −log p {e}");
+        // The gap is real and sizeable here (about 1.2 nats): the decoder's fixed variance
+        // β̃₂ is far below the spread of x̂₀ at t = 1, which the bound pays for in L_0 and the
+        // exact density does not. It must still be a finite, not vacuous, bound.
+        assert!(m - e < 2.0, "the bound {m} is far from −log p {e}");
     }
 
     #[test]

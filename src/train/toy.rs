@@ -265,7 +265,15 @@ pub struct ToyView {
     pub field: Vec<(usize, Field)>,
     /// sample quality
     pub swd: Swd,
+    /// 1-D: held-out samples of the data (never trained on: their own seed)
+    pub held_out: Vec<f32>,
+    /// 1-D: the diffusion model's −ELBO over every t (Gaussian decoder) on `held_out`,
+    /// nats per sample: (mean, standard error)
+    pub neg_elbo_nats: Option<(f64, f64)>,
 }
+
+/// Held-out samples in the 1-D view.
+pub const HELD_OUT: usize = 256;
 
 /// Particles drawn in a view.
 pub const VIEW_PARTICLES: usize = 600;
@@ -332,7 +340,30 @@ pub fn view(trainer: &ToyTrainer) -> ToyView {
             })
             .collect(),
     };
+    let (held_out, neg_elbo_nats) = if dim == 1 {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x4E1D_0u64 ^ trainer.config.seed);
+        let x = trainer.config.data.sample(&mut rng, HELD_OUT);
+        let bound = crate::diffusion::toy::continuous_neg_elbo::<std::convert::Infallible>(
+            &trainer.schedule,
+            &x,
+            1,
+            trainer.step ^ 0xE1B0,
+            |x, ts| Ok(trainer.predict_eps(x, ts)),
+        )
+        .unwrap_or_default();
+        let stats = (!bound.is_empty()).then(|| {
+            (
+                crate::diffusion::elbo::mean(&bound),
+                crate::diffusion::elbo::std_error(&bound),
+            )
+        });
+        (x, stats)
+    } else {
+        (vec![], None)
+    };
     ToyView {
+        held_out,
+        neg_elbo_nats,
         step: trainer.step,
         dim,
         timesteps: trainer.schedule.timesteps(),
