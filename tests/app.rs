@@ -351,6 +351,14 @@ fn the_worlds_in_1d_and_2d() {
         h.run_steps(3);
         h.snapshot(format!("world-1d-{}", lang.tag()));
     }
+    // The mixture is the student's: a component added from the panel restarts the run on it.
+    let ctx = h.ctx.clone();
+    h.state_mut().run_command(&ctx, AppCommand::SetLanguage(Lang::En));
+    h.run_steps(2);
+    h.get_by_label("+ component").click();
+    h.run_steps(2);
+    assert_eq!(h.state().world.components.len(), 4);
+    assert_eq!(h.state().world.step(), 0);
     let image = h.state().image.display.clone();
     let seed = h.state().settings.seed;
     h.state_mut().world.choice = Choice::Moons;

@@ -616,3 +616,5 @@ world-key-start = start: N(0, I) vs data
 world-data-label = data
 cli-bench-toy-only = Measure only the 1-D/2-D world (a minute or two instead of a quarter of an hour).
 world-nll = On { $n } held-out samples, in nats per sample: −log P_θ(x) = { $at_sigma } exactly (quadrature, σ = { $sigma }); { $push } as σ → 0 (the push-forward density of G); and the diffusion model's −ELBO (all { $t } KL terms, a Gaussian decoder) = { $elbo } ± { $se }, an upper bound on its own −log p_θ(x): the gap between a bound and an exact likelihood is visible here.
+world-play-tip = Play the reverse process from x_T to x₀ (ten frames a second)
+world-click-tip = Click the plot to add a mixture component there; drag the μ, s and w values above to move, widen or weigh one.

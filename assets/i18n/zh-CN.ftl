@@ -578,3 +578,5 @@ world-key-start = 起点：N(0, I) 对数据
 world-data-label = 数据
 cli-bench-toy-only = 只测量一维/二维世界（一两分钟，而不是一刻钟）。
 world-nll = 在 { $n } 个留出样本上，以每个样本的奈特计：−log P_θ(x) = { $at_sigma }（数值积分精确计算，σ = { $sigma }）；σ → 0 时为 { $push }（G 的推前密度）；扩散模型的负 ELBO（全部 { $t } 个 KL 项，高斯解码器）= { $elbo } ± { $se }，是它自己的 −log p_θ(x) 的上界：在这里可以看到上界与精确似然之间的差距。
+world-play-tip = 播放从 x_T 到 x₀ 的反向过程（每秒十帧）
+world-click-tip = 点击图中某处即可在那里添加一个混合分量；拖动上方的 μ、s、w 数值可以移动、加宽或改变一个分量的权重。

@@ -100,6 +100,12 @@ pub struct WorldPanel {
     pub walk: Vec<(u64, f64)>,
     /// the last problem with the chosen data
     pub error: Option<String>,
+    /// the reverse paths play by themselves
+    pub playing: bool,
+    /// a click on the density plot asked for a component here
+    add_at: Option<f64>,
+    /// when the shown frame last advanced while playing
+    last_advance: f64,
     /// the data as a sample, for drawing
     data_points: Vec<f32>,
     worker: Option<ToyWorker>,
@@ -121,6 +127,9 @@ impl Default for WorldPanel {
             x_query: 0.4,
             walk: Vec::new(),
             error: None,
+            playing: false,
+            add_at: None,
+            last_advance: 0.0,
             data_points: Vec::new(),
             worker: None,
             seed: 0,
@@ -273,6 +282,10 @@ impl WorldPanel {
 
     /// Draw the panel. `image` is the image under study (for the image-based data).
     pub fn ui(&mut self, ui: &mut egui::Ui, image: &ImageRgb, seed: u64) {
+        if let Some(x) = self.add_at.take() {
+            self.components.push((0.3, x.clamp(-2.0, 2.0), 0.2));
+            self.restart(image, seed);
+        }
         self.controls_ui(ui, image, seed);
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().warn_fg_color, e);
@@ -410,18 +423,41 @@ impl WorldPanel {
         let last = view.particles.frames.len().saturating_sub(1);
         let mut k = self.frame.unwrap_or(last).min(last);
         let ts: Vec<usize> = view.particles.frames.iter().map(|f| f.t).collect();
-        if ui
-            .add(
-                egui::Slider::new(&mut k, 0..=last)
-                    .custom_formatter(|v, _| {
-                        format!("t = {}", ts.get(v as usize).copied().unwrap_or(0))
-                    })
-                    .text(tr!("world-frame")),
-            )
-            .changed()
-        {
-            self.frame = Some(k);
+        // Playing walks the frames from x_T to x₀, ten a second, then starts again.
+        let now = ui.input(|i| i.time);
+        if self.playing {
+            if now - self.last_advance >= 0.1 {
+                self.last_advance = now;
+                k = if k >= last { 0 } else { k + 1 };
+                self.frame = Some(k);
+            }
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
         }
+        ui.horizontal(|ui| {
+            let label = if self.playing { "❚❚" } else { "▶" };
+            if ui
+                .button(label)
+                .on_hover_text(tr!("world-play-tip"))
+                .clicked()
+            {
+                self.playing = !self.playing;
+                self.last_advance = now;
+            }
+            if ui
+                .add(
+                    egui::Slider::new(&mut k, 0..=last)
+                        .custom_formatter(|v, _| {
+                            format!("t = {}", ts.get(v as usize).copied().unwrap_or(0))
+                        })
+                        .text(tr!("world-frame")),
+                )
+                .changed()
+            {
+                self.frame = Some(k);
+                self.playing = false;
+            }
+        });
         k
     }
 
@@ -558,6 +594,9 @@ impl WorldPanel {
     ) {
         ui.add_space(6.0);
         ui.label(egui::RichText::new(tr!("world-density")).strong());
+        if self.choice == Choice::Mixture {
+            ui.weak(tr!("world-click-tip"));
+        }
         ui.add(
             egui::Slider::new(&mut self.sigma, 0.02..=1.0)
                 .logarithmic(true)
@@ -597,9 +636,10 @@ impl WorldPanel {
             })
             .collect();
         let mass: f64 = p_theta.iter().map(|p| p[1]).sum::<f64>() * dx;
-        Plot::new("world-density")
+        let clicked = Plot::new("world-density")
             .height(170.0)
             .allow_scroll(false)
+            .allow_drag(false)
             .x_axis_label("x")
             .y_axis_label(tr!("likelihood-axis-density"))
             .show(ui, |p| {
@@ -610,7 +650,15 @@ impl WorldPanel {
                 p.line(Line::new("push", push).color(colors::BLUE).width(1.0));
                 p.line(Line::new("P", p_theta).color(colors::ORANGE).width(2.0));
                 p.vline(VLine::new("x", self.x_query).color(colors::YELLOW));
-            });
+                p.response()
+                    .clicked()
+                    .then(|| p.pointer_coordinate())
+                    .flatten()
+            })
+            .inner;
+        if let (Some(at), Choice::Mixture) = (clicked, self.choice) {
+            self.add_at = Some(at.x);
+        }
         key_ui(
             ui,
             &[
