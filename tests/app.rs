@@ -353,7 +353,8 @@ fn the_worlds_in_1d_and_2d() {
     }
     // The mixture is the student's: a component added from the panel restarts the run on it.
     let ctx = h.ctx.clone();
-    h.state_mut().run_command(&ctx, AppCommand::SetLanguage(Lang::En));
+    h.state_mut()
+        .run_command(&ctx, AppCommand::SetLanguage(Lang::En));
     h.run_steps(2);
     h.get_by_label("+ component").click();
     h.run_steps(2);

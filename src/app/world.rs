@@ -71,6 +71,16 @@ impl Choice {
     }
 }
 
+/// What [`WorldPanel::densities`] computes, with the (step, σ, grid, samples) it is for.
+#[derive(Clone, Debug)]
+struct Densities {
+    key: (u64, u64, usize, usize),
+    p_theta: Vec<[f64; 2]>,
+    push: Vec<[f64; 2]>,
+    nll_at_sigma: f64,
+    nll_push: f64,
+}
+
 /// Points of history kept; past this the older half is thinned.
 const MAX_HISTORY: usize = 2000;
 
@@ -106,6 +116,8 @@ pub struct WorldPanel {
     add_at: Option<f64>,
     /// when the shown frame last advanced while playing
     last_advance: f64,
+    /// the 1-D densities of the current view and σ
+    densities: Option<Densities>,
     /// the data as a sample, for drawing
     data_points: Vec<f32>,
     worker: Option<ToyWorker>,
@@ -130,6 +142,7 @@ impl Default for WorldPanel {
             playing: false,
             add_at: None,
             last_advance: 0.0,
+            densities: None,
             data_points: Vec::new(),
             worker: None,
             seed: 0,
@@ -603,17 +616,17 @@ impl WorldPanel {
                 .text("σ"),
         )
         .on_hover_text(tr!("world-sigma-tip"));
-        let (z, g): (Vec<f64>, Vec<f64>) = view
-            .g_curve
-            .iter()
-            .map(|&(z, g)| (z as f64, g as f64))
-            .unzip();
         let (xs, dx) = grid(-3.0, 3.0, 301);
         let line =
             |f: &dyn Fn(f64) -> f64| -> Vec<[f64; 2]> { xs.iter().map(|&x| [x, f(x)]).collect() };
-        let p_theta = line(&|x| quadrature_density(&z, &g, x, self.sigma));
-        let push = line(&|x| pushforward_density(&z, &g, x).min(5.0));
         let data = mixture.map(|m| line(&|x| m.pdf(x).min(5.0)));
+        let Densities {
+            p_theta,
+            push,
+            nll_at_sigma,
+            nll_push,
+            ..
+        } = self.densities(view).clone();
         // histogram of the samples (the final particles)
         let finals = view.particles.final_x0();
         let bins = 60;
@@ -672,16 +685,7 @@ impl WorldPanel {
         // The likelihoods of held-out samples: the note's model exactly (quadrature), its
         // σ → 0 limit, and the diffusion model's −ELBO.
         if let Some((elbo, se)) = view.neg_elbo_nats {
-            let nll = |f: &dyn Fn(f64) -> f64| -> f64 {
-                let v: Vec<f64> = view
-                    .held_out
-                    .iter()
-                    .map(|&x| -f(x as f64).max(1e-300).ln())
-                    .collect();
-                crate::diffusion::elbo::mean(&v)
-            };
-            let at_sigma = nll(&|x| quadrature_density(&z, &g, x, self.sigma));
-            let push = nll(&|x| pushforward_density(&z, &g, x));
+            let (at_sigma, push) = (nll_at_sigma, nll_push);
             ui.label(tr!(
                 "world-nll",
                 n = view.held_out.len(),
@@ -693,6 +697,45 @@ impl WorldPanel {
                 t = view.timesteps - 1
             ));
         }
+    }
+
+    /// P_θ at σ and its σ → 0 limit on the plotted grid, and the held-out samples' mean
+    /// −log of both: recomputed only when the view or σ changes (about 2·10⁵ densities).
+    fn densities(&mut self, view: &ToyView) -> &Densities {
+        let key = (
+            view.step,
+            self.sigma.to_bits(),
+            view.g_curve.len(),
+            view.held_out.len(),
+        );
+        if self.densities.as_ref().map(|d| d.key) != Some(key) {
+            let (z, g): (Vec<f64>, Vec<f64>) = view
+                .g_curve
+                .iter()
+                .map(|&(z, g)| (z as f64, g as f64))
+                .unzip();
+            let (xs, _) = grid(-3.0, 3.0, 301);
+            let line = |f: &dyn Fn(f64) -> f64| -> Vec<[f64; 2]> {
+                xs.iter().map(|&x| [x, f(x)]).collect()
+            };
+            let nll = |f: &dyn Fn(f64) -> f64| -> f64 {
+                let v: Vec<f64> = view
+                    .held_out
+                    .iter()
+                    .map(|&x| -f(x as f64).max(1e-300).ln())
+                    .collect();
+                crate::diffusion::elbo::mean(&v)
+            };
+            let sigma = self.sigma;
+            self.densities = Some(Densities {
+                key,
+                p_theta: line(&|x| quadrature_density(&z, &g, x, sigma)),
+                push: line(&|x| pushforward_density(&z, &g, x).min(5.0)),
+                nll_at_sigma: nll(&|x| quadrature_density(&z, &g, x, sigma)),
+                nll_push: nll(&|x| pushforward_density(&z, &g, x)),
+            });
+        }
+        self.densities.as_ref().expect("just computed")
     }
 
     /// The bell N(·; G(z₀), σ²) over training, z₀ fixed for the chosen x.
