@@ -263,9 +263,13 @@ impl Trainer {
         let model = model.to_device(&device).train();
         let ema = ema.to_device(&device_info.device());
         let optim = match optim_bytes {
-            Some(bytes) => adam()
-                .from_bytes(bytes)
-                .map_err(|e| TrainError::Invalid(format!("optimizer state: {e}")))?,
+            // burn's decoder panics on some malformed records (a tensor without its parameter
+            // id, found by tests/fuzz.rs): a damaged file is an error, never a crash.
+            Some(bytes) => {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| adam().from_bytes(bytes)))
+                    .map_err(|_| TrainError::Invalid("optimizer state: a malformed record".into()))?
+                    .map_err(|e| TrainError::Invalid(format!("optimizer state: {e}")))?
+            }
             None => adam(),
         };
         Ok(Self::assemble(
