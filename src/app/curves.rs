@@ -33,8 +33,9 @@ const DECODER: egui::Color32 = colors::GREEN;
 const TRAIN: egui::Color32 = colors::RED;
 const HELD: egui::Color32 = colors::YELLOW;
 
-/// Keep every second element: halves a full history while keeping its whole span.
-fn thin_by_half<T>(items: &mut Vec<T>) {
+/// Keep every second element: halves a full history while keeping its whole span (the
+/// bounded histories of every panel use it).
+pub(crate) fn thin_by_half<T>(items: &mut Vec<T>) {
     let mut i = 0;
     items.retain(|_| {
         i += 1;

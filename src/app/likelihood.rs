@@ -168,11 +168,7 @@ impl LikelihoodPanel {
     pub fn set_probe(&mut self, probe: Probe) {
         if self.history.last().map(|p| p.step) != Some(probe.step) {
             if self.history.len() >= MAX_HISTORY {
-                let mut i = 0;
-                self.history.retain(|_| {
-                    i += 1;
-                    i % 2 == 0
-                });
+                super::curves::thin_by_half(&mut self.history);
             }
             self.history.push(probe.clone());
         }

@@ -152,11 +152,7 @@ impl Default for WorldPanel {
 
 fn thin<T>(v: &mut Vec<T>) {
     if v.len() >= MAX_HISTORY {
-        let mut i = 0;
-        v.retain(|_| {
-            i += 1;
-            i % 2 == 0
-        });
+        super::curves::thin_by_half(v);
     }
 }
 
