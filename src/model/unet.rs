@@ -11,6 +11,8 @@ use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::kernels;
+
 /// Shape of the network. Serialised into every checkpoint's `config.json`.
 #[derive(Config, Debug, PartialEq)]
 pub struct UNetConfig {
@@ -114,6 +116,60 @@ impl UNetConfig {
         }
     }
 
+    /// FLOPs of one forward pass for one image (2 per multiply-add), counted from the layer
+    /// shapes: every convolution, the time embedding's linear layers and attention's two
+    /// matmuls. Norms, activations and additions (a few % more) are not counted. A training
+    /// step costs about 3× this per image (the backward has two products per layer).
+    pub fn forward_flops(&self) -> f64 {
+        let conv = |c_in: usize, c_out: usize, k: usize, side: usize| {
+            2.0 * (c_in * k * k * c_out * side * side) as f64
+        };
+        let time_dim = self.time_dim();
+        let res = |c_in: usize, c_out: usize, side: usize| {
+            conv(c_in, c_out, 3, side)
+                + conv(c_out, c_out, 3, side)
+                + 2.0 * (time_dim * c_out) as f64
+                + if c_in != c_out { conv(c_in, c_out, 1, side) } else { 0.0 }
+        };
+        let levels = self.channel_mults.len();
+        let mut side = self.image_size;
+        let c0 = self.width(0);
+        let mut flops = 2.0 * (self.base_channels * time_dim + time_dim * time_dim) as f64
+            + conv(self.image_channels, c0, 3, side);
+        let mut skips = vec![c0];
+        let mut ch = c0;
+        for level in 0..levels {
+            let out = self.width(level);
+            for _ in 0..self.res_blocks {
+                flops += res(ch, out, side);
+                ch = out;
+                skips.push(ch);
+            }
+            if level + 1 < levels {
+                skips.push(ch);
+                side /= 2;
+                flops += conv(ch, ch, 3, side);
+            }
+        }
+        flops += 2.0 * res(ch, ch, side);
+        if self.attention {
+            let hw = side * side;
+            flops += conv(ch, 3 * ch, 1, side) + conv(ch, ch, 1, side) + 4.0 * (hw * hw * ch) as f64;
+        }
+        for level in (0..levels).rev() {
+            let out = self.width(level);
+            for _ in 0..=self.res_blocks {
+                flops += res(ch + skips.pop().unwrap_or(0), out, side);
+                ch = out;
+            }
+            if level > 0 {
+                side *= 2;
+                flops += conv(ch, ch, 3, side);
+            }
+        }
+        flops + conv(ch, self.image_channels, 3, side)
+    }
+
     /// Build the network with fresh weights on `device`.
     pub fn init(&self, device: &Device) -> Result<UNet, ConfigError> {
         self.validate()?;
@@ -192,15 +248,15 @@ pub struct ResBlock {
 impl ResBlock {
     /// x: [b, c_in, h, w], temb: [b, time_dim] (already through SiLU) → [b, c_out, h, w]
     fn forward(&self, x: Tensor<4>, temb: Tensor<2>) -> Tensor<4> {
-        let h = self.conv1.forward(silu(self.norm1.forward(x.clone()))); // [b, c_out, h, w]
+        let h = kernels::conv2d(&self.conv1, kernels::group_norm_silu(&self.norm1, x.clone())); // [b, c_out, h, w]
         let t = self
             .time
             .forward(temb)
             .unsqueeze_dim::<3>(2)
             .unsqueeze_dim::<4>(3); // [b, c_out, 1, 1]
-        let h = self.conv2.forward(silu(self.norm2.forward(h + t)));
+        let h = kernels::conv2d(&self.conv2, kernels::group_norm_silu(&self.norm2, h + t));
         let x = match &self.skip {
-            Some(conv) => conv.forward(x),
+            Some(conv) => kernels::conv2d(conv, x),
             None => x,
         };
         x + h
@@ -220,17 +276,14 @@ impl AttentionBlock {
     /// x: [b, c, h, w] → [b, c, h, w]
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, c, h, w] = x.dims();
-        let qkv = self
-            .qkv
-            .forward(self.norm.forward(x.clone()))
-            .reshape([b, 3 * c, h * w]); // [b, 3c, hw]
+        let qkv = kernels::conv2d(&self.qkv, self.norm.forward(x.clone())).reshape([b, 3 * c, h * w]); // [b, 3c, hw]
         let q = qkv.clone().narrow(1, 0, c); // [b, c, hw]
         let k = qkv.clone().narrow(1, c, c);
         let v = qkv.narrow(1, 2 * c, c);
         let scale = 1.0 / (self.channels as f64).sqrt();
         let attn = softmax(q.swap_dims(1, 2).matmul(k).mul_scalar(scale), 2); // [b, hw(q), hw(k)]
         let out = v.matmul(attn.swap_dims(1, 2)).reshape([b, c, h, w]); // [b, c, hw(q)]
-        x + self.proj.forward(out)
+        x + kernels::conv2d(&self.proj, out)
     }
 }
 
@@ -295,7 +348,7 @@ impl UNet {
         ); // [b, base]
         let temb = silu(self.time2.forward(silu(self.time1.forward(emb)))); // [b, 4·base]
 
-        let mut h = self.stem.forward(x_t); // [b, c0, s, s]
+        let mut h = kernels::conv2d(&self.stem, x_t); // [b, c0, s, s]
         let mut skips = vec![h.clone()];
         for level in &self.down {
             for block in &level.blocks {
@@ -303,7 +356,7 @@ impl UNet {
                 skips.push(h.clone());
             }
             if let Some(down) = &level.downsample {
-                h = down.forward(h); // [b, c, s/2, s/2]
+                h = kernels::conv2d(down, h); // [b, c, s/2, s/2]
                 skips.push(h.clone());
             }
         }
@@ -326,10 +379,10 @@ impl UNet {
                     InterpolateOptions::new(InterpolateMode::Nearest)
                         .with_output_size([hh * 2, ww * 2]),
                 ); // [b, c, 2s', 2s']
-                h = conv.forward(up);
+                h = kernels::conv2d(conv, up);
             }
         }
-        self.out_conv.forward(silu(self.out_norm.forward(h)))
+        kernels::conv2d(&self.out_conv, kernels::group_norm_silu(&self.out_norm, h))
     }
 }
 
@@ -350,6 +403,39 @@ mod tests {
             (1_000_000..=3_000_000).contains(&n),
             "default has {n} parameters"
         );
+    }
+
+    #[test]
+    fn flops_follow_the_layer_shapes() {
+        // Without attention every layer's cost scales with the pixels: ×4 for twice the side.
+        let small = UNetConfig::new().with_image_size(16).with_attention(false);
+        let big = small.clone().with_image_size(32);
+        let time = {
+            let d = small.time_dim() as f64;
+            2.0 * (small.base_channels as f64 * d + d * d)
+        };
+        let ratio = (big.forward_flops() - time) / (small.forward_flops() - time);
+        assert!((ratio - 4.0).abs() < 0.01, "{ratio}");
+        // One level, one block, 3 → 8 channels at 4×4: stem, the block (two 3×3 convs and the
+        // time projection), the up path's block on the skip-concatenated input and its 1×1
+        // skip, the output conv; no attention.
+        let tiny = UNetConfig::new()
+            .with_image_size(4)
+            .with_base_channels(8)
+            .with_channel_mults(vec![1])
+            .with_attention(false);
+        let conv = |ci: f64, co: f64, k: f64| 2.0 * ci * k * k * co * 16.0;
+        let res = |ci: f64, co: f64| {
+            conv(ci, co, 3.0) + conv(co, co, 3.0) + 2.0 * 32.0 * co + if ci != co { conv(ci, co, 1.0) } else { 0.0 }
+        };
+        let want = 2.0 * (8.0 * 32.0 + 32.0 * 32.0)
+            + conv(3.0, 8.0, 3.0)
+            + res(8.0, 8.0)
+            + 2.0 * res(8.0, 8.0)
+            + res(16.0, 8.0)
+            + res(16.0, 8.0)
+            + conv(8.0, 3.0, 3.0);
+        assert_eq!(tiny.forward_flops(), want);
     }
 
     #[test]

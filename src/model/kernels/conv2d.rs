@@ -1,0 +1,569 @@
+//! 2-D convolution of one group (NCHW, row-major `f32` slices) as GEMMs, forward and backward.
+//!
+//! Shapes: x `[N, C_in, H, W]`, w `[C_out, C_in, k_h, k_w]`, b `[C_out]`, y `[N, C_out, H_o, W_o]`,
+//! H_o = ⌊(H + p_top + p_bottom − d_h·(k_h − 1) − 1) / s_h⌋ + 1 (W_o likewise).
+//! With K = C_in·k_h·k_w and P = H_o·W_o, the im2col matrix of one image is `col(x_n)` `[K, P]`:
+//!
+//! col(x_n)[(c·k_h + i)·k_w + j, o_y·W_o + o_x] = x_n[c, o_y·s_h − p_top + i·d_h, o_x·s_w − p_left + j·d_w]
+//! (0 outside the image). Then, with W seen as `[C_out, K]`:
+//!
+//! - forward:      y_n = W · col(x_n) + b·1ᵀ
+//! - input grad:   dx_n = col⁻¹(Wᵀ · dy_n), col⁻¹ the adjoint of col (a scatter-add); for stride 1
+//!   and dilation 1 this is itself a convolution, dx_n = conv(dy_n, W̃) with W̃[c_i, c_o, i, j] =
+//!   W[c_o, c_i, k_h−1−i, k_w−1−j] and padding k − 1 − p, which writes dx without a scatter
+//! - weight grad:  dW = Σ_n dy_n · col(x_n)ᵀ
+//! - bias grad:    db = Σ_n dy_n · 1
+//!
+//! A 1×1 convolution with stride 1 and no padding needs no im2col: col(x_n) = x_n.
+//! The GEMMs are the `gemm` crate's (the one burn's flex backend uses). Images are spread over
+//! rayon's pool; with fewer images than threads the GEMMs themselves run in parallel. The im2col
+//! scratch is one growing buffer per thread, reused and never re-zeroed (im2col writes all of it).
+
+use gemm::Parallelism;
+use rayon::prelude::*;
+use std::cell::RefCell;
+
+/// The sizes of one convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dShape {
+    /// N
+    pub batch: usize,
+    /// C_in
+    pub c_in: usize,
+    /// C_out
+    pub c_out: usize,
+    /// [H, W] of the input
+    pub input: [usize; 2],
+    /// [k_h, k_w]
+    pub kernel: [usize; 2],
+    /// [s_h, s_w], non-zero
+    pub stride: [usize; 2],
+    /// [(p_top, p_bottom), (p_left, p_right)]
+    pub padding: [(usize, usize); 2],
+    /// [d_h, d_w], non-zero
+    pub dilation: [usize; 2],
+}
+
+impl Conv2dShape {
+    /// [H_o, W_o], or None when the dilated kernel is larger than the padded input.
+    pub fn output(&self) -> Option<[usize; 2]> {
+        let side = |d: usize| {
+            let padded = self.input[d] + self.padding[d].0 + self.padding[d].1;
+            let reach = self.dilation[d] * (self.kernel[d].max(1) - 1) + 1;
+            (self.stride[d] > 0 && padded >= reach).then(|| (padded - reach) / self.stride[d] + 1)
+        };
+        Some([side(0)?, side(1)?])
+    }
+
+    fn rows(&self) -> usize {
+        self.c_in * self.kernel[0] * self.kernel[1]
+    }
+
+    fn pixels_out(&self) -> usize {
+        self.output().map_or(0, |[h, w]| h * w)
+    }
+
+    fn pixels_in(&self) -> usize {
+        self.input[0] * self.input[1]
+    }
+
+    fn pointwise(&self) -> bool {
+        self.kernel == [1, 1] && self.stride == [1, 1] && self.padding == [(0, 0), (0, 0)]
+    }
+
+    /// Lengths of x, w, y.
+    pub fn lens(&self) -> [usize; 3] {
+        [
+            self.batch * self.c_in * self.pixels_in(),
+            self.c_out * self.rows(),
+            self.batch * self.c_out * self.pixels_out(),
+        ]
+    }
+}
+
+/// y = conv(x, w) + b (see the module's doc comment). `y` is overwritten.
+pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
+    let [x_len, w_len, y_len] = s.lens();
+    assert!(x.len() == x_len && w.len() == w_len && y.len() == y_len && s.output().is_some());
+    if let Some(b) = b {
+        assert_eq!(b.len(), s.c_out);
+    }
+    let (k, p, per_x) = (s.rows(), s.pixels_out(), s.c_in * s.pixels_in());
+    let image = |n: usize, y_n: &mut [f32], par: Parallelism| {
+        let x_n = &x[n * per_x..(n + 1) * per_x];
+        if let Some(b) = b {
+            for (row, &bias) in y_n.chunks_exact_mut(p).zip(b) {
+                row.fill(bias);
+            }
+        }
+        let acc = b.is_some();
+        if s.pointwise() {
+            // [C_out, C_in] · [C_in, P]
+            matmul(s.c_out, p, k, y_n, acc, (w, 1, k), (x_n, 1, p), par);
+        } else {
+            with_scratch(k * p, |col| {
+                im2col(s, x_n, col);
+                // [C_out, K] · [K, P]
+                matmul(s.c_out, p, k, y_n, acc, (w, 1, k), (col, 1, p), par);
+            });
+        }
+    };
+    for_each_image(s.batch, y, s.c_out * p, image);
+}
+
+/// dx for the output gradient dy (see the module's doc comment). `dx` is overwritten.
+pub fn backward_input(s: &Conv2dShape, w: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let [x_len, w_len, y_len] = s.lens();
+    assert!(dx.len() == x_len && w.len() == w_len && dy.len() == y_len && s.output().is_some());
+    let [kh, kw] = s.kernel;
+    let flip_pads = s.padding.iter().zip(s.kernel).all(|(&(a, b), k)| a < k && b < k);
+    if s.stride == [1, 1] && s.dilation == [1, 1] && flip_pads && !s.pointwise() {
+        // A stride-1 convolution's input gradient is the convolution of dy with the flipped,
+        // transposed kernel: written straight into dx.
+        let mut flipped = vec![0.0f32; w.len()];
+        for co in 0..s.c_out {
+            for ci in 0..s.c_in {
+                for i in 0..kh {
+                    for j in 0..kw {
+                        flipped[((ci * s.c_out + co) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] =
+                            w[((co * s.c_in + ci) * kh + i) * kw + j];
+                    }
+                }
+            }
+        }
+        let out = s.output().unwrap_or([0, 0]);
+        let transposed = Conv2dShape {
+            batch: s.batch,
+            c_in: s.c_out,
+            c_out: s.c_in,
+            input: out,
+            kernel: s.kernel,
+            stride: [1, 1],
+            padding: [
+                (kh - 1 - s.padding[0].0, kh - 1 - s.padding[0].1),
+                (kw - 1 - s.padding[1].0, kw - 1 - s.padding[1].1),
+            ],
+            dilation: [1, 1],
+        };
+        debug_assert_eq!(transposed.output(), Some(s.input));
+        forward(&transposed, dy, &flipped, None, dx);
+        return;
+    }
+    let (k, p, per_x) = (s.rows(), s.pixels_out(), s.c_in * s.pixels_in());
+    let image = |n: usize, dx_n: &mut [f32], par: Parallelism| {
+        let dy_n = &dy[n * s.c_out * p..(n + 1) * s.c_out * p];
+        if s.pointwise() {
+            // Wᵀ [C_in, C_out] · dy_n [C_out, P]
+            matmul(s.c_in, p, s.c_out, dx_n, false, (w, k, 1), (dy_n, 1, p), par);
+        } else {
+            with_scratch(k * p, |dcol| {
+                // Wᵀ [K, C_out] · dy_n [C_out, P]
+                matmul(k, p, s.c_out, dcol, false, (w, k, 1), (dy_n, 1, p), par);
+                dx_n.fill(0.0);
+                col2im_add(s, dcol, dx_n);
+            });
+        }
+    };
+    for_each_image(s.batch, dx, per_x, image);
+}
+
+/// dW = Σ_n dy_n · col(x_n)ᵀ. `dw` is overwritten. The batch is cut into one run of images per
+/// thread, each summed into its own buffer, and those are added in a fixed order.
+pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
+    let [x_len, w_len, y_len] = s.lens();
+    assert!(x.len() == x_len && dw.len() == w_len && dy.len() == y_len && s.output().is_some());
+    let (k, p, per_x) = (s.rows(), s.pixels_out(), s.c_in * s.pixels_in());
+    let per_y = s.c_out * p;
+    let add_image = |n: usize, acc: &mut [f32], par: Parallelism| {
+        let x_n = &x[n * per_x..(n + 1) * per_x];
+        let dy_n = &dy[n * per_y..(n + 1) * per_y];
+        if s.pointwise() {
+            // dy_n [C_out, P] · x_nᵀ [P, C_in]
+            matmul(s.c_out, k, p, acc, true, (dy_n, 1, p), (x_n, p, 1), par);
+        } else {
+            with_scratch(k * p, |col| {
+                im2col(s, x_n, col);
+                // dy_n [C_out, P] · colᵀ [P, K]
+                matmul(s.c_out, k, p, acc, true, (dy_n, 1, p), (col, p, 1), par);
+            });
+        }
+    };
+    let threads = rayon::current_num_threads().max(1);
+    dw.fill(0.0);
+    if s.batch < threads {
+        for n in 0..s.batch {
+            add_image(n, dw, Parallelism::Rayon(0));
+        }
+        return;
+    }
+    let chunks = threads.min(s.batch);
+    let per_chunk = s.batch.div_ceil(chunks);
+    let partials: Vec<Vec<f32>> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut acc = vec![0.0f32; dw.len()];
+            for n in (c * per_chunk)..((c + 1) * per_chunk).min(s.batch) {
+                add_image(n, &mut acc, Parallelism::None);
+            }
+            acc
+        })
+        .collect();
+    for part in partials {
+        for (d, v) in dw.iter_mut().zip(part) {
+            *d += v;
+        }
+    }
+}
+
+/// db[c] = Σ_{n, p} dy[n, c, p], summed in f64. `db` is overwritten.
+pub fn backward_bias(s: &Conv2dShape, dy: &[f32], db: &mut [f32]) {
+    let p = s.pixels_out();
+    assert!(dy.len() == s.lens()[2] && db.len() == s.c_out);
+    for (c, d) in db.iter_mut().enumerate() {
+        let mut sum = 0.0f64;
+        for n in 0..s.batch {
+            let row = &dy[(n * s.c_out + c) * p..(n * s.c_out + c + 1) * p];
+            sum += row.iter().map(|&v| v as f64).sum::<f64>();
+        }
+        *d = sum as f32;
+    }
+}
+
+/// Run `image(n, out_n, parallelism)` for every image: over rayon's pool when there are at least
+/// as many images as threads, else one after another with parallel GEMMs.
+fn for_each_image(
+    batch: usize,
+    out: &mut [f32],
+    per_image: usize,
+    image: impl Fn(usize, &mut [f32], Parallelism) + Sync,
+) {
+    if per_image == 0 {
+        return;
+    }
+    if batch >= rayon::current_num_threads().max(2) {
+        out.par_chunks_mut(per_image)
+            .enumerate()
+            .for_each(|(n, o)| image(n, o, Parallelism::None));
+    } else {
+        for (n, o) in out.chunks_mut(per_image).enumerate() {
+            image(n, o, Parallelism::Rayon(0));
+        }
+    }
+}
+
+/// One operand of a GEMM: the slice, its column stride and its row stride (in elements).
+type Operand<'a> = (&'a [f32], usize, usize);
+
+/// dst `[m, n]` (row-major, contiguous) = (dst if `accumulate`) + lhs `[m, k]` · rhs `[k, n]`.
+#[allow(clippy::too_many_arguments)]
+fn matmul(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    accumulate: bool,
+    lhs: Operand<'_>,
+    rhs: Operand<'_>,
+    parallelism: Parallelism,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst[..m * n].fill(0.0);
+        }
+        return;
+    }
+    let last = |(data, cs, rs): Operand<'_>, rows: usize, cols: usize| {
+        assert!((rows - 1) * rs + (cols - 1) * cs < data.len(), "GEMM operand out of bounds");
+        data.as_ptr()
+    };
+    assert!(dst.len() >= m * n);
+    let lhs_ptr = last(lhs, m, k);
+    let rhs_ptr = last(rhs, k, n);
+    // SAFETY: every index the GEMM reads or writes was bounds-checked just above; dst does not
+    // alias lhs or rhs (it is a distinct &mut).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs_ptr,
+            lhs.1 as isize,
+            lhs.2 as isize,
+            rhs_ptr,
+            rhs.1 as isize,
+            rhs.2 as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Lend `f` a buffer of `len` floats: this thread's scratch, grown when needed and never cleared
+/// (callers overwrite what they read). A nested call gets a fresh buffer.
+fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+            f(&mut buf[..len])
+        }
+        Err(_) => f(&mut vec![0.0; len]),
+    })
+}
+
+/// The range of output columns o_x whose input column o_x·s + off lies in 0..w.
+fn valid_columns(out_w: usize, w: usize, stride: usize, off: isize) -> (usize, usize) {
+    let lo = if off >= 0 {
+        0
+    } else {
+        ((-off) as usize).div_ceil(stride)
+    };
+    let lim = w as isize - 1 - off;
+    let hi = if lim < 0 {
+        0
+    } else {
+        lim as usize / stride + 1
+    };
+    (lo.min(out_w), hi.min(out_w).max(lo.min(out_w)))
+}
+
+/// col `[K, P]` of one image `[C_in, H, W]` (every element written).
+fn im2col(s: &Conv2dShape, x_n: &[f32], col: &mut [f32]) {
+    let [h, w] = s.input;
+    let [kh, kw] = s.kernel;
+    let [ho, wo] = s.output().unwrap_or([0, 0]);
+    let p = ho * wo;
+    for c in 0..s.c_in {
+        let plane = &x_n[c * h * w..(c + 1) * h * w];
+        for i in 0..kh {
+            for j in 0..kw {
+                let row = &mut col[((c * kh + i) * kw + j) * p..][..p];
+                let off = (j * s.dilation[1]) as isize - s.padding[1].0 as isize;
+                let (lo, hi) = valid_columns(wo, w, s.stride[1], off);
+                for oy in 0..ho {
+                    let out = &mut row[oy * wo..(oy + 1) * wo];
+                    let iy = (oy * s.stride[0] + i * s.dilation[0]) as isize - s.padding[0].0 as isize;
+                    if iy < 0 || iy >= h as isize {
+                        out.fill(0.0);
+                        continue;
+                    }
+                    let src = &plane[iy as usize * w..(iy as usize + 1) * w];
+                    out[..lo].fill(0.0);
+                    out[hi..].fill(0.0);
+                    if hi == lo {
+                        continue;
+                    }
+                    if s.stride[1] == 1 {
+                        let start = (lo as isize + off) as usize;
+                        out[lo..hi].copy_from_slice(&src[start..start + (hi - lo)]);
+                    } else {
+                        for (ox, o) in out.iter_mut().enumerate().take(hi).skip(lo) {
+                            *o = src[((ox * s.stride[1]) as isize + off) as usize];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// dx_n `[C_in, H, W]` += col⁻¹(dcol), the adjoint of [`im2col`].
+fn col2im_add(s: &Conv2dShape, dcol: &[f32], dx_n: &mut [f32]) {
+    let [h, w] = s.input;
+    let [kh, kw] = s.kernel;
+    let [ho, wo] = s.output().unwrap_or([0, 0]);
+    let p = ho * wo;
+    for c in 0..s.c_in {
+        let plane = &mut dx_n[c * h * w..(c + 1) * h * w];
+        for i in 0..kh {
+            for j in 0..kw {
+                let row = &dcol[((c * kh + i) * kw + j) * p..][..p];
+                let off = (j * s.dilation[1]) as isize - s.padding[1].0 as isize;
+                let (lo, hi) = valid_columns(wo, w, s.stride[1], off);
+                for oy in 0..ho {
+                    let iy = (oy * s.stride[0] + i * s.dilation[0]) as isize - s.padding[0].0 as isize;
+                    if iy < 0 || iy >= h as isize {
+                        continue;
+                    }
+                    let dst = &mut plane[iy as usize * w..(iy as usize + 1) * w];
+                    let src = &row[oy * wo..(oy + 1) * wo];
+                    for ox in lo..hi {
+                        dst[((ox * s.stride[1]) as isize + off) as usize] += src[ox];
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The definition, summed in f64: y[n, o, a, b] = b[o] + Σ x[n, c, a·s − p + i·d, b·s − p + j·d] w[o, c, i, j].
+    fn direct(s: &Conv2dShape, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f64> {
+        let [h, wd] = s.input;
+        let [kh, kw] = s.kernel;
+        let [ho, wo] = s.output().unwrap();
+        let mut y = vec![0.0; s.lens()[2]];
+        for n in 0..s.batch {
+            for o in 0..s.c_out {
+                for a in 0..ho {
+                    for bb in 0..wo {
+                        let mut acc = b[o] as f64;
+                        for c in 0..s.c_in {
+                            for i in 0..kh {
+                                for j in 0..kw {
+                                    let iy = (a * s.stride[0] + i * s.dilation[0]) as isize
+                                        - s.padding[0].0 as isize;
+                                    let ix = (bb * s.stride[1] + j * s.dilation[1]) as isize
+                                        - s.padding[1].0 as isize;
+                                    if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd {
+                                        acc += x[((n * s.c_in + c) * h + iy as usize) * wd + ix as usize]
+                                            as f64
+                                            * w[((o * s.c_in + c) * kh + i) * kw + j] as f64;
+                                    }
+                                }
+                            }
+                        }
+                        y[((n * s.c_out + o) * ho + a) * wo + bb] = acc;
+                    }
+                }
+            }
+        }
+        y
+    }
+
+    /// dx and dW by the definition (f64): every product x·w in y scatters dy·w into dx and dy·x into dW.
+    fn direct_grads(s: &Conv2dShape, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f64>, Vec<f64>) {
+        let [h, wd] = s.input;
+        let [kh, kw] = s.kernel;
+        let [ho, wo] = s.output().unwrap();
+        let (mut dx, mut dw) = (vec![0.0; x.len()], vec![0.0; w.len()]);
+        for n in 0..s.batch {
+            for o in 0..s.c_out {
+                for a in 0..ho {
+                    for bb in 0..wo {
+                        let g = dy[((n * s.c_out + o) * ho + a) * wo + bb] as f64;
+                        for c in 0..s.c_in {
+                            for i in 0..kh {
+                                for j in 0..kw {
+                                    let iy = (a * s.stride[0] + i * s.dilation[0]) as isize
+                                        - s.padding[0].0 as isize;
+                                    let ix = (bb * s.stride[1] + j * s.dilation[1]) as isize
+                                        - s.padding[1].0 as isize;
+                                    if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd {
+                                        let xi = ((n * s.c_in + c) * h + iy as usize) * wd + ix as usize;
+                                        let wi = ((o * s.c_in + c) * kh + i) * kw + j;
+                                        dx[xi] += g * w[wi] as f64;
+                                        dw[wi] += g * x[xi] as f64;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (dx, dw)
+    }
+
+    fn shapes() -> impl Strategy<Value = Conv2dShape> {
+        (
+            (1usize..4, 1usize..5, 1usize..5),
+            (1usize..9, 1usize..9),
+            prop_oneof![Just(1usize), Just(3)],
+            (1usize..3, 1usize..3),
+            (0usize..3, 0usize..3, 0usize..3, 0usize..3),
+            1usize..3,
+        )
+            .prop_map(|((batch, c_in, c_out), (h, w), k, (sh, sw), (pt, pb, pl, pr), d)| {
+                Conv2dShape {
+                    batch,
+                    c_in,
+                    c_out,
+                    input: [h, w],
+                    kernel: [k, k],
+                    stride: [sh, sw],
+                    padding: [(pt, pb), (pl, pr)],
+                    dilation: [d, d],
+                }
+            })
+            .prop_filter("kernel fits", |s| s.output().is_some())
+    }
+
+    fn values(len: usize, seed: u64) -> Vec<f32> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..len).map(|_| rng.random_range(-1.0f32..1.0)).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Forward and the three gradients, element by element, against the definition in f64.
+        #[test]
+        fn forward_and_adjoints_match_the_definition(s in shapes(), seed in 0u64..1000) {
+            let [xl, wl, yl] = s.lens();
+            let (x, w, b, dy) = (values(xl, seed), values(wl, seed + 1), values(s.c_out, seed + 2), values(yl, seed + 3));
+            let mut y = vec![f32::NAN; yl];
+            forward(&s, &x, &w, Some(&b), &mut y);
+            let want = direct(&s, &x, &w, &b);
+            for (g, r) in y.iter().zip(&want) {
+                prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "forward {g} vs {r}");
+            }
+            let (want_dx, want_dw) = direct_grads(&s, &x, &w, &dy);
+            let mut dx = vec![f32::NAN; xl];
+            backward_input(&s, &w, &dy, &mut dx);
+            for (g, r) in dx.iter().zip(&want_dx) {
+                prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "input grad {g} vs {r}");
+            }
+            let mut dw = vec![f32::NAN; wl];
+            backward_weight(&s, &x, &dy, &mut dw);
+            for (g, r) in dw.iter().zip(&want_dw) {
+                prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "weight grad {g} vs {r}");
+            }
+            let mut db = vec![f32::NAN; s.c_out];
+            backward_bias(&s, &dy, &mut db);
+            let p = y.len() / (s.batch * s.c_out);
+            for (c, &g) in db.iter().enumerate() {
+                let want: f64 = (0..s.batch).flat_map(|n| dy[(n * s.c_out + c) * p..(n * s.c_out + c + 1) * p].iter()).map(|&v| v as f64).sum();
+                prop_assert!((g as f64 - want).abs() < 1e-4 * (1.0 + want.abs()));
+            }
+        }
+    }
+
+    #[test]
+    fn output_sizes() {
+        let s = Conv2dShape {
+            batch: 1,
+            c_in: 1,
+            c_out: 1,
+            input: [32, 31],
+            kernel: [3, 3],
+            stride: [2, 2],
+            padding: [(1, 1), (1, 1)],
+            dilation: [1, 1],
+        };
+        assert_eq!(s.output(), Some([16, 16]));
+        let too_small = Conv2dShape { input: [1, 1], padding: [(0, 0), (0, 0)], ..s };
+        assert_eq!(too_small.output(), None);
+    }
+}

@@ -1,0 +1,262 @@
+//! GroupNorm followed by SiLU in one pass over the data, forward and backward
+//! (NCHW, row-major `f32` slices).
+//!
+//! Shapes: x, y `[N, C, H, W]`, γ, β `[C]`, G groups of C_g = C / G consecutive channels, and
+//! M = C_g·H·W values per (image, group). For each (n, g), with c the channel of each value:
+//!
+//! - μ = (1/M) Σ x,  σ² = (1/M) Σ (x − μ)² (biased, as burn's GroupNorm),  r = 1/√(σ² + ε)
+//!   (both from the moments of x − x₀, one pass)
+//! - x̂ = (x − μ)·r,  z = γ_c x̂ + β_c,  y = z·σ(z)   (σ the logistic function: SiLU)
+//!
+//! Backward, for the output gradient g:
+//!
+//! - g_z = g·σ(z)·(1 + z(1 − σ(z)))
+//! - dβ_c = Σ_{n, pixels} g_z,  dγ_c = Σ_{n, pixels} g_z·x̂
+//! - dx = r·(γ_c g_z − A/M − x̂·B/M) with A = Σ_(n,g) γ_c g_z and B = Σ_(n,g) γ_c g_z x̂
+//!
+//! The forward reads x twice (statistics, then output); the backward reads x and g once and
+//! its own partial result once. Work is spread over (image, group) pairs on rayon's pool; the
+//! exponential is [`super::exp`]'s, so the inner loops vectorise.
+
+use super::exp::sigmoid;
+use rayon::prelude::*;
+
+/// The sizes of one GroupNorm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupNormShape {
+    /// N
+    pub batch: usize,
+    /// C, a multiple of `groups`
+    pub channels: usize,
+    /// H·W
+    pub pixels: usize,
+    /// G
+    pub groups: usize,
+}
+
+impl GroupNormShape {
+    fn per_group(&self) -> usize {
+        self.channels / self.groups * self.pixels
+    }
+
+    fn check(&self, x: usize) {
+        assert!(self.groups > 0 && self.channels % self.groups == 0, "C must be a multiple of G");
+        assert_eq!(x, self.batch * self.channels * self.pixels, "x has the wrong length");
+    }
+}
+
+/// y = SiLU(GroupNorm(x)); `stats` receives (μ, r) for each (n, g), `[N·G, 2]`. `y` is overwritten.
+pub fn forward(
+    s: &GroupNormShape,
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    epsilon: f64,
+    y: &mut [f32],
+    stats: &mut [f32],
+) {
+    s.check(x.len());
+    assert!(y.len() == x.len() && gamma.len() == s.channels && beta.len() == s.channels);
+    assert_eq!(stats.len(), 2 * s.batch * s.groups);
+    let m = s.per_group();
+    if m == 0 {
+        return;
+    }
+    let cg = s.channels / s.groups;
+    x.par_chunks(m)
+        .zip(y.par_chunks_mut(m))
+        .zip(stats.par_chunks_mut(2))
+        .enumerate()
+        .for_each(|(ng, ((xs, ys), st))| {
+            // Moments of x − K with K = the first value (shifted data: no cancellation when the
+            // spread is small against the mean); f32 partial sums over short runs, then f64.
+            let shift = xs[0];
+            let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
+            for chunk in xs.chunks(256) {
+                let (a, b) = chunk.iter().fold((0.0f32, 0.0f32), |(a, b), &v| {
+                    let d = v - shift;
+                    (a + d, b + d * d)
+                });
+                sum += a as f64;
+                sum_sq += b as f64;
+            }
+            let mean_shifted = sum / m as f64;
+            let var = (sum_sq / m as f64 - mean_shifted * mean_shifted).max(0.0);
+            let mean = shift as f64 + mean_shifted;
+            let rstd = 1.0 / (var + epsilon).sqrt();
+            st[0] = mean as f32;
+            st[1] = rstd as f32;
+            let g = ng % s.groups;
+            for (ci, (xc, yc)) in xs.chunks(s.pixels).zip(ys.chunks_mut(s.pixels)).enumerate() {
+                let c = g * cg + ci;
+                let scale = gamma[c] * rstd as f32;
+                let shift = beta[c] - mean as f32 * scale;
+                for (o, &v) in yc.iter_mut().zip(xc) {
+                    let z = v * scale + shift;
+                    *o = z * sigmoid(z);
+                }
+            }
+        });
+}
+
+/// dx, dγ, dβ for the output gradient `dy`, from the forward's input and `stats`.
+/// `dx`, `dgamma` and `dbeta` are overwritten.
+#[allow(clippy::too_many_arguments)]
+pub fn backward(
+    s: &GroupNormShape,
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    stats: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    dgamma: &mut [f32],
+    dbeta: &mut [f32],
+) {
+    s.check(x.len());
+    assert!(dy.len() == x.len() && dx.len() == x.len() && stats.len() == 2 * s.batch * s.groups);
+    assert!(gamma.len() == s.channels && beta.len() == s.channels);
+    assert!(dgamma.len() == s.channels && dbeta.len() == s.channels);
+    let m = s.per_group();
+    let cg = s.channels / s.groups;
+    // Per-image sums of each channel: [N, C] each, reduced over N at the end.
+    let mut part_gamma = vec![0.0f64; s.batch * s.channels];
+    let mut part_beta = vec![0.0f64; s.batch * s.channels];
+    if m > 0 {
+        x.par_chunks(m)
+            .zip(dy.par_chunks(m))
+            .zip(dx.par_chunks_mut(m))
+            .zip(part_gamma.par_chunks_mut(cg).zip(part_beta.par_chunks_mut(cg)))
+            .enumerate()
+            .for_each(|(ng, (((xs, gs), dxs), (pg, pb)))| {
+                let (mean, rstd) = (stats[2 * ng], stats[2 * ng + 1]);
+                let g = ng % s.groups;
+                let (mut a, mut b) = (0.0f64, 0.0f64);
+                // Pass 1: g_z into dx, and the channel sums.
+                for (ci, ((xc, gc), dc)) in xs
+                    .chunks(s.pixels)
+                    .zip(gs.chunks(s.pixels))
+                    .zip(dxs.chunks_mut(s.pixels))
+                    .enumerate()
+                {
+                    let c = g * cg + ci;
+                    let (gam, bet) = (gamma[c], beta[c]);
+                    let (mut sb, mut sg) = (0.0f32, 0.0f32);
+                    for ((d, &v), &go) in dc.iter_mut().zip(xc).zip(gc) {
+                        let xh = (v - mean) * rstd;
+                        let z = gam * xh + bet;
+                        let sig = sigmoid(z);
+                        let gz = go * sig * (1.0 + z * (1.0 - sig));
+                        *d = gz;
+                        sb += gz;
+                        sg += gz * xh;
+                    }
+                    pb[ci] = sb as f64;
+                    pg[ci] = sg as f64;
+                    a += gam as f64 * sb as f64;
+                    b += gam as f64 * sg as f64;
+                }
+                // Pass 2: dx = r (γ g_z − A/M − x̂ B/M), in place.
+                let (a_m, b_m) = ((a / m as f64) as f32, (b / m as f64) as f32);
+                for (ci, (xc, dc)) in xs.chunks(s.pixels).zip(dxs.chunks_mut(s.pixels)).enumerate() {
+                    let gam = gamma[g * cg + ci];
+                    for (d, &v) in dc.iter_mut().zip(xc) {
+                        let xh = (v - mean) * rstd;
+                        *d = rstd * (gam * *d - a_m - xh * b_m);
+                    }
+                }
+            });
+    }
+    for c in 0..s.channels {
+        dgamma[c] = (0..s.batch).map(|n| part_gamma[n * s.channels + c]).sum::<f64>() as f32;
+        dbeta[c] = (0..s.batch).map(|n| part_beta[n * s.channels + c]).sum::<f64>() as f32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The definition in f64: (y, dx, dγ, dβ) for the loss Σ y·dy, with dx from the
+    /// chain rule written out term by term (the mean and variance depend on every x).
+    fn reference(
+        s: &GroupNormShape,
+        x: &[f32],
+        gamma: &[f32],
+        beta: &[f32],
+        eps: f64,
+        dy: &[f32],
+    ) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+        let m = s.per_group();
+        let cg = s.channels / s.groups;
+        let (mut y, mut dx) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        let (mut dg, mut db) = (vec![0.0; s.channels], vec![0.0; s.channels]);
+        for ng in 0..s.batch * s.groups {
+            let xs: Vec<f64> = x[ng * m..(ng + 1) * m].iter().map(|&v| v as f64).collect();
+            let mean = xs.iter().sum::<f64>() / m as f64;
+            let var = xs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / m as f64;
+            let r = 1.0 / (var + eps).sqrt();
+            let chan = |i: usize| (ng % s.groups) * cg + i / s.pixels;
+            let mut gxh = vec![0.0; m];
+            for i in 0..m {
+                let c = chan(i);
+                let xh = (xs[i] - mean) * r;
+                let z = gamma[c] as f64 * xh + beta[c] as f64;
+                let sig = 1.0 / (1.0 + (-z).exp());
+                y[ng * m + i] = z * sig;
+                let gz = dy[ng * m + i] as f64 * (sig + z * sig * (1.0 - sig));
+                db[c] += gz;
+                dg[c] += gz * xh;
+                gxh[i] = gz * gamma[c] as f64;
+            }
+            // x̂_i = (x_i − μ) r: ∂x̂_i/∂x_j = r(δ_ij − 1/M) − x̂_i x̂_j r / M.
+            let xh: Vec<f64> = xs.iter().map(|v| (v - mean) * r).collect();
+            let sum_g: f64 = gxh.iter().sum();
+            let sum_gx: f64 = gxh.iter().zip(&xh).map(|(a, b)| a * b).sum();
+            for j in 0..m {
+                dx[ng * m + j] = r * (gxh[j] - sum_g / m as f64 - xh[j] * sum_gx / m as f64);
+            }
+        }
+        (y, dx, dg, db)
+    }
+
+    fn values(len: usize, seed: u64, scale: f32) -> Vec<f32> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..len).map(|_| rng.random_range(-scale..scale)).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(150))]
+
+        #[test]
+        fn matches_the_definition(
+            (batch, groups, cg, pixels) in (1usize..4, 1usize..5, 1usize..4, 1usize..20),
+            seed in 0u64..1000,
+        ) {
+            let s = GroupNormShape { batch, channels: groups * cg, pixels, groups };
+            let n = batch * s.channels * pixels;
+            // An offset mean and a spread of scales, as activations have.
+            let x: Vec<f32> = values(n, seed, 2.0).iter().map(|v| v * 1.5 + 0.7).collect();
+            let (gamma, beta, dy) = (values(s.channels, seed + 1, 1.5), values(s.channels, seed + 2, 1.0), values(n, seed + 3, 1.0));
+            let eps = 1e-5;
+            let (mut y, mut stats) = (vec![f32::NAN; n], vec![f32::NAN; 2 * batch * groups]);
+            forward(&s, &x, &gamma, &beta, eps, &mut y, &mut stats);
+            let (mut dx, mut dg, mut db) = (vec![f32::NAN; n], vec![f32::NAN; s.channels], vec![f32::NAN; s.channels]);
+            backward(&s, &x, &gamma, &beta, &stats, &dy, &mut dx, &mut dg, &mut db);
+            let (ry, rdx, rdg, rdb) = reference(&s, &x, &gamma, &beta, eps, &dy);
+            let close = |a: &[f32], b: &[f64], what: &str| -> Result<(), TestCaseError> {
+                let scale = b.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+                for (g, r) in a.iter().zip(b) {
+                    prop_assert!((*g as f64 - r).abs() <= 1e-4 * scale, "{what}: {g} vs {r}");
+                }
+                Ok(())
+            };
+            close(&y, &ry, "y")?;
+            close(&dx, &rdx, "dx")?;
+            close(&dg, &rdg, "dγ")?;
+            close(&db, &rdb, "dβ")?;
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Fused CPU kernels for burn's flex backend, added through burn's backend-extension mechanism
+//! (no fork of burn): a convolution whose forward and backward are GEMMs, and GroupNorm + SiLU
+//! in one pass. [`conv2d`] and [`group_norm_silu`] take burn's own modules and call the fused
+//! kernel when the tensor lives on the flex device (with or without autodiff) and the case is
+//! covered; everywhere else (wgpu, other dtypes, grouped convolutions) they call burn's op.
+//!
+//! Each kernel's file states the formula it computes and the shapes it expects, and carries
+//! property tests against the definition; the tests below compare the whole extension, forward
+//! and gradients, with burn's reference ops on the same device.
+//!
+//! `DIFFUSION_PLAYGROUND_KERNELS=burn` makes the process use burn's ops throughout (for a
+//! before/after benchmark), and [`with_burn_ops`] does the same for one call on one thread.
+
+mod conv2d;
+mod exp;
+mod extension;
+mod group_norm_silu;
+
+use burn::backend::Dispatch;
+use burn::nn::conv::Conv2d;
+use burn::nn::{GroupNorm, PaddingConfig2d};
+use burn::tensor::activation::silu;
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{DType, Device, Tensor};
+use extension::FusedCpuOps;
+use std::cell::Cell;
+use std::sync::OnceLock;
+
+/// The environment variable that turns the fused kernels off (`burn`) for the whole process.
+pub const KERNELS_ENV: &str = "DIFFUSION_PLAYGROUND_KERNELS";
+
+thread_local! {
+    static BURN_OPS_HERE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the fused kernels are in use for this process (unless [`with_burn_ops`] says otherwise).
+pub fn fused_by_default() -> bool {
+    static FUSED: OnceLock<bool> = OnceLock::new();
+    *FUSED.get_or_init(|| {
+        !std::env::var(KERNELS_ENV).is_ok_and(|v| v.trim().eq_ignore_ascii_case("burn"))
+    })
+}
+
+/// "fused" or "burn": which CPU kernels this process uses, for reports.
+pub fn kernels_name() -> &'static str {
+    if fused_by_default() { "fused" } else { "burn" }
+}
+
+/// Run `f` on this thread with burn's own ops in place of the fused kernels.
+pub fn with_burn_ops<R>(f: impl FnOnce() -> R) -> R {
+    let before = BURN_OPS_HERE.with(|c| c.replace(true));
+    let out = f();
+    BURN_OPS_HERE.with(|c| c.set(before));
+    out
+}
+
+/// The fused path applies: flex (autodiff or not), `f32`, not switched off.
+fn fused_here(x: &Tensor<4>) -> bool {
+    fused_by_default()
+        && !BURN_OPS_HERE.with(Cell::get)
+        && x.dtype() == DType::F32
+        && x.device() == Device::flex()
+}
+
+/// `conv.forward(x)`: x `[N, C_in, H, W]` → `[N, C_out, H_o, W_o]`.
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match conv.padding {
+        PaddingConfig2d::Explicit(top, left, bottom, right) => Some([(top, bottom), (left, right)]),
+        PaddingConfig2d::Valid => Some([(0, 0), (0, 0)]),
+        PaddingConfig2d::Same => None,
+    };
+    match (&conv.bias, padding) {
+        (Some(bias), Some(padding)) if conv.groups == 1 && fused_here(&x) => {
+            let options = ConvOptions::new_with_padding(conv.stride, padding, conv.dilation, 1);
+            Tensor::from_dispatch(<Dispatch as FusedCpuOps>::fused_conv2d(
+                x.into_dispatch(),
+                conv.weight.val().into_dispatch(),
+                bias.val().into_dispatch(),
+                options,
+            ))
+        }
+        _ => conv.forward(x),
+    }
+}
+
+/// `silu(norm.forward(x))`: x `[N, C, H, W]` → `[N, C, H, W]`.
+pub fn group_norm_silu(norm: &GroupNorm, x: Tensor<4>) -> Tensor<4> {
+    match (&norm.gamma, &norm.beta) {
+        (Some(gamma), Some(beta))
+            if norm.affine && x.dims()[1] == norm.num_channels && fused_here(&x) =>
+        {
+            Tensor::from_dispatch(<Dispatch as FusedCpuOps>::fused_group_norm_silu(
+                x.into_dispatch(),
+                gamma.val().into_dispatch(),
+                beta.val().into_dispatch(),
+                norm.num_groups,
+                norm.epsilon,
+            ))
+        }
+        _ => silu(norm.forward(x)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::module::Param;
+    use burn::nn::GroupNormConfig;
+    use burn::nn::conv::Conv2dConfig;
+    use burn::tensor::TensorData;
+    use proptest::prelude::*;
+
+    fn host(t: Tensor<4>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap_or_default()
+    }
+
+    fn host1(t: Tensor<1>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap_or_default()
+    }
+
+    /// max |a − b| ≤ 1e-4 · max(1, max |b|): relative to the reference's scale.
+    fn close(a: &[f32], b: &[f32], what: &str) -> Result<(), TestCaseError> {
+        prop_assert_eq!(a.len(), b.len());
+        let scale = b.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+        let worst = a.iter().zip(b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+        prop_assert!(worst <= 1e-4 * scale, "{}: max diff {} at scale {}", what, worst, scale);
+        Ok(())
+    }
+
+    /// Uniform values in [−scale, scale) + shift from a seeded generator (reproducible cases).
+    fn seeded<const D: usize>(dims: [usize; D], seed: u64, scale: f32, shift: f32, device: &Device) -> Tensor<D> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let n = dims.iter().product::<usize>();
+        let v: Vec<f32> = (0..n).map(|_| rng.random_range(-scale..scale) + shift).collect();
+        Tensor::from_data(TensorData::new(v, dims), device)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The fused conv2d through autodiff against burn's conv2d: output, and the gradients of
+        /// x, weight and bias for the loss Σ y·r with a random r.
+        #[test]
+        fn conv2d_matches_burn(
+            (batch, c_in, c_out, h, w) in (1usize..4, 1usize..6, 1usize..6, 2usize..10, 2usize..10),
+            k in prop_oneof![Just(1usize), Just(3)],
+            stride in 1usize..3,
+            pad in 0usize..2,
+            seed in 0u64..100,
+        ) {
+            prop_assume!(h + 2 * pad >= k && w + 2 * pad >= k);
+            let device = Device::flex().autodiff();
+            let conv = Conv2dConfig::new([c_in, c_out], [k, k])
+                .with_stride([stride, stride])
+                .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+                .init(&device);
+            // A non-zero bias, so its path is exercised.
+            let bias = seeded([c_out], seed + 5, 0.5, 0.3, &device);
+            let conv = Conv2d { bias: Some(Param::from_tensor(bias)), ..conv };
+            let x = seeded([batch, c_in, h, w], seed, 1.0 + (seed % 3) as f32, 0.0, &device).require_grad();
+            let ours = conv2d(&conv, x.clone());
+            let theirs = with_burn_ops(|| conv2d(&conv, x.clone()));
+            let r = seeded(ours.dims(), seed + 7, 1.0, 0.0, &device);
+            let g_ours = ours.clone().mul(r.clone()).sum().backward();
+            let g_theirs = theirs.clone().mul(r).sum().backward();
+            close(&host(ours), &host(theirs), "forward")?;
+            close(&host(x.grad(&g_ours).unwrap()), &host(x.grad(&g_theirs).unwrap()), "input grad")?;
+            let wv = conv.weight.val();
+            close(&host(wv.grad(&g_ours).unwrap()), &host(wv.grad(&g_theirs).unwrap()), "weight grad")?;
+            let bv = conv.bias.as_ref().unwrap().val();
+            close(&host1(bv.grad(&g_ours).unwrap()), &host1(bv.grad(&g_theirs).unwrap()), "bias grad")?;
+        }
+
+        /// Fused GroupNorm + SiLU against burn's GroupNorm then silu: output and the gradients of
+        /// x, γ and β.
+        #[test]
+        fn group_norm_silu_matches_burn(
+            (batch, groups, per_group, h, w) in (1usize..4, 1usize..5, 1usize..4, 1usize..7, 1usize..7),
+            seed in 0u64..100,
+        ) {
+            let device = Device::flex().autodiff();
+            let channels = groups * per_group;
+            let norm = GroupNormConfig::new(groups, channels).init(&device);
+            let gamma = seeded([channels], seed + 1, 0.8, 1.0, &device);
+            let beta = seeded([channels], seed + 2, 0.8, 0.0, &device);
+            let norm = GroupNorm { gamma: Some(Param::from_tensor(gamma)), beta: Some(Param::from_tensor(beta)), ..norm };
+            let x = seeded([batch, channels, h, w], seed, 2.0, 0.5, &device).require_grad();
+            let ours = group_norm_silu(&norm, x.clone());
+            let theirs = with_burn_ops(|| group_norm_silu(&norm, x.clone()));
+            let r = seeded(ours.dims(), seed + 7, 1.0, 0.0, &device);
+            let g_ours = ours.clone().mul(r.clone()).sum().backward();
+            let g_theirs = theirs.clone().mul(r).sum().backward();
+            close(&host(ours), &host(theirs), "forward")?;
+            close(&host(x.grad(&g_ours).unwrap()), &host(x.grad(&g_theirs).unwrap()), "input grad")?;
+            let gv = norm.gamma.as_ref().unwrap().val();
+            let bv = norm.beta.as_ref().unwrap().val();
+            close(&host1(gv.grad(&g_ours).unwrap()), &host1(gv.grad(&g_theirs).unwrap()), "γ grad")?;
+            close(&host1(bv.grad(&g_ours).unwrap()), &host1(bv.grad(&g_theirs).unwrap()), "β grad")?;
+        }
+    }
+
+    #[test]
+    fn plain_flex_and_other_cases_take_the_right_path() {
+        // Inference on flex without autodiff goes through the extension too.
+        let device = Device::flex();
+        let conv = Conv2dConfig::new([2, 3], [3, 3])
+            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+            .init(&device);
+        let x = Tensor::<4>::from_data(
+            TensorData::new((0..50).map(|v| v as f32 / 10.0).collect::<Vec<_>>(), [1, 2, 5, 5]),
+            &device,
+        );
+        let ours = host(conv2d(&conv, x.clone()));
+        let theirs = host(conv.forward(x.clone()));
+        let worst = ours.iter().zip(&theirs).fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(worst < 1e-4, "{worst}");
+        // `Same` padding and grouped convolutions fall back to burn's op.
+        let same = Conv2dConfig::new([2, 2], [3, 3])
+            .with_padding(PaddingConfig2d::Same)
+            .init(&device);
+        assert_eq!(conv2d(&same, x.clone()).dims(), [1, 2, 5, 5]);
+        let grouped = Conv2dConfig::new([2, 2], [3, 3])
+            .with_groups(2)
+            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+            .init(&device);
+        let a = host(conv2d(&grouped, x.clone()));
+        let b = host(grouped.forward(x));
+        assert_eq!(a, b);
+    }
+}
