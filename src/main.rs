@@ -4,6 +4,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     diffusion_playground::i18n::set_lang(diffusion_playground::i18n::Lang::from_env());
+    // Before any device exists: where the GPU keeps its tuning results between runs.
+    diffusion_playground::train::tuning::configure_gpu_runtime();
     let parsed = cli::localized_command()
         .try_get_matches()
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));

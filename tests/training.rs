@@ -531,3 +531,104 @@ fn losing_the_gpu_falls_back_to_the_cpu_and_keeps_what_it_can() {
     assert_eq!(step, 0);
     assert_eq!(rewound, Some(0));
 }
+
+#[test]
+fn switching_devices_carries_the_run_over() {
+    use diffusion_playground::train::{Command, Event, Level, Progress, WorkerHandle};
+    use std::time::{Duration, Instant};
+    let has_adapter =
+        !diffusion_playground::train::device::probe_adapters(Duration::from_secs(20)).is_empty();
+    assert!(has_adapter || std::env::var("CI").is_err(), "CI installs lavapipe");
+    let mut config = tiny_config(12);
+    config.batch = 4;
+    let handle = WorkerHandle::spawn(config, DeviceChoice::Cpu, None, Box::new(|| {})).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let next_event = || loop {
+        assert!(Instant::now() < deadline, "timed out");
+        if let Ok(e) = handle.events.recv_timeout(Duration::from_millis(50)) {
+            if let Event::Stopped(r) = &e {
+                panic!("worker stopped: {r:?}");
+            }
+            return e;
+        }
+        while handle.progress.try_recv().is_ok() {}
+    };
+    let ready = || loop {
+        if let Event::Ready { device, step, .. } = next_event() {
+            return (device, step);
+        }
+    };
+    let notice = || loop {
+        if let Event::Notice(level, text) = next_event() {
+            return (level, text);
+        }
+    };
+    let (device, _) = ready();
+    assert_eq!(device.backend, BackendKind::Flex);
+    handle.send(Command::TrainSteps(3));
+    loop {
+        if let Event::Running(false) = next_event() {
+            break;
+        }
+    }
+    // Asking for the device in use changes nothing and says so.
+    handle.send(Command::SetDevice(DeviceChoice::Cpu));
+    let (level, text) = notice();
+    assert_eq!(level, Level::Info);
+    assert!(text.contains("already on CPU"), "{text}");
+    if !has_adapter {
+        eprintln!("no wgpu adapter on this machine; the switch to the GPU is not exercised");
+        return;
+    }
+    // To the GPU (lavapipe in CI) at the same step, and training goes on there.
+    handle.send(Command::SetDevice(DeviceChoice::Gpu));
+    let (device, step) = ready();
+    assert_eq!(device.backend, BackendKind::Wgpu, "{}", device.reason);
+    assert_eq!(step, 3);
+    let (_, text) = notice();
+    assert!(text.contains("moved from CPU (flex) to GPU"), "{text}");
+    handle.send(Command::TrainSteps(1));
+    let mut reached = 0;
+    while reached < 4 {
+        assert!(Instant::now() < deadline, "timed out training on the GPU");
+        if let Ok(Progress::Steps(r)) = handle.progress.recv_timeout(Duration::from_millis(50)) {
+            reached = r.last().map_or(reached, |r| r.step);
+        }
+    }
+    // And back to the CPU, still at the step it reached.
+    handle.send(Command::SetDevice(DeviceChoice::Cpu));
+    let (device, step) = ready();
+    assert_eq!(device.backend, BackendKind::Flex);
+    assert_eq!(step, 4);
+}
+
+#[test]
+fn the_fused_cpu_kernels_sample_what_burns_ops_sample() {
+    // The bundled checkpoint, DDIM from a fixed seed, with the fused kernels and with burn's
+    // own ops on the same CPU: the images differ by far less than one 8-bit level.
+    let dir = diffusion_playground::app::bundled_checkpoint().expect("the bundled checkpoint");
+    let t = checkpoint::load(&dir, cpu(), None).unwrap();
+    let request = SampleRequest {
+        sampler: SamplerKind::Ddim {
+            steps: 20,
+            eta: 0.0,
+        },
+        n: 4,
+        seed: 5,
+        max_frames: 2,
+        clip_x0: true,
+    };
+    let run = || {
+        t.sample(&request, Start::Noise, |_, _| ControlFlow::Continue(()))
+            .unwrap()
+    };
+    let fused = run();
+    let burn = diffusion_playground::model::kernels::with_burn_ops(run);
+    let (a, b) = (fused.final_x0(), burn.final_x0());
+    assert_eq!(a.len(), b.len());
+    assert!(!a.is_empty());
+    // x_0 in [−1, 1]: a pixel level in [0, 1] is 1/255, i.e. 2/255 here.
+    let rms = (a.iter().zip(b).map(|(x, y)| ((x - y) / 2.0).powi(2)).sum::<f32>() / a.len() as f32).sqrt();
+    assert!(rms < 1.0 / 255.0, "RMS difference {rms} in [0, 1] pixel units");
+    assert!(rms > 0.0 || a == b);
+}

@@ -4,6 +4,7 @@
 //! Nothing here touches burn: the model lives on the worker thread ([`crate::train::worker`]).
 
 pub mod curves;
+mod device_menu;
 pub mod examples;
 pub mod forward;
 pub mod frame_times;
@@ -74,6 +75,10 @@ pub enum AppCommand {
     IndicatorToggled(bool),
     /// estimate −ELBO now, with these timesteps
     EstimateElbo(crate::diffusion::TimestepPlan),
+    /// move training to the device this picks (GPU or CPU), carrying the run over
+    SetDevice(DeviceChoice),
+    /// open the About window
+    ShowAbout,
     /// pick an image with the native dialog
     OpenImageDialog,
     /// load an image file
@@ -317,6 +322,8 @@ pub struct App {
     fitted: bool,
     /// where the open panel's widgets went in the last frame (for the layout tests)
     pub layout_probe: layout::LayoutProbe,
+    /// the device menu's and About window's state
+    pub device_menu: device_menu::DeviceMenu,
 }
 
 /// T of the model's schedule (1000 until the model is ready).
@@ -460,6 +467,7 @@ impl App {
             settings_window: false,
             fitted: false,
             layout_probe: Default::default(),
+            device_menu: Default::default(),
         };
         app.forward.t = app.settings.timesteps / 4;
         app
@@ -724,6 +732,7 @@ impl App {
                 }
                 self.data_label = DataLabel::Source(config.data.clone());
                 self.status.device = Some(device);
+                self.device_menu.switching = false;
                 self.status.params = params;
                 self.status.step = step;
                 self.status.config = Some(*config);
@@ -841,7 +850,11 @@ impl App {
                 self.status.step = step;
                 self.last_auto_sample = step;
             }
-            Event::Notice(level, text) => self.notice(level, text),
+            Event::Notice(level, text) => {
+                // A switch that failed or was not needed answers with a notice.
+                self.device_menu.switching = false;
+                self.notice(level, text)
+            }
             Event::Stopped(result) => {
                 if let Err(e) = &result {
                     self.notice(Level::Error, tr!("notice-thread-stopped", error = e));
@@ -1132,6 +1145,12 @@ impl App {
                 self.send(Command::Start);
             }
             AppCommand::UseBuiltinData(b) => self.use_builtin_data(b),
+            AppCommand::SetDevice(choice) => {
+                self.device_menu.choice = Some(choice);
+                self.device_menu.switching = true;
+                self.send(Command::SetDevice(choice));
+            }
+            AppCommand::ShowAbout => self.device_menu.about_open = true,
             AppCommand::SetLanguage(lang) => {
                 self.settings.lang = lang;
                 crate::i18n::set_lang(lang);
@@ -1280,6 +1299,9 @@ impl eframe::App for App {
                     self.reverse.thumbnail_ui(ui, &mut out);
                 });
             self.settings_window = open;
+        }
+        if self.device_menu.about_open {
+            self.about_ui(ui.ctx());
         }
         if self.docked.lesson {
             egui::Panel::right("lesson")

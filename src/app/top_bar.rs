@@ -34,23 +34,7 @@ impl App {
                 .on_hover_text(tr!("top-data-tip"))
             });
             ui.separator();
-            match &self.status.device {
-                Some(d) => {
-                    let p99 = self.frame_times.quantile_ms(0.99, 120);
-                    ui.label(tr!("top-device", device = d.label()))
-                        .on_hover_ui(|ui| {
-                            ui.label(&d.reason);
-                            if let Some(p99) = p99 {
-                                // Training runs on another thread, so this stays low while it trains.
-                                ui.weak(tr!("top-frame-times", ms = format!("{p99:.1}")));
-                            }
-                        });
-                }
-                None => {
-                    ui.spinner();
-                    ui.label(tr!("top-loading"));
-                }
-            }
+            self.device_menu_ui(ui, out);
             ui.separator();
             let ready = self.status.config.is_some() && self.status.stopped.is_none();
             if self.status.running {
@@ -108,6 +92,7 @@ impl App {
                     (tr!("menu-open-checkpoint"), AppCommand::OpenCheckpoint),
                     (tr!("menu-export-png"), AppCommand::ExportPng),
                     (tr!("menu-export-csv"), AppCommand::ExportCsv),
+                    (tr!("menu-about"), AppCommand::ShowAbout),
                 ];
                 for (label, command) in items {
                     if ui.button(label).clicked() {

@@ -7,7 +7,7 @@ use burn::tensor::{Device, DeviceKind, Tensor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
 /// The environment variable that overrides `--device` defaults.
@@ -83,6 +83,10 @@ pub struct DeviceInfo {
     pub name: String,
     /// one sentence: why this one
     pub reason: String,
+    /// for wgpu: the graphics API and driver of the adapter burn's runtime opened
+    /// ("Vulkan · NVIDIA 550.54"), empty when unknown or on the CPU
+    #[serde(default)]
+    pub details: String,
 }
 
 impl DeviceInfo {
@@ -108,6 +112,7 @@ impl DeviceInfo {
             backend: BackendKind::Flex,
             name: "CPU".to_owned(),
             reason,
+            details: String::new(),
         }
     }
 }
@@ -173,51 +178,114 @@ pub fn smoke_test(device: &Device) -> Result<(), String> {
     })
 }
 
-/// Pick the device. `auto` takes a real GPU adapter if wgpu lists one; `gpu` takes wgpu's
-/// default adapter; `cpu` takes flex. A wgpu device that fails its smoke test falls back to
-/// flex, and the reason says so.
+/// The adapter burn's wgpu runtime opened, as wgpu describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenedAdapter {
+    /// adapter name
+    pub name: String,
+    /// "Vulkan · NVIDIA 550.54.15" (API, driver and its version)
+    pub details: String,
+    /// a real GPU (not a CPU/software adapter)
+    pub is_gpu: bool,
+}
+
+/// Start burn's wgpu runtime (once per process: it cannot be started twice) and report the
+/// adapter it picked, giving up after `timeout`. Where something else started the runtime
+/// first, the adapter is not known: the error says so.
+pub fn open_wgpu(timeout: Duration) -> Result<OpenedAdapter, String> {
+    static OPENED: OnceLock<Result<OpenedAdapter, String>> = OnceLock::new();
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("wgpu-open".into())
+        .spawn(move || {
+            let opened = OPENED.get_or_init(|| {
+                std::panic::catch_unwind(|| {
+                    Device::wgpu_options()
+                        .init_with_setup()
+                        .map(|(_, setup)| {
+                            let info = setup.adapter.get_info();
+                            let driver = format!("{} {}", info.driver, info.driver_info);
+                            let details = [format!("{:?}", info.backend), driver.trim().to_owned()]
+                                .into_iter()
+                                .filter(|p| !p.is_empty())
+                                .collect::<Vec<_>>()
+                                .join(" · ");
+                            OpenedAdapter {
+                                name: info.name,
+                                details,
+                                is_gpu: !matches!(info.device_type, wgpu::DeviceType::Cpu),
+                            }
+                        })
+                        .map_err(|e| e.to_string())
+                })
+                .unwrap_or_else(|panic| {
+                    Err(panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_else(|| "wgpu panicked while starting".to_owned()))
+                })
+            });
+            let _ = tx.send(opened.clone());
+        });
+    if spawned.is_err() {
+        return Err("could not start a thread".to_owned());
+    }
+    rx.recv_timeout(timeout)
+        .unwrap_or_else(|_| Err(format!("no answer from wgpu in {} s", timeout.as_secs())))
+}
+
+/// Pick the device. `auto` takes wgpu when it lists a real GPU adapter, else flex; `gpu` takes
+/// wgpu's default adapter, even a software one; `cpu` takes flex. The label names the adapter
+/// burn's runtime actually opened (with its API and driver). A wgpu device that fails to start
+/// or fails its smoke test falls back to flex, and the reason says so.
 pub fn choose_device(choice: DeviceChoice) -> DeviceInfo {
-    let wgpu_info = |name: String, reason: String| DeviceInfo {
-        backend: BackendKind::Wgpu,
-        name,
-        reason,
-    };
-    let picked = match choice {
+    let adapters = match choice {
         DeviceChoice::Cpu => {
             return DeviceInfo::flex(tr!("device-reason-cpu-asked").to_owned());
         }
-        DeviceChoice::Auto => {
-            let adapters = probe_adapters(Duration::from_secs(10));
-            match adapters.iter().find(|a| a.is_gpu) {
-                Some(gpu) => wgpu_info(
-                    gpu.name.clone(),
-                    tr!(
-                        "device-reason-found-gpu",
-                        name = gpu.name,
-                        api = gpu.backend
-                    ),
-                ),
-                None => {
-                    let seen = if adapters.is_empty() {
-                        tr!("device-reason-no-adapter").to_owned()
-                    } else {
-                        let names: Vec<&str> = adapters.iter().map(|a| a.name.as_str()).collect();
-                        tr!("device-reason-software-only", names = names.join(", "))
-                    };
-                    return DeviceInfo::flex(tr!("device-reason-flex-faster", seen = seen));
-                }
-            }
+        DeviceChoice::Auto | DeviceChoice::Gpu => probe_adapters(Duration::from_secs(10)),
+    };
+    if choice == DeviceChoice::Auto && !adapters.iter().any(|a| a.is_gpu) {
+        // No real GPU: do not start wgpu at all.
+        let seen = if adapters.is_empty() {
+            tr!("device-reason-no-adapter").to_owned()
+        } else {
+            let names: Vec<&str> = adapters.iter().map(|a| a.name.as_str()).collect();
+            tr!("device-reason-software-only", names = names.join(", "))
+        };
+        return DeviceInfo::flex(tr!("device-reason-flex-faster", seen = seen));
+    }
+    let listed = adapters
+        .iter()
+        .find(|a| a.is_gpu)
+        .or(adapters.first())
+        .map(|a| (a.name.clone(), a.backend.clone()));
+    let (name, details, is_gpu) = match open_wgpu(Duration::from_secs(60)) {
+        Ok(a) => (a.name, a.details, a.is_gpu),
+        // Started before this call (not by choose_device): the probe's best guess.
+        Err(e) if listed.is_some() && e.to_lowercase().contains("regist") => {
+            let (name, api) = listed.unwrap_or_default();
+            (name, api, true)
         }
-        DeviceChoice::Gpu => {
-            let adapters = probe_adapters(Duration::from_secs(10));
-            let name = adapters
-                .iter()
-                .find(|a| a.is_gpu)
-                .or(adapters.first())
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| "default adapter".to_owned());
-            wgpu_info(name, tr!("device-reason-gpu-asked").to_owned())
+        Err(e) => return DeviceInfo::flex(tr!("device-reason-start-failed", error = e)),
+    };
+    let reason = match (choice, is_gpu) {
+        (DeviceChoice::Auto, true) => {
+            tr!("device-reason-found-gpu", name = name, api = details)
         }
+        (_, false) => tr!("device-reason-gpu-software", name = name),
+        _ => tr!("device-reason-gpu-asked").to_owned(),
+    };
+    if choice == DeviceChoice::Auto && !is_gpu {
+        // wgpu preferred a software adapter after all.
+        return DeviceInfo::flex(tr!("device-reason-flex-faster", seen = reason));
+    }
+    let picked = DeviceInfo {
+        backend: BackendKind::Wgpu,
+        name,
+        reason,
+        details,
     };
     match smoke_test(&picked.device()) {
         Ok(()) => picked,

@@ -7,6 +7,7 @@ pub mod history;
 pub mod threads;
 pub mod toy;
 pub mod trainer;
+pub mod tuning;
 pub mod worker;
 
 pub use device::{BackendKind, DeviceChoice, DeviceInfo, choose_device};

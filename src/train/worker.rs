@@ -98,6 +98,9 @@ pub enum Command {
         /// the device's memory is gone too
         weights_lost: bool,
     },
+    /// move the run to another device (GPU or CPU), carrying the weights, the optimizer state
+    /// and the step over; training goes on if it was running
+    SetDevice(DeviceChoice),
     /// the language of notices from now on
     SetLanguage(crate::i18n::Lang),
     /// end the thread
@@ -535,6 +538,7 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
         Command::SetAutosave(a) => state.autosave = a.filter(|(_, every)| *every > 0),
         Command::SimulateDeviceLoss { weights_lost } => state.fault = Some(weights_lost),
         Command::SetLanguage(lang) => crate::i18n::set_lang(lang),
+        Command::SetDevice(choice) => switch_device(state, choice, out),
         Command::Save(path) => match save_run(state, &path) {
             Ok(()) => out.event(Event::Saved(path)),
             Err(e) => out.notice(Level::Error, tr!("worker-save-failed", error = e)),
@@ -571,6 +575,50 @@ fn rebuild(state: &mut State, config: TrainConfig, out: &Outbox) {
             ready(out, &state.trainer);
         }
         Err(e) => out.notice(Level::Warning, tr!("worker-kept-model", error = e)),
+    }
+}
+
+/// Move the run to the device `choice` picks: the weights, the EMA, Adam's moments and the step
+/// go through host memory. If the move fails, the run stays where it was.
+fn switch_device(state: &mut State, choice: DeviceChoice, out: &Outbox) {
+    let target = choose_device(choice);
+    let was = state.trainer.device_info().clone();
+    if target.backend == was.backend && target.name == was.name {
+        out.notice(
+            Level::Info,
+            tr!("worker-device-same", device = was.label(), reason = target.reason),
+        );
+        return;
+    }
+    let moved = guarded(|| {
+        checkpoint::transfer(&state.trainer, target.clone())
+            .map_err(|e| TrainError::Device(e.to_string()))
+    });
+    match moved {
+        Ok(trainer) => {
+            let was_running = state.running;
+            state.replace_trainer(trainer, out);
+            ready(out, &state.trainer);
+            out.notice(
+                Level::Info,
+                tr!(
+                    "worker-device-switched",
+                    was = was.label(),
+                    device = target.label(),
+                    step = state.trainer.step_count(),
+                    reason = target.reason
+                ),
+            );
+            if was_running {
+                state.running = true;
+                state.rate_window = (Instant::now(), state.trainer.step_count());
+                out.event(Event::Running(true));
+            }
+        }
+        Err(e) => out.notice(
+            Level::Error,
+            tr!("worker-device-switch-failed", device = target.label(), error = e, was = was.label()),
+        ),
     }
 }
 
