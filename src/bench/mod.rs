@@ -64,6 +64,23 @@ pub struct TrainFigure {
     pub images_per_s: f64,
     /// timed steps
     pub timed_steps: usize,
+    /// the process's CPU time over the wall time of the timed steps, in % (200 % = 2 cores
+    /// busy); Linux only
+    pub cpu_percent: Option<f64>,
+    /// forward + backward FLOPs of one step, counted from the layer shapes
+    pub flops_per_step: f64,
+    /// flops_per_step / median step time, in TFLOP/s
+    pub tflops: f64,
+}
+
+/// CPU time (user + system) this process has used, from /proc (Linux; USER_HZ = 100).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may hold spaces: fields count from after its closing parenthesis.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 /// One sampling figure (16 images).
@@ -183,6 +200,8 @@ pub enum Reference {
 pub struct BenchReport {
     /// the device used
     pub device: DeviceInfo,
+    /// the CPU kernels: "fused" (src/model/kernels) or "burn" (DIFFUSION_PLAYGROUND_KERNELS=burn)
+    pub cpu_kernels: String,
     /// logical CPUs
     pub cpus: usize,
     /// parameters of the default U-Net
@@ -283,19 +302,28 @@ pub fn train_throughput(
         bar.inc(1);
     }
     let mut times = Vec::with_capacity(repeats);
+    let (cpu_before, wall) = (process_cpu_seconds(), Instant::now());
     for _ in 0..repeats.max(1) {
         let start = Instant::now();
         trainer.train_step().map_err(fail)?;
         times.push(ms(start.elapsed()));
         bar.inc(1);
     }
+    let cpu_percent = cpu_before
+        .zip(process_cpu_seconds())
+        .map(|(a, b)| 100.0 * (b - a) / wall.elapsed().as_secs_f64().max(1e-9));
     bar.finish_and_clear();
     let ms_per_step = median(&times);
+    // Training: the forward, then the backward's two products per layer (input and weights).
+    let flops_per_step = 3.0 * trainer.config().model.forward_flops() * batch as f64;
     Ok(TrainFigure {
         batch,
         ms_per_step,
         images_per_s: batch as f64 * 1000.0 / ms_per_step,
         timed_steps: times.len(),
+        cpu_percent,
+        flops_per_step,
+        tflops: flops_per_step / (ms_per_step / 1000.0) / 1e12,
     })
 }
 
@@ -674,6 +702,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
             .unwrap_or(1),
         params,
         image_size: model.image_size,
+        cpu_kernels: crate::model::kernels::kernels_name().to_owned(),
         device,
         train,
         sample,
@@ -690,9 +719,11 @@ impl BenchReport {
     /// A human-readable table.
     pub fn to_table(&self) -> String {
         let mut s = format!(
-            "device: {} ({} CPUs) · default U-Net {}×{}, {} parameters\n\n",
+            "device: {} {} ({} CPUs, {} CPU kernels) · default U-Net {}×{}, {} parameters\n\n",
             self.device.label(),
+            self.device.details,
             self.cpus,
+            self.cpu_kernels,
             self.image_size,
             self.image_size,
             self.params
@@ -700,8 +731,14 @@ impl BenchReport {
         s += "training (L_simple step, Adam, EMA)\n";
         for f in &self.train {
             s += &format!(
-                "  batch {:>3}: {:>9.1} ms/step  {:>8.1} images/s  (median of {})\n",
-                f.batch, f.ms_per_step, f.images_per_s, f.timed_steps
+                "  batch {:>3}: {:>9.1} ms/step  {:>8.1} images/s  (median of {})  {:.3} TFLOP/s  CPU {}\n",
+                f.batch,
+                f.ms_per_step,
+                f.images_per_s,
+                f.timed_steps,
+                f.tflops,
+                f.cpu_percent
+                    .map_or_else(|| "n/a".to_owned(), |p| format!("{p:.0} %"))
             );
         }
         s += "sampling, 16 images\n";

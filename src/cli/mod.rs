@@ -276,8 +276,16 @@ pub struct TrainArgs {
     #[arg(long)]
     pub data: String,
     /// Number of optimisation steps to take (in addition to a resumed checkpoint's).
+    #[arg(long, required_unless_present = "seconds")]
+    pub steps: Option<u64>,
+    /// Stop after this many seconds of training (time spent sampling not counted), or at
+    /// --steps, whichever comes first.
     #[arg(long)]
-    pub steps: u64,
+    pub seconds: Option<f64>,
+    /// At these seconds of training (comma-separated), write a grid of 16 DDIM-50 samples
+    /// from the EMA weights, seed 0, to OUT/sample-<seconds>s.png.
+    #[arg(long, value_delimiter = ',')]
+    pub sample_at: Vec<f64>,
     /// Images per step.
     #[arg(long, default_value_t = 32)]
     pub batch: usize,
@@ -522,9 +530,19 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
     let source = DataSource::parse(&args.data).map_err(|e| CliError::Usage(e.to_string()))?;
     let choice = device_choice(&args.device)?;
     let kind: ScheduleKind = args.schedule.parse()?;
-    if args.steps == 0 {
+    if args.steps == Some(0) {
         return Err(CliError::Usage("--steps must be at least 1".into()));
     }
+    if let Some(s) = args.seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(CliError::Usage(format!("--seconds must be positive, got {s}")));
+    }
+    if let Some(s) = args.sample_at.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+        return Err(CliError::Usage(format!("--sample-at takes seconds ≥ 0, got {s}")));
+    }
+    let mut sample_marks: Vec<f64> = args.sample_at.clone();
+    sample_marks.sort_by(f64::total_cmp);
+    let mut sample_marks = std::collections::VecDeque::from(sample_marks);
+    let max_steps = args.steps.unwrap_or(u64::MAX);
     let base_config = TrainConfig {
         model: UNetConfig::new()
             .with_image_size(args.size)
@@ -601,7 +619,10 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         None => None,
     };
     let start_step = trainer.step_count();
-    let bar = indicatif::ProgressBar::new(args.steps);
+    let bar = match args.steps {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::no_length(),
+    };
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{bar:30} {pos}/{len} steps  {msg}  [{elapsed} < {eta}]",
@@ -609,6 +630,10 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
+    // Training time only: sampling for --sample-at pauses this clock.
+    let mut sampling_time = std::time::Duration::ZERO;
+    let training_seconds =
+        |sampling: std::time::Duration| (started.elapsed().saturating_sub(sampling)).as_secs_f64();
     let mut recent: std::collections::VecDeque<f32> = std::collections::VecDeque::new();
     let out_err = |path: &std::path::Path| {
         let path = path.to_owned();
@@ -618,7 +643,18 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         }
     };
     let batch = trainer.config().batch as f64;
-    for i in 0..args.steps {
+    let mut i = 0u64;
+    while i < max_steps {
+        let elapsed = training_seconds(sampling_time);
+        while sample_marks.front().is_some_and(|&mark| mark <= elapsed) {
+            let mark = sample_marks.pop_front().unwrap_or(elapsed);
+            let t0 = std::time::Instant::now();
+            write_sample_grid(&trainer, &args.out, mark, trainer.step_count())?;
+            sampling_time += t0.elapsed();
+        }
+        if args.seconds.is_some_and(|limit| elapsed >= limit) {
+            break;
+        }
         let stats = match trainer.train_step() {
             Ok(s) => s,
             Err(e) => {
@@ -630,7 +666,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         if recent.len() > 50 {
             recent.pop_front();
         }
-        let ips = (i + 1) as f64 * batch / started.elapsed().as_secs_f64().max(1e-9);
+        let ips = (i + 1) as f64 * batch / training_seconds(sampling_time).max(1e-9);
         bar.set_position(i + 1);
         bar.set_message(format!(
             "step {}  loss {:.4}  {:.1} img/s",
@@ -644,7 +680,8 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
             loss: stats.loss,
             images_per_s: ips,
         });
-        if args.save_every > 0 && stats.step % args.save_every == 0 && i + 1 < args.steps {
+        i += 1;
+        if args.save_every > 0 && stats.step % args.save_every == 0 && i < max_steps {
             checkpoint::save(&trainer, &args.out).map_err(out_err(&args.out))?;
             history.save(&args.out).map_err(|e| CliError::Output {
                 path: args.out.clone(),
@@ -653,6 +690,13 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         }
     }
     bar.finish();
+    // Marks the run reached only at its end (e.g. --sample-at 120 with --seconds 120).
+    let elapsed = training_seconds(sampling_time);
+    while let Some(mark) = sample_marks.pop_front() {
+        if mark <= elapsed + 0.5 {
+            write_sample_grid(&trainer, &args.out, mark, trainer.step_count())?;
+        }
+    }
     checkpoint::save(&trainer, &args.out).map_err(out_err(&args.out))?;
     history.save(&args.out).map_err(|e| CliError::Output {
         path: args.out.clone(),
@@ -673,6 +717,42 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         device: trainer.device_info().label(),
         data_report,
     })
+}
+
+/// `OUT/sample-<seconds>s.png`: 16 DDIM-50 samples (η = 0, EMA weights, seed 0) in a 4×4 grid.
+fn write_sample_grid(
+    trainer: &Trainer,
+    out: &std::path::Path,
+    seconds: f64,
+    step: u64,
+) -> Result<(), CliError> {
+    let request = SampleRequest {
+        sampler: SamplerKind::Ddim {
+            steps: 50,
+            eta: 0.0,
+        },
+        n: 16,
+        seed: 0,
+        max_frames: 2,
+        clip_x0: true,
+    };
+    let traj = trainer
+        .sample(&request, Start::Noise, |_, _| std::ops::ControlFlow::Continue(()))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let path = out.join(format!("sample-{seconds:03.0}s.png"));
+    std::fs::create_dir_all(out).map_err(|e| CliError::Output {
+        path: out.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let size = trainer.config().model.image_size;
+    crate::export::grid(traj.final_x0(), 16, size, 2)
+        .save_with_format(&path, image::ImageFormat::Png)
+        .map_err(|e| CliError::Output {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    eprintln!("{}: step {step}, {seconds:.0} s of training", path.display());
+    Ok(())
 }
 
 /// Parse `ddpm` or `ddim` with its steps and η.
