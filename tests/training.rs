@@ -538,7 +538,10 @@ fn switching_devices_carries_the_run_over() {
     use std::time::{Duration, Instant};
     let has_adapter =
         !diffusion_playground::train::device::probe_adapters(Duration::from_secs(20)).is_empty();
-    assert!(has_adapter || std::env::var("CI").is_err(), "CI installs lavapipe");
+    assert!(
+        has_adapter || std::env::var("CI").is_err(),
+        "CI installs lavapipe"
+    );
     let mut config = tiny_config(12);
     config.batch = 4;
     let handle = WorkerHandle::spawn(config, DeviceChoice::Cpu, None, Box::new(|| {})).unwrap();
@@ -628,7 +631,16 @@ fn the_fused_cpu_kernels_sample_what_burns_ops_sample() {
     assert_eq!(a.len(), b.len());
     assert!(!a.is_empty());
     // x_0 in [−1, 1]: a pixel level in [0, 1] is 1/255, i.e. 2/255 here.
-    let rms = (a.iter().zip(b).map(|(x, y)| ((x - y) / 2.0).powi(2)).sum::<f32>() / a.len() as f32).sqrt();
-    assert!(rms < 1.0 / 255.0, "RMS difference {rms} in [0, 1] pixel units");
+    let rms = (a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| ((x - y) / 2.0).powi(2))
+        .sum::<f32>()
+        / a.len() as f32)
+        .sqrt();
+    assert!(
+        rms < 1.0 / 255.0,
+        "RMS difference {rms} in [0, 1] pixel units"
+    );
     assert!(rms > 0.0 || a == b);
 }

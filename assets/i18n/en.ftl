@@ -429,6 +429,7 @@ device-reason-no-adapter = wgpu found no adapter
 device-reason-software-only = wgpu found only software adapters ({ $names })
 device-reason-flex-faster = { $seen }; the flex CPU backend is faster
 device-reason-gpu-asked = the GPU was chosen (--device gpu or the device menu)
+device-reason-spirv-software = { $name } is a software Vulkan adapter, and this build compiles SPIR-V kernels, which it cannot run (Mesa's lavapipe crashes on them); using the CPU
 device-reason-gpu-software = the GPU was chosen, and wgpu's only adapter is { $name }, a software renderer on the CPU: it works, but slower than the flex CPU backend
 device-reason-start-failed = the wgpu device failed to start ({ $error }); fell back to the CPU
 

@@ -397,6 +397,7 @@ device-reason-no-adapter = wgpu 没有找到任何适配器
 device-reason-software-only = wgpu 只找到了软件适配器（{ $names }）
 device-reason-flex-faster = { $seen }；flex CPU 后端更快
 device-reason-gpu-asked = 选择了 GPU（--device gpu 或设备菜单）
+device-reason-spirv-software = { $name } 是软件 Vulkan 适配器，而这个版本会编译 SPIR-V 内核，它运行不了（Mesa 的 lavapipe 会在这些内核上崩溃）；改用 CPU
 device-reason-gpu-software = 选择了 GPU，但 wgpu 唯一的适配器是 { $name }，一个在 CPU 上运行的软件渲染器：能用，但比 flex CPU 后端慢
 device-reason-start-failed = wgpu 设备启动失败（{ $error }）；已改用 CPU
 

@@ -4,10 +4,10 @@
 #   benches/gpu/run.sh --pack [DIR]   here, with Rust and network: build the release binary
 #                                     (with SPIR-V on Vulkan: --features spirv) and
 #                                     write DIR (default benches/gpu/pack, git-ignored) with the
-#                                     binary (stripped, xz), the Vulkan loader packages for
+#                                     binaries (stripped, xz), the Vulkan loader packages for
 #                                     Debian/Ubuntu amd64 and the PyTorch reference script
 #   benches/gpu/run.sh [DIR] [OUT]    there (no Rust, no network, Python with PyTorch+CUDA):
-#                                     unpack DIR, print the adapter wgpu picks, run
+#                                     unpack DIR, print the adapter wgpu picks, run (SPIR-V build)
 #                                     `bench --device gpu --json` (PyTorch on cuda in the same
 #                                     run), then `train` on builtin:shapes at 32×32 from scratch
 #                                     for 2 minutes with sample grids at 30, 60 and 120 s.
@@ -25,11 +25,16 @@ if [ "${1:-}" = "--pack" ]; then
   pack="${2:-$here/pack}"
   mkdir -p "$pack/debs"
   target="${CARGO_TARGET_DIR:-$repo/target}"
-  (cd "$repo" && cargo build --release --features spirv --bin diffusion-playground)
-  cp "$target/release/diffusion-playground" "$pack/diffusion-playground"
-  strip "$pack/diffusion-playground"
-  rm -f "$pack/diffusion-playground.xz"
-  xz -T0 -6 "$pack/diffusion-playground"
+  # Two builds: SPIR-V on Vulkan (cooperative-matrix kernels) for the GPU figures, and the
+  # default WGSL build, which also runs on a software adapter (the fallback without a GPU).
+  for variant in wgsl spirv; do
+    features=""; [ "$variant" = spirv ] && features="--features spirv"
+    (cd "$repo" && cargo build --release $features --bin diffusion-playground)
+    cp "$target/release/diffusion-playground" "$pack/diffusion-playground-$variant"
+    strip "$pack/diffusion-playground-$variant"
+    rm -f "$pack/diffusion-playground-$variant.xz"
+    xz -T0 -6 "$pack/diffusion-playground-$variant"
+  done
   cp "$repo/benches/reference/unet_reference.py" "$pack/"
   # The Vulkan loader (libvulkan1) and the glvnd/EGL libraries NVIDIA's Vulkan ICD needs.
   o="-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/dp-apt-lists"
@@ -51,9 +56,12 @@ exec > >(tee -a "$log") 2>&1
 echo "# diffusion-playground GPU run, $(date -u), commit $(cat "$pack/commit.txt" 2>/dev/null)"
 
 work="$(mktemp -d)"
-bin="$work/diffusion-playground"
-xz -dc "$pack/diffusion-playground.xz" > "$bin" || { echo "no binary in $pack (run --pack first)"; exit 2; }
-chmod +x "$bin"
+for variant in wgsl spirv; do
+  xz -dc "$pack/diffusion-playground-$variant.xz" > "$work/diffusion-playground-$variant" \
+    || { echo "no $variant binary in $pack (run --pack first)"; exit 2; }
+  chmod +x "$work/diffusion-playground-$variant"
+done
+bin="$work/diffusion-playground-spirv"
 
 # Vulkan loader: install the carried packages if the system has none.
 if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
@@ -85,13 +93,15 @@ fi
 export XDG_CACHE_HOME="$out/cache"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$work}"
 
-# Which adapter wgpu's runtime opens (one training step on a tiny model prints it).
-"$bin" train --data builtin:shapes --steps 1 --size 16 --base-channels 8 --batch 2 \
+# Which adapter wgpu's runtime opens (one training step on a tiny model prints it), asked of
+# the WGSL build, which any adapter can run.
+"$work/diffusion-playground-wgsl" train --data builtin:shapes --steps 1 --size 16 --base-channels 8 --batch 2 \
   --device gpu --save-every 0 --out "$work/probe" 2>&1 | grep '^device:' | tee "$out/adapter.txt"
 if grep -qiE 'llvmpipe|lavapipe|software|swiftshader|CPU \(flex\)' "$out/adapter.txt"; then
   echo "NO GPU: wgpu has only a software adapter (or none) here, far too slow for the full"
-  echo "benchmark; running a reduced check (a small model trained on it for 20 s, with samples)."
-  timeout 300 "$bin" train --data builtin:shapes --size 16 --base-channels 16 --batch 8 \
+  echo "benchmark; running a reduced check with the WGSL build (a small model trained on it"
+  echo "for 20 s, with samples). The SPIR-V build refuses software adapters and uses the CPU."
+  timeout 300 "$work/diffusion-playground-wgsl" train --data builtin:shapes --size 16 --base-channels 16 --batch 8 \
     --device gpu --seconds 20 --sample-at 10,20 --save-every 0 --out "$out/train" \
     --metrics "$out/train/metrics.csv" || echo "train failed"
   echo "done (software adapter): $out"
@@ -99,14 +109,14 @@ if grep -qiE 'llvmpipe|lavapipe|software|swiftshader|CPU \(flex\)' "$out/adapter
 fi
 
 echo "## bench --device gpu (PyTorch on cuda in the same run)"
-timeout 330 "$bin" bench --device gpu --json --repeats 5 --ddpm-steps 100 --frames 300 \
+timeout 270 "$bin" bench --device gpu --json --repeats 5 --ddpm-steps 100 --frames 300 \
   --reference "$pack/unet_reference.py" > "$out/bench.json" 2> "$out/bench.err" \
   || echo "bench failed or timed out (see bench.err)"
 tail -5 "$out/bench.err"
 
 echo "## train builtin:shapes 32×32 from scratch, 2 minutes, samples at 30/60/120 s"
 mkdir -p "$out/train"
-timeout 200 "$bin" train --data builtin:shapes --size 32 --batch 32 --device gpu \
+timeout 170 "$bin" train --data builtin:shapes --size 32 --batch 32 --device gpu \
   --seconds 120 --sample-at 30,60,120 --save-every 0 --out "$out/train" \
   --metrics "$out/train/metrics.csv" 2>&1 | tr '\r' '\n' | grep -v '^ *$' | tail -8
 ls -l "$out" "$out/train"

@@ -534,10 +534,18 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         return Err(CliError::Usage("--steps must be at least 1".into()));
     }
     if let Some(s) = args.seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
-        return Err(CliError::Usage(format!("--seconds must be positive, got {s}")));
+        return Err(CliError::Usage(format!(
+            "--seconds must be positive, got {s}"
+        )));
     }
-    if let Some(s) = args.sample_at.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
-        return Err(CliError::Usage(format!("--sample-at takes seconds ≥ 0, got {s}")));
+    if let Some(s) = args
+        .sample_at
+        .iter()
+        .find(|s| !(s.is_finite() && **s >= 0.0))
+    {
+        return Err(CliError::Usage(format!(
+            "--sample-at takes seconds ≥ 0, got {s}"
+        )));
     }
     let mut sample_marks: Vec<f64> = args.sample_at.clone();
     sample_marks.sort_by(f64::total_cmp);
@@ -579,7 +587,16 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         eprintln!("data: {r}");
     }
     let device = choose_device(choice);
-    eprintln!("device: {} — {}", device.label(), device.reason);
+    eprintln!(
+        "device: {}{} — {}",
+        device.label(),
+        if device.details.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", device.details)
+        },
+        device.reason
+    );
     let mut trainer = match &args.resume {
         Some(dir) => {
             let mut t =
@@ -737,7 +754,9 @@ fn write_sample_grid(
         clip_x0: true,
     };
     let traj = trainer
-        .sample(&request, Start::Noise, |_, _| std::ops::ControlFlow::Continue(()))
+        .sample(&request, Start::Noise, |_, _| {
+            std::ops::ControlFlow::Continue(())
+        })
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let path = out.join(format!("sample-{seconds:03.0}s.png"));
     std::fs::create_dir_all(out).map_err(|e| CliError::Output {
@@ -751,7 +770,10 @@ fn write_sample_grid(
             path: path.clone(),
             reason: e.to_string(),
         })?;
-    eprintln!("{}: step {step}, {seconds:.0} s of training", path.display());
+    eprintln!(
+        "{}: step {step}, {seconds:.0} s of training",
+        path.display()
+    );
     Ok(())
 }
 

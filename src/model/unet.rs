@@ -129,7 +129,11 @@ impl UNetConfig {
             conv(c_in, c_out, 3, side)
                 + conv(c_out, c_out, 3, side)
                 + 2.0 * (time_dim * c_out) as f64
-                + if c_in != c_out { conv(c_in, c_out, 1, side) } else { 0.0 }
+                + if c_in != c_out {
+                    conv(c_in, c_out, 1, side)
+                } else {
+                    0.0
+                }
         };
         let levels = self.channel_mults.len();
         let mut side = self.image_size;
@@ -154,7 +158,8 @@ impl UNetConfig {
         flops += 2.0 * res(ch, ch, side);
         if self.attention {
             let hw = side * side;
-            flops += conv(ch, 3 * ch, 1, side) + conv(ch, ch, 1, side) + 4.0 * (hw * hw * ch) as f64;
+            flops +=
+                conv(ch, 3 * ch, 1, side) + conv(ch, ch, 1, side) + 4.0 * (hw * hw * ch) as f64;
         }
         for level in (0..levels).rev() {
             let out = self.width(level);
@@ -248,7 +253,10 @@ pub struct ResBlock {
 impl ResBlock {
     /// x: [b, c_in, h, w], temb: [b, time_dim] (already through SiLU) → [b, c_out, h, w]
     fn forward(&self, x: Tensor<4>, temb: Tensor<2>) -> Tensor<4> {
-        let h = kernels::conv2d(&self.conv1, kernels::group_norm_silu(&self.norm1, x.clone())); // [b, c_out, h, w]
+        let h = kernels::conv2d(
+            &self.conv1,
+            kernels::group_norm_silu(&self.norm1, x.clone()),
+        ); // [b, c_out, h, w]
         let t = self
             .time
             .forward(temb)
@@ -276,7 +284,8 @@ impl AttentionBlock {
     /// x: [b, c, h, w] → [b, c, h, w]
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, c, h, w] = x.dims();
-        let qkv = kernels::conv2d(&self.qkv, self.norm.forward(x.clone())).reshape([b, 3 * c, h * w]); // [b, 3c, hw]
+        let qkv =
+            kernels::conv2d(&self.qkv, self.norm.forward(x.clone())).reshape([b, 3 * c, h * w]); // [b, 3c, hw]
         let q = qkv.clone().narrow(1, 0, c); // [b, c, hw]
         let k = qkv.clone().narrow(1, c, c);
         let v = qkv.narrow(1, 2 * c, c);
@@ -426,7 +435,10 @@ mod tests {
             .with_attention(false);
         let conv = |ci: f64, co: f64, k: f64| 2.0 * ci * k * k * co * 16.0;
         let res = |ci: f64, co: f64| {
-            conv(ci, co, 3.0) + conv(co, co, 3.0) + 2.0 * 32.0 * co + if ci != co { conv(ci, co, 1.0) } else { 0.0 }
+            conv(ci, co, 3.0)
+                + conv(co, co, 3.0)
+                + 2.0 * 32.0 * co
+                + if ci != co { conv(ci, co, 1.0) } else { 0.0 }
         };
         let want = 2.0 * (8.0 * 32.0 + 32.0 * 32.0)
             + conv(3.0, 8.0, 3.0)

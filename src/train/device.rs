@@ -281,6 +281,10 @@ pub fn choose_device(choice: DeviceChoice) -> DeviceInfo {
         // wgpu preferred a software adapter after all.
         return DeviceInfo::flex(tr!("device-reason-flex-faster", seen = reason));
     }
+    if cfg!(feature = "spirv") && !is_gpu && details.starts_with("Vulkan") {
+        // Mesa's lavapipe crashes compiling cubecl's SPIR-V kernels: never hand it any.
+        return DeviceInfo::flex(tr!("device-reason-spirv-software", name = name));
+    }
     let picked = DeviceInfo {
         backend: BackendKind::Wgpu,
         name,

@@ -586,7 +586,11 @@ fn switch_device(state: &mut State, choice: DeviceChoice, out: &Outbox) {
     if target.backend == was.backend && target.name == was.name {
         out.notice(
             Level::Info,
-            tr!("worker-device-same", device = was.label(), reason = target.reason),
+            tr!(
+                "worker-device-same",
+                device = was.label(),
+                reason = target.reason
+            ),
         );
         return;
     }
@@ -617,7 +621,12 @@ fn switch_device(state: &mut State, choice: DeviceChoice, out: &Outbox) {
         }
         Err(e) => out.notice(
             Level::Error,
-            tr!("worker-device-switch-failed", device = target.label(), error = e, was = was.label()),
+            tr!(
+                "worker-device-switch-failed",
+                device = target.label(),
+                error = e,
+                was = was.label()
+            ),
         ),
     }
 }

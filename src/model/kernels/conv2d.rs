@@ -83,12 +83,70 @@ impl Conv2dShape {
 
 /// y = conv(x, w) + b (see the module's doc comment). `y` is overwritten.
 pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
+    let group = images_per_gemm(s.pixels_out(), s.batch);
+    forward_in_groups(s, x, w, b, y, group);
+}
+
+/// [`forward`] with `group` images per GEMM (1: one GEMM per image, straight into y).
+fn forward_in_groups(
+    s: &Conv2dShape,
+    x: &[f32],
+    w: &[f32],
+    b: Option<&[f32]>,
+    y: &mut [f32],
+    group: usize,
+) {
     let [x_len, w_len, y_len] = s.lens();
     assert!(x.len() == x_len && w.len() == w_len && y.len() == y_len && s.output().is_some());
     if let Some(b) = b {
         assert_eq!(b.len(), s.c_out);
     }
     let (k, p, per_x) = (s.rows(), s.pixels_out(), s.c_in * s.pixels_in());
+    let per_y = s.c_out * p;
+    if group > 1 {
+        // Small images: one GEMM over the im2col columns of `group` images, so W is packed
+        // once per group, then each image's rows are copied out with the bias added.
+        let run = |n0: usize, y_g: &mut [f32], par: Parallelism| {
+            let count = y_g.len() / per_y;
+            let cols = count * p;
+            with_scratch(k * cols + s.c_out * cols, |buf| {
+                let (col, out) = buf.split_at_mut(k * cols);
+                for j in 0..count {
+                    let x_n = &x[(n0 + j) * per_x..(n0 + j + 1) * per_x];
+                    im2col(s, x_n, col, cols, j * p);
+                }
+                // [C_out, K] · [K, count·P]
+                // (as outᵀ [count·P, C_out] = colᵀ · Wᵀ: colᵀ is column-major, so the GEMM reads it
+                // without packing it)
+                matmul(
+                    cols,
+                    s.c_out,
+                    k,
+                    (out, cols, 1),
+                    false,
+                    (col, cols, 1),
+                    (w, k, 1),
+                    par,
+                );
+                for j in 0..count {
+                    for c in 0..s.c_out {
+                        let src = &out[c * cols + j * p..c * cols + (j + 1) * p];
+                        let dst = &mut y_g[(j * s.c_out + c) * p..(j * s.c_out + c + 1) * p];
+                        match b {
+                            Some(b) => {
+                                for (d, &v) in dst.iter_mut().zip(src) {
+                                    *d = v + b[c];
+                                }
+                            }
+                            None => dst.copy_from_slice(src),
+                        }
+                    }
+                }
+            });
+        };
+        for_each_chunk(s.batch, group, y, per_y, run);
+        return;
+    }
     let image = |n: usize, y_n: &mut [f32], par: Parallelism| {
         let x_n = &x[n * per_x..(n + 1) * per_x];
         if let Some(b) = b {
@@ -99,12 +157,14 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
         let acc = b.is_some();
         if s.pointwise() {
             // [C_out, C_in] · [C_in, P]
-            matmul(s.c_out, p, k, y_n, acc, (w, 1, k), (x_n, 1, p), par);
+            // (as y_nᵀ = x_nᵀ · Wᵀ, see below)
+            matmul(p, s.c_out, k, (y_n, p, 1), acc, (x_n, p, 1), (w, k, 1), par);
         } else {
             with_scratch(k * p, |col| {
-                im2col(s, x_n, col);
+                im2col(s, x_n, col, p, 0);
                 // [C_out, K] · [K, P]
-                matmul(s.c_out, p, k, y_n, acc, (w, 1, k), (col, 1, p), par);
+                // (as y_nᵀ [P, C_out] = colᵀ · Wᵀ: colᵀ is column-major, read without packing)
+                matmul(p, s.c_out, k, (y_n, p, 1), acc, (col, p, 1), (w, k, 1), par);
             });
         }
     };
@@ -116,7 +176,11 @@ pub fn backward_input(s: &Conv2dShape, w: &[f32], dy: &[f32], dx: &mut [f32]) {
     let [x_len, w_len, y_len] = s.lens();
     assert!(dx.len() == x_len && w.len() == w_len && dy.len() == y_len && s.output().is_some());
     let [kh, kw] = s.kernel;
-    let flip_pads = s.padding.iter().zip(s.kernel).all(|(&(a, b), k)| a < k && b < k);
+    let flip_pads = s
+        .padding
+        .iter()
+        .zip(s.kernel)
+        .all(|(&(a, b), k)| a < k && b < k);
     if s.stride == [1, 1] && s.dilation == [1, 1] && flip_pads && !s.pointwise() {
         // A stride-1 convolution's input gradient is the convolution of dy with the flipped,
         // transposed kernel: written straight into dx.
@@ -154,11 +218,29 @@ pub fn backward_input(s: &Conv2dShape, w: &[f32], dy: &[f32], dx: &mut [f32]) {
         let dy_n = &dy[n * s.c_out * p..(n + 1) * s.c_out * p];
         if s.pointwise() {
             // Wᵀ [C_in, C_out] · dy_n [C_out, P]
-            matmul(s.c_in, p, s.c_out, dx_n, false, (w, k, 1), (dy_n, 1, p), par);
+            matmul(
+                s.c_in,
+                p,
+                s.c_out,
+                (dx_n, 1, p),
+                false,
+                (w, k, 1),
+                (dy_n, 1, p),
+                par,
+            );
         } else {
             with_scratch(k * p, |dcol| {
                 // Wᵀ [K, C_out] · dy_n [C_out, P]
-                matmul(k, p, s.c_out, dcol, false, (w, k, 1), (dy_n, 1, p), par);
+                matmul(
+                    k,
+                    p,
+                    s.c_out,
+                    (dcol, 1, p),
+                    false,
+                    (w, k, 1),
+                    (dy_n, 1, p),
+                    par,
+                );
                 dx_n.fill(0.0);
                 col2im_add(s, dcol, dx_n);
             });
@@ -174,26 +256,74 @@ pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     assert!(x.len() == x_len && dw.len() == w_len && dy.len() == y_len && s.output().is_some());
     let (k, p, per_x) = (s.rows(), s.pixels_out(), s.c_in * s.pixels_in());
     let per_y = s.c_out * p;
-    let add_image = |n: usize, acc: &mut [f32], par: Parallelism| {
-        let x_n = &x[n * per_x..(n + 1) * per_x];
-        let dy_n = &dy[n * per_y..(n + 1) * per_y];
+    // Images per GEMM (small images: one GEMM over several images' pixels).
+    let group = MIN_COLUMNS.div_ceil(p.max(1));
+    // Adds the images n0..end to acc.
+    let add_images = |n0: usize, end: usize, acc: &mut [f32], par: Parallelism| {
         if s.pointwise() {
-            // dy_n [C_out, P] · x_nᵀ [P, C_in]
-            matmul(s.c_out, k, p, acc, true, (dy_n, 1, p), (x_n, p, 1), par);
-        } else {
-            with_scratch(k * p, |col| {
-                im2col(s, x_n, col);
-                // dy_n [C_out, P] · colᵀ [P, K]
-                matmul(s.c_out, k, p, acc, true, (dy_n, 1, p), (col, p, 1), par);
+            for n in n0..end {
+                let x_n = &x[n * per_x..(n + 1) * per_x];
+                let dy_n = &dy[n * per_y..(n + 1) * per_y];
+                // dy_n [C_out, P] · x_nᵀ [P, C_in]
+                matmul(
+                    s.c_out,
+                    k,
+                    p,
+                    (acc, 1, k),
+                    true,
+                    (dy_n, 1, p),
+                    (x_n, p, 1),
+                    par,
+                );
+            }
+            return;
+        }
+        let mut n = n0;
+        while n < end {
+            let count = group.min(end - n);
+            let cols = count * p;
+            let dy_len = if count > 1 { per_y * count } else { 0 };
+            with_scratch(k * cols + dy_len, |buf| {
+                // Σ_n dy_n [C_out, P] · colᵀ [P, K], computed as dWᵀ [K, C_out] += col · dyᵀ with
+                // col in column-major order (one K-row per output pixel, image after image),
+                // which the GEMM reads without packing it: packing a [K, P] operand per image
+                // cost as much as the products themselves.
+                let (rows, dy_group) = buf.split_at_mut(k * cols);
+                for j in 0..count {
+                    let x_n = &x[(n + j) * per_x..(n + j + 1) * per_x];
+                    im2row(s, x_n, &mut rows[j * p * k..(j + 1) * p * k]);
+                }
+                let dy_cols: &[f32] = if count > 1 {
+                    // dy of the group as [C_out, count·P]
+                    for j in 0..count {
+                        for c in 0..s.c_out {
+                            let src = (n + j) * per_y + c * p;
+                            dy_group[c * cols + j * p..c * cols + (j + 1) * p]
+                                .copy_from_slice(&dy[src..src + p]);
+                        }
+                    }
+                    dy_group
+                } else {
+                    &dy[n * per_y..(n + 1) * per_y]
+                };
+                matmul(
+                    k,
+                    s.c_out,
+                    cols,
+                    (acc, k, 1),
+                    true,
+                    (rows, k, 1),
+                    (dy_cols, cols, 1),
+                    par,
+                );
             });
+            n += count;
         }
     };
     let threads = rayon::current_num_threads().max(1);
     dw.fill(0.0);
     if s.batch < threads {
-        for n in 0..s.batch {
-            add_image(n, dw, Parallelism::Rayon(0));
-        }
+        add_images(0, s.batch, dw, Parallelism::Rayon(0));
         return;
     }
     let chunks = threads.min(s.batch);
@@ -202,9 +332,13 @@ pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
         .into_par_iter()
         .map(|c| {
             let mut acc = vec![0.0f32; dw.len()];
-            for n in (c * per_chunk)..((c + 1) * per_chunk).min(s.batch) {
-                add_image(n, &mut acc, Parallelism::None);
-            }
+            let start = (c * per_chunk).min(s.batch);
+            add_images(
+                start,
+                ((c + 1) * per_chunk).min(s.batch),
+                &mut acc,
+                Parallelism::None,
+            );
             acc
         })
         .collect();
@@ -251,16 +385,55 @@ fn for_each_image(
     }
 }
 
+/// Columns a GEMM should have for W's packing to be amortised.
+const MIN_COLUMNS: usize = 1024;
+
+/// Images per forward GEMM: enough for [`MIN_COLUMNS`] columns, but leaving at least one
+/// group per thread when the batch allows.
+fn images_per_gemm(pixels: usize, batch: usize) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    MIN_COLUMNS
+        .div_ceil(pixels.max(1))
+        .min((batch / threads).max(1))
+        .min(batch.max(1))
+}
+
+/// Run `f(first_image, out_chunk, parallelism)` for each run of `group` images (the last one
+/// may be shorter): over rayon's pool when there are at least as many runs as threads, else
+/// one after another with parallel GEMMs.
+fn for_each_chunk(
+    batch: usize,
+    group: usize,
+    out: &mut [f32],
+    per_image: usize,
+    f: impl Fn(usize, &mut [f32], Parallelism) + Sync,
+) {
+    if per_image == 0 || group == 0 {
+        return;
+    }
+    let runs = batch.div_ceil(group);
+    if runs >= rayon::current_num_threads().max(2) {
+        out.par_chunks_mut(group * per_image)
+            .enumerate()
+            .for_each(|(i, o)| f(i * group, o, Parallelism::None));
+    } else {
+        for (i, o) in out.chunks_mut(group * per_image).enumerate() {
+            f(i * group, o, Parallelism::Rayon(0));
+        }
+    }
+}
+
 /// One operand of a GEMM: the slice, its column stride and its row stride (in elements).
 type Operand<'a> = (&'a [f32], usize, usize);
 
-/// dst `[m, n]` (row-major, contiguous) = (dst if `accumulate`) + lhs `[m, k]` · rhs `[k, n]`.
+/// dst `[m, n]` = (dst if `accumulate`) + lhs `[m, k]` · rhs `[k, n]`, each given with its
+/// column and row strides.
 #[allow(clippy::too_many_arguments)]
 fn matmul(
     m: usize,
     n: usize,
     k: usize,
-    dst: &mut [f32],
+    (dst, dst_cs, dst_rs): (&mut [f32], usize, usize),
     accumulate: bool,
     lhs: Operand<'_>,
     rhs: Operand<'_>,
@@ -269,17 +442,27 @@ fn matmul(
     if m == 0 || n == 0 {
         return;
     }
+    assert!(
+        (m - 1) * dst_rs + (n - 1) * dst_cs < dst.len(),
+        "GEMM output out of bounds"
+    );
     if k == 0 {
         if !accumulate {
-            dst[..m * n].fill(0.0);
+            for i in 0..m {
+                for j in 0..n {
+                    dst[i * dst_rs + j * dst_cs] = 0.0;
+                }
+            }
         }
         return;
     }
     let last = |(data, cs, rs): Operand<'_>, rows: usize, cols: usize| {
-        assert!((rows - 1) * rs + (cols - 1) * cs < data.len(), "GEMM operand out of bounds");
+        assert!(
+            (rows - 1) * rs + (cols - 1) * cs < data.len(),
+            "GEMM operand out of bounds"
+        );
         data.as_ptr()
     };
-    assert!(dst.len() >= m * n);
     let lhs_ptr = last(lhs, m, k);
     let rhs_ptr = last(rhs, k, n);
     // SAFETY: every index the GEMM reads or writes was bounds-checked just above; dst does not
@@ -290,8 +473,8 @@ fn matmul(
             n,
             k,
             dst.as_mut_ptr(),
-            1,
-            n as isize,
+            dst_cs as isize,
+            dst_rs as isize,
             accumulate,
             lhs_ptr,
             lhs.1 as isize,
@@ -343,8 +526,9 @@ fn valid_columns(out_w: usize, w: usize, stride: usize, off: isize) -> (usize, u
     (lo.min(out_w), hi.min(out_w).max(lo.min(out_w)))
 }
 
-/// col `[K, P]` of one image `[C_in, H, W]` (every element written).
-fn im2col(s: &Conv2dShape, x_n: &[f32], col: &mut [f32]) {
+/// col `[K, P]` of one image `[C_in, H, W]`, its row r at `col[r·row_stride + offset..][..P]`
+/// (every element of those rows written).
+fn im2col(s: &Conv2dShape, x_n: &[f32], col: &mut [f32], row_stride: usize, offset: usize) {
     let [h, w] = s.input;
     let [kh, kw] = s.kernel;
     let [ho, wo] = s.output().unwrap_or([0, 0]);
@@ -353,12 +537,13 @@ fn im2col(s: &Conv2dShape, x_n: &[f32], col: &mut [f32]) {
         let plane = &x_n[c * h * w..(c + 1) * h * w];
         for i in 0..kh {
             for j in 0..kw {
-                let row = &mut col[((c * kh + i) * kw + j) * p..][..p];
+                let row = &mut col[((c * kh + i) * kw + j) * row_stride + offset..][..p];
                 let off = (j * s.dilation[1]) as isize - s.padding[1].0 as isize;
                 let (lo, hi) = valid_columns(wo, w, s.stride[1], off);
                 for oy in 0..ho {
                     let out = &mut row[oy * wo..(oy + 1) * wo];
-                    let iy = (oy * s.stride[0] + i * s.dilation[0]) as isize - s.padding[0].0 as isize;
+                    let iy =
+                        (oy * s.stride[0] + i * s.dilation[0]) as isize - s.padding[0].0 as isize;
                     if iy < 0 || iy >= h as isize {
                         out.fill(0.0);
                         continue;
@@ -383,6 +568,39 @@ fn im2col(s: &Conv2dShape, x_n: &[f32], col: &mut [f32]) {
     }
 }
 
+/// colᵀ `[P, K]` of one image `[C_in, H, W]`: the values of [`im2col`], one row per output
+/// pixel (every element written).
+fn im2row(s: &Conv2dShape, x_n: &[f32], rows: &mut [f32]) {
+    let [h, w] = s.input;
+    let [kh, kw] = s.kernel;
+    let [ho, wo] = s.output().unwrap_or([0, 0]);
+    let k = s.rows();
+    for oy in 0..ho {
+        for ox in 0..wo {
+            let row = &mut rows[(oy * wo + ox) * k..(oy * wo + ox + 1) * k];
+            let y0 = (oy * s.stride[0]) as isize - s.padding[0].0 as isize;
+            let x0 = (ox * s.stride[1]) as isize - s.padding[1].0 as isize;
+            let mut r = 0;
+            for c in 0..s.c_in {
+                let plane = &x_n[c * h * w..(c + 1) * h * w];
+                for i in 0..kh {
+                    let iy = y0 + (i * s.dilation[0]) as isize;
+                    let inside_y = iy >= 0 && iy < h as isize;
+                    for j in 0..kw {
+                        let ix = x0 + (j * s.dilation[1]) as isize;
+                        row[r] = if inside_y && ix >= 0 && ix < w as isize {
+                            plane[iy as usize * w + ix as usize]
+                        } else {
+                            0.0
+                        };
+                        r += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// dx_n `[C_in, H, W]` += col⁻¹(dcol), the adjoint of [`im2col`].
 fn col2im_add(s: &Conv2dShape, dcol: &[f32], dx_n: &mut [f32]) {
     let [h, w] = s.input;
@@ -397,7 +615,8 @@ fn col2im_add(s: &Conv2dShape, dcol: &[f32], dx_n: &mut [f32]) {
                 let off = (j * s.dilation[1]) as isize - s.padding[1].0 as isize;
                 let (lo, hi) = valid_columns(wo, w, s.stride[1], off);
                 for oy in 0..ho {
-                    let iy = (oy * s.stride[0] + i * s.dilation[0]) as isize - s.padding[0].0 as isize;
+                    let iy =
+                        (oy * s.stride[0] + i * s.dilation[0]) as isize - s.padding[0].0 as isize;
                     if iy < 0 || iy >= h as isize {
                         continue;
                     }
@@ -435,8 +654,10 @@ mod tests {
                                         - s.padding[0].0 as isize;
                                     let ix = (bb * s.stride[1] + j * s.dilation[1]) as isize
                                         - s.padding[1].0 as isize;
-                                    if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd {
-                                        acc += x[((n * s.c_in + c) * h + iy as usize) * wd + ix as usize]
+                                    if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd
+                                    {
+                                        acc += x[((n * s.c_in + c) * h + iy as usize) * wd
+                                            + ix as usize]
                                             as f64
                                             * w[((o * s.c_in + c) * kh + i) * kw + j] as f64;
                                     }
@@ -469,8 +690,10 @@ mod tests {
                                         - s.padding[0].0 as isize;
                                     let ix = (bb * s.stride[1] + j * s.dilation[1]) as isize
                                         - s.padding[1].0 as isize;
-                                    if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd {
-                                        let xi = ((n * s.c_in + c) * h + iy as usize) * wd + ix as usize;
+                                    if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd
+                                    {
+                                        let xi =
+                                            ((n * s.c_in + c) * h + iy as usize) * wd + ix as usize;
                                         let wi = ((o * s.c_in + c) * kh + i) * kw + j;
                                         dx[xi] += g * w[wi] as f64;
                                         dw[wi] += g * x[xi] as f64;
@@ -494,8 +717,8 @@ mod tests {
             (0usize..3, 0usize..3, 0usize..3, 0usize..3),
             1usize..3,
         )
-            .prop_map(|((batch, c_in, c_out), (h, w), k, (sh, sw), (pt, pb, pl, pr), d)| {
-                Conv2dShape {
+            .prop_map(
+                |((batch, c_in, c_out), (h, w), k, (sh, sw), (pt, pb, pl, pr), d)| Conv2dShape {
                     batch,
                     c_in,
                     c_out,
@@ -504,8 +727,8 @@ mod tests {
                     stride: [sh, sw],
                     padding: [(pt, pb), (pl, pr)],
                     dilation: [d, d],
-                }
-            })
+                },
+            )
             .prop_filter("kernel fits", |s| s.output().is_some())
     }
 
@@ -524,10 +747,14 @@ mod tests {
             let [xl, wl, yl] = s.lens();
             let (x, w, b, dy) = (values(xl, seed), values(wl, seed + 1), values(s.c_out, seed + 2), values(yl, seed + 3));
             let mut y = vec![f32::NAN; yl];
-            forward(&s, &x, &w, Some(&b), &mut y);
             let want = direct(&s, &x, &w, &b);
-            for (g, r) in y.iter().zip(&want) {
-                prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "forward {g} vs {r}");
+            // One GEMM per image, and several images per GEMM.
+            for group in [1, 2, s.batch] {
+                y.fill(f32::NAN);
+                forward_in_groups(&s, &x, &w, Some(&b), &mut y, group);
+                for (g, r) in y.iter().zip(&want) {
+                    prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "forward ({group} per GEMM) {g} vs {r}");
+                }
             }
             let (want_dx, want_dw) = direct_grads(&s, &x, &w, &dy);
             let mut dx = vec![f32::NAN; xl];
@@ -563,7 +790,11 @@ mod tests {
             dilation: [1, 1],
         };
         assert_eq!(s.output(), Some([16, 16]));
-        let too_small = Conv2dShape { input: [1, 1], padding: [(0, 0), (0, 0)], ..s };
+        let too_small = Conv2dShape {
+            input: [1, 1],
+            padding: [(0, 0), (0, 0)],
+            ..s
+        };
         assert_eq!(too_small.output(), None);
     }
 }

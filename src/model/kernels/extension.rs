@@ -41,7 +41,12 @@ pub trait FusedCpuOps: Backend {
 fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     match t.as_slice::<f32>() {
         Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(t.to_contiguous().as_slice::<f32>().map(<[f32]>::to_vec).unwrap_or_default()),
+        None => Cow::Owned(
+            t.to_contiguous()
+                .as_slice::<f32>()
+                .map(<[f32]>::to_vec)
+                .unwrap_or_default(),
+        ),
     }
 }
 
@@ -51,7 +56,11 @@ fn dims(t: &FlexTensor) -> Vec<usize> {
 
 /// A contiguous `f32` flex tensor that takes `data` without copying it.
 fn tensor(data: Vec<f32>, dims: Vec<usize>) -> FlexTensor {
-    FlexTensor::new(Bytes::from_elems(data), Layout::contiguous(Shape::from(dims)), DType::F32)
+    FlexTensor::new(
+        Bytes::from_elems(data),
+        Layout::contiguous(Shape::from(dims)),
+        DType::F32,
+    )
 }
 
 fn conv_shape(x: &FlexTensor, w: &FlexTensor, o: &ConvOptions<2>) -> conv2d::Conv2dShape {
@@ -98,7 +107,15 @@ fn norm_forward(
     let xs = values(x);
     let mut y = vec![0.0f32; xs.len()];
     let mut stats = vec![0.0f32; 2 * s.batch * groups];
-    group_norm_silu::forward(&s, &xs, &values(gamma), &values(beta), epsilon, &mut y, &mut stats);
+    group_norm_silu::forward(
+        &s,
+        &xs,
+        &values(gamma),
+        &values(beta),
+        epsilon,
+        &mut y,
+        &mut stats,
+    );
     (tensor(y, dims(x)), stats)
 }
 
@@ -205,7 +222,11 @@ impl<C: CheckpointStrategy> FusedCpuOps for Autodiff<Flex, C> {
             .stateful();
         match prep {
             OpsKind::Tracked(prep) => {
-                let (x, w, b) = (x.into_primitive(), weight.into_primitive(), bias.into_primitive());
+                let (x, w, b) = (
+                    x.into_primitive(),
+                    weight.into_primitive(),
+                    bias.into_primitive(),
+                );
                 let y = conv_forward(&x, &w, &b, &options);
                 prep.finish((x, w, options), y)
             }
@@ -231,12 +252,22 @@ impl<C: CheckpointStrategy> FusedCpuOps for Autodiff<Flex, C> {
             .stateful();
         match prep {
             OpsKind::Tracked(prep) => {
-                let (x, gamma, beta) = (x.into_primitive(), gamma.into_primitive(), beta.into_primitive());
+                let (x, gamma, beta) = (
+                    x.into_primitive(),
+                    gamma.into_primitive(),
+                    beta.into_primitive(),
+                );
                 let (y, stats) = norm_forward(&x, &gamma, &beta, groups, epsilon);
                 prep.finish((x, gamma, beta, stats, groups), y)
             }
             OpsKind::UnTracked(prep) => {
-                let (y, _) = norm_forward(x.primitive(), gamma.primitive(), beta.primitive(), groups, epsilon);
+                let (y, _) = norm_forward(
+                    x.primitive(),
+                    gamma.primitive(),
+                    beta.primitive(),
+                    groups,
+                    epsilon,
+                );
                 prep.finish(y)
             }
         }

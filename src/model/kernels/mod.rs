@@ -122,17 +122,34 @@ mod tests {
     fn close(a: &[f32], b: &[f32], what: &str) -> Result<(), TestCaseError> {
         prop_assert_eq!(a.len(), b.len());
         let scale = b.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-        let worst = a.iter().zip(b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
-        prop_assert!(worst <= 1e-4 * scale, "{}: max diff {} at scale {}", what, worst, scale);
+        let worst = a
+            .iter()
+            .zip(b)
+            .fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+        prop_assert!(
+            worst <= 1e-4 * scale,
+            "{}: max diff {} at scale {}",
+            what,
+            worst,
+            scale
+        );
         Ok(())
     }
 
     /// Uniform values in [−scale, scale) + shift from a seeded generator (reproducible cases).
-    fn seeded<const D: usize>(dims: [usize; D], seed: u64, scale: f32, shift: f32, device: &Device) -> Tensor<D> {
+    fn seeded<const D: usize>(
+        dims: [usize; D],
+        seed: u64,
+        scale: f32,
+        shift: f32,
+        device: &Device,
+    ) -> Tensor<D> {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let n = dims.iter().product::<usize>();
-        let v: Vec<f32> = (0..n).map(|_| rng.random_range(-scale..scale) + shift).collect();
+        let v: Vec<f32> = (0..n)
+            .map(|_| rng.random_range(-scale..scale) + shift)
+            .collect();
         Tensor::from_data(TensorData::new(v, dims), device)
     }
 
@@ -179,6 +196,11 @@ mod tests {
             (batch, groups, per_group, h, w) in (1usize..4, 1usize..5, 1usize..4, 1usize..7, 1usize..7),
             seed in 0u64..100,
         ) {
+            // burn's group_norm refuses inputs of two values or fewer (it checks the element
+            // count where it means the rank).
+            prop_assume!(batch * groups * per_group * h * w > 2);
+            // And as in group_norm_silu's own test: enough values per group for f32 to resolve dx.
+            prop_assume!(per_group * h * w >= 8);
             let device = Device::flex().autodiff();
             let channels = groups * per_group;
             let norm = GroupNormConfig::new(groups, channels).init(&device);
@@ -208,12 +230,18 @@ mod tests {
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
             .init(&device);
         let x = Tensor::<4>::from_data(
-            TensorData::new((0..50).map(|v| v as f32 / 10.0).collect::<Vec<_>>(), [1, 2, 5, 5]),
+            TensorData::new(
+                (0..50).map(|v| v as f32 / 10.0).collect::<Vec<_>>(),
+                [1, 2, 5, 5],
+            ),
             &device,
         );
         let ours = host(conv2d(&conv, x.clone()));
         let theirs = host(conv.forward(x.clone()));
-        let worst = ours.iter().zip(&theirs).fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        let worst = ours
+            .iter()
+            .zip(&theirs)
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
         assert!(worst < 1e-4, "{worst}");
         // `Same` padding and grouped convolutions fall back to burn's op.
         let same = Conv2dConfig::new([2, 2], [3, 3])
