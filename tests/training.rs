@@ -418,6 +418,48 @@ fn the_worker_trains_samples_and_stops_cleanly() {
     );
 }
 
+/// A worker's events as a test reads them: failing on a stopped worker or past the deadline,
+/// and keeping the progress channel drained meanwhile.
+struct WorkerEvents<'a> {
+    handle: &'a diffusion_playground::train::WorkerHandle,
+    deadline: std::time::Instant,
+}
+
+impl WorkerEvents<'_> {
+    fn next(&self) -> diffusion_playground::train::Event {
+        use diffusion_playground::train::Event;
+        loop {
+            assert!(std::time::Instant::now() < self.deadline, "timed out");
+            let wait = std::time::Duration::from_millis(50);
+            if let Ok(e) = self.handle.events.recv_timeout(wait) {
+                if let Event::Stopped(r) = &e {
+                    panic!("worker stopped: {r:?}");
+                }
+                return e;
+            }
+            while self.handle.progress.try_recv().is_ok() {}
+        }
+    }
+
+    /// The next Ready event's device and step.
+    fn ready(&self) -> (DeviceInfo, u64) {
+        loop {
+            if let diffusion_playground::train::Event::Ready { device, step, .. } = self.next() {
+                return (device, step);
+            }
+        }
+    }
+
+    /// The next notice.
+    fn notice(&self) -> (diffusion_playground::train::Level, String) {
+        loop {
+            if let diffusion_playground::train::Event::Notice(level, text) = self.next() {
+                return (level, text);
+            }
+        }
+    }
+}
+
 /// The device to test a GPU loss on: wgpu (lavapipe in CI) when there is an adapter.
 fn gpu_if_any() -> DeviceChoice {
     let adapters =
@@ -440,27 +482,13 @@ fn losing_the_gpu_falls_back_to_the_cpu_and_keeps_what_it_can() {
     config.batch = 4;
     let handle = WorkerHandle::spawn(config, choice, None, Box::new(|| {})).unwrap();
     let deadline = Instant::now() + Duration::from_secs(240);
-    let next_event = || loop {
-        assert!(Instant::now() < deadline, "timed out");
-        if let Ok(e) = handle.events.recv_timeout(Duration::from_millis(50)) {
-            if let Event::Stopped(r) = &e {
-                panic!("worker stopped: {r:?}");
-            }
-            return e;
-        }
-        // Keep the progress channel drained.
-        while handle.progress.try_recv().is_ok() {}
+    let events = WorkerEvents {
+        handle: &handle,
+        deadline,
     };
-    let ready = || loop {
-        if let Event::Ready { device, step, .. } = next_event() {
-            return (device, step);
-        }
-    };
-    let notice = || loop {
-        if let Event::Notice(level, text) = next_event() {
-            return (level, text);
-        }
-    };
+    let next_event = || events.next();
+    let ready = || events.ready();
+    let notice = || events.notice();
     let train_until = |min_step: u64| {
         handle.send(Command::Start);
         loop {
@@ -546,26 +574,13 @@ fn switching_devices_carries_the_run_over() {
     config.batch = 4;
     let handle = WorkerHandle::spawn(config, DeviceChoice::Cpu, None, Box::new(|| {})).unwrap();
     let deadline = Instant::now() + Duration::from_secs(240);
-    let next_event = || loop {
-        assert!(Instant::now() < deadline, "timed out");
-        if let Ok(e) = handle.events.recv_timeout(Duration::from_millis(50)) {
-            if let Event::Stopped(r) = &e {
-                panic!("worker stopped: {r:?}");
-            }
-            return e;
-        }
-        while handle.progress.try_recv().is_ok() {}
+    let events = WorkerEvents {
+        handle: &handle,
+        deadline,
     };
-    let ready = || loop {
-        if let Event::Ready { device, step, .. } = next_event() {
-            return (device, step);
-        }
-    };
-    let notice = || loop {
-        if let Event::Notice(level, text) = next_event() {
-            return (level, text);
-        }
-    };
+    let next_event = || events.next();
+    let ready = || events.ready();
+    let notice = || events.notice();
     let (device, _) = ready();
     assert_eq!(device.backend, BackendKind::Flex);
     handle.send(Command::TrainSteps(3));

@@ -98,6 +98,7 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$work}"
 "$work/diffusion-playground-wgsl" train --data builtin:shapes --steps 1 --size 16 --base-channels 8 --batch 2 \
   --device gpu --save-every 0 --out "$work/probe" 2>&1 | grep '^device:' | tee "$out/adapter.txt"
 if grep -qiE 'llvmpipe|lavapipe|software|swiftshader|CPU \(flex\)' "$out/adapter.txt"; then
+  mkdir -p "$out/train"
   echo "NO GPU: wgpu has only a software adapter (or none) here, far too slow for the full"
   echo "benchmark; running a reduced check with the WGSL build (a small model trained on it"
   echo "for 20 s, with samples). The SPIR-V build refuses software adapters and uses the CPU."

@@ -636,53 +636,17 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The definition, summed in f64: y[n, o, a, b] = b[o] + Σ x[n, c, a·s − p + i·d, b·s − p + j·d] w[o, c, i, j].
-    fn direct(s: &Conv2dShape, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f64> {
+    /// Call `f(y_index, x_index, w_index)` for every product x·w in the definition
+    /// y[n, o, a, b] = b[o] + Σ_{c, i, j} x[n, c, a·s − p + i·d, b·s − p + j·d] · w[o, c, i, j].
+    fn for_each_product(s: &Conv2dShape, mut f: impl FnMut(usize, usize, usize)) {
         let [h, wd] = s.input;
         let [kh, kw] = s.kernel;
         let [ho, wo] = s.output().unwrap();
-        let mut y = vec![0.0; s.lens()[2]];
         for n in 0..s.batch {
             for o in 0..s.c_out {
                 for a in 0..ho {
                     for bb in 0..wo {
-                        let mut acc = b[o] as f64;
-                        for c in 0..s.c_in {
-                            for i in 0..kh {
-                                for j in 0..kw {
-                                    let iy = (a * s.stride[0] + i * s.dilation[0]) as isize
-                                        - s.padding[0].0 as isize;
-                                    let ix = (bb * s.stride[1] + j * s.dilation[1]) as isize
-                                        - s.padding[1].0 as isize;
-                                    if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < wd
-                                    {
-                                        acc += x[((n * s.c_in + c) * h + iy as usize) * wd
-                                            + ix as usize]
-                                            as f64
-                                            * w[((o * s.c_in + c) * kh + i) * kw + j] as f64;
-                                    }
-                                }
-                            }
-                        }
-                        y[((n * s.c_out + o) * ho + a) * wo + bb] = acc;
-                    }
-                }
-            }
-        }
-        y
-    }
-
-    /// dx and dW by the definition (f64): every product x·w in y scatters dy·w into dx and dy·x into dW.
-    fn direct_grads(s: &Conv2dShape, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f64>, Vec<f64>) {
-        let [h, wd] = s.input;
-        let [kh, kw] = s.kernel;
-        let [ho, wo] = s.output().unwrap();
-        let (mut dx, mut dw) = (vec![0.0; x.len()], vec![0.0; w.len()]);
-        for n in 0..s.batch {
-            for o in 0..s.c_out {
-                for a in 0..ho {
-                    for bb in 0..wo {
-                        let g = dy[((n * s.c_out + o) * ho + a) * wo + bb] as f64;
+                        let yi = ((n * s.c_out + o) * ho + a) * wo + bb;
                         for c in 0..s.c_in {
                             for i in 0..kh {
                                 for j in 0..kw {
@@ -694,9 +658,7 @@ mod tests {
                                     {
                                         let xi =
                                             ((n * s.c_in + c) * h + iy as usize) * wd + ix as usize;
-                                        let wi = ((o * s.c_in + c) * kh + i) * kw + j;
-                                        dx[xi] += g * w[wi] as f64;
-                                        dw[wi] += g * x[xi] as f64;
+                                        f(yi, xi, ((o * s.c_in + c) * kh + i) * kw + j);
                                     }
                                 }
                             }
@@ -705,6 +667,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// y by the definition, in f64.
+    fn direct(s: &Conv2dShape, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f64> {
+        let per_channel = s.output().map_or(0, |[h, w]| h * w);
+        let mut y: Vec<f64> = (0..s.lens()[2])
+            .map(|yi| b[(yi / per_channel) % s.c_out] as f64)
+            .collect();
+        for_each_product(s, |yi, xi, wi| y[yi] += x[xi] as f64 * w[wi] as f64);
+        y
+    }
+
+    /// dx and dW by the definition (f64): every product x·w in y scatters dy·w into dx and
+    /// dy·x into dW.
+    fn direct_grads(s: &Conv2dShape, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f64>, Vec<f64>) {
+        let (mut dx, mut dw) = (vec![0.0; x.len()], vec![0.0; w.len()]);
+        for_each_product(s, |yi, xi, wi| {
+            let g = dy[yi] as f64;
+            dx[xi] += g * w[wi] as f64;
+            dw[wi] += g * x[xi] as f64;
+        });
         (dx, dw)
     }
 
