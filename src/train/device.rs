@@ -128,6 +128,21 @@ pub struct AdapterSummary {
     pub is_gpu: bool,
 }
 
+/// Mesa's and others' CPU renderers, which report themselves as CPUs on Vulkan but not
+/// always through OpenGL.
+fn software_renderer(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "llvmpipe",
+        "lavapipe",
+        "softpipe",
+        "swiftshader",
+        "basic render",
+    ]
+    .iter()
+    .any(|s| name.contains(s))
+}
+
 /// List wgpu's adapters, giving up after `timeout` (a broken driver can hang).
 pub fn probe_adapters(timeout: Duration) -> Vec<AdapterSummary> {
     let (tx, rx) = mpsc::channel();
@@ -144,7 +159,8 @@ pub fn probe_adapters(timeout: Duration) -> Vec<AdapterSummary> {
                     AdapterSummary {
                         name: info.name.clone(),
                         backend: format!("{:?}", info.backend),
-                        is_gpu: !matches!(info.device_type, wgpu::DeviceType::Cpu),
+                        is_gpu: !matches!(info.device_type, wgpu::DeviceType::Cpu)
+                            && !software_renderer(&info.name),
                     }
                 })
                 .collect();
@@ -211,9 +227,10 @@ pub fn open_wgpu(timeout: Duration) -> Result<OpenedAdapter, String> {
                                 .collect::<Vec<_>>()
                                 .join(" · ");
                             OpenedAdapter {
-                                name: info.name,
+                                name: info.name.clone(),
                                 details,
-                                is_gpu: !matches!(info.device_type, wgpu::DeviceType::Cpu),
+                                is_gpu: !matches!(info.device_type, wgpu::DeviceType::Cpu)
+                                    && !software_renderer(&info.name),
                             }
                         })
                         .map_err(|e| e.to_string())
@@ -260,13 +277,13 @@ pub fn choose_device(choice: DeviceChoice) -> DeviceInfo {
         .iter()
         .find(|a| a.is_gpu)
         .or(adapters.first())
-        .map(|a| (a.name.clone(), a.backend.clone()));
+        .map(|a| (a.name.clone(), a.backend.clone(), a.is_gpu));
     let (name, details, is_gpu) = match open_wgpu(Duration::from_secs(60)) {
         Ok(a) => (a.name, a.details, a.is_gpu),
         // Started before this call (not by choose_device): the probe's best guess.
         Err(e) if listed.is_some() && e.to_lowercase().contains("regist") => {
-            let (name, api) = listed.unwrap_or_default();
-            (name, api, true)
+            log::warn!("wgpu's runtime was started before choose_device: {e}");
+            listed.unwrap_or_default()
         }
         Err(e) => return DeviceInfo::flex(tr!("device-reason-start-failed", error = e)),
     };
@@ -309,6 +326,14 @@ mod tests {
             DeviceChoice::resolve(Some(DeviceChoice::Cpu)),
             Ok(DeviceChoice::Cpu)
         );
+    }
+
+    #[test]
+    fn software_renderers_are_not_gpus() {
+        assert!(software_renderer("llvmpipe (LLVM 15.0.6, 256 bits)"));
+        assert!(software_renderer("SwiftShader Device (Subzero)"));
+        assert!(!software_renderer("NVIDIA H100 80GB HBM3"));
+        assert!(!software_renderer("Apple M2"));
     }
 
     #[test]
