@@ -497,3 +497,29 @@ fn autosave_and_the_offer_to_resume_at_start() {
     step_until(&mut h, "the resumed run", |a| a.status.step == 120);
     assert!(h.state().resume_offer.is_none());
 }
+
+#[test]
+fn the_about_box_names_the_device_and_the_gpu_cache() {
+    let mut h = harness(None);
+    step_until(&mut h, "the model", |a| a.status.device.is_some());
+    let ctx = h.ctx.clone();
+    h.state_mut().run_command(&ctx, AppCommand::ShowAbout);
+    h.run_steps(3);
+    h.get_by_label("GPU tuning cache");
+    h.get_by_label("CPU (flex)");
+    if let Some(dir) = diffusion_playground::train::tuning::default_gpu_cache_dir() {
+        h.get_by_label(&dir.display().to_string());
+    }
+    // Asking the device menu for the device in use answers with a notice; nothing moves.
+    let step = h.state().status.step;
+    h.state_mut()
+        .run_command(&ctx, AppCommand::SetDevice(DeviceChoice::Cpu));
+    assert!(h.state().device_menu.switching);
+    step_until(&mut h, "the worker's answer", |a| {
+        a.notices
+            .iter()
+            .any(|(_, text)| text.contains("already on CPU (flex)"))
+    });
+    assert!(!h.state().device_menu.switching);
+    assert_eq!(h.state().status.step, step);
+}
