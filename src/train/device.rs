@@ -184,14 +184,16 @@ pub fn smoke_test(device: &Device) -> Result<(), String> {
             Err(format!("device computed {v} instead of 12"))
         }
     })
-    .unwrap_or_else(|panic| {
-        let msg = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "the device panicked".to_owned());
-        Err(msg)
-    })
+    .unwrap_or_else(|panic| Err(panic_message(panic.as_ref(), "the device panicked")))
+}
+
+/// The text of a caught panic, or `otherwise` when it carries none.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send), otherwise: &str) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| otherwise.to_owned())
 }
 
 /// The adapter burn's wgpu runtime opened, as wgpu describes it.
@@ -236,11 +238,10 @@ pub fn open_wgpu(timeout: Duration) -> Result<OpenedAdapter, String> {
                         .map_err(|e| e.to_string())
                 })
                 .unwrap_or_else(|panic| {
-                    Err(panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                        .unwrap_or_else(|| "wgpu panicked while starting".to_owned()))
+                    Err(panic_message(
+                        panic.as_ref(),
+                        "wgpu panicked while starting",
+                    ))
                 })
             });
             let _ = tx.send(opened.clone());
@@ -257,13 +258,12 @@ pub fn open_wgpu(timeout: Duration) -> Result<OpenedAdapter, String> {
 /// burn's runtime actually opened (with its API and driver). A wgpu device that fails to start
 /// or fails its smoke test falls back to flex, and the reason says so.
 pub fn choose_device(choice: DeviceChoice) -> DeviceInfo {
-    let adapters = match choice {
-        DeviceChoice::Cpu => {
-            return DeviceInfo::flex(tr!("device-reason-cpu-asked").to_owned());
-        }
-        DeviceChoice::Auto | DeviceChoice::Gpu => probe_adapters(Duration::from_secs(10)),
-    };
-    if choice == DeviceChoice::Auto && !adapters.iter().any(|a| a.is_gpu) {
+    if choice == DeviceChoice::Cpu {
+        return DeviceInfo::flex(tr!("device-reason-cpu-asked").to_owned());
+    }
+    // `auto` looks before it starts wgpu; `gpu` looks only if it must (see below).
+    let probed = (choice == DeviceChoice::Auto).then(|| probe_adapters(Duration::from_secs(10)));
+    if let Some(adapters) = probed.as_ref().filter(|a| !a.iter().any(|a| a.is_gpu)) {
         // No real GPU: do not start wgpu at all.
         let seen = if adapters.is_empty() {
             tr!("device-reason-no-adapter").to_owned()
@@ -273,17 +273,18 @@ pub fn choose_device(choice: DeviceChoice) -> DeviceInfo {
         };
         return DeviceInfo::flex(tr!("device-reason-flex-faster", seen = seen));
     }
-    let listed = adapters
-        .iter()
-        .find(|a| a.is_gpu)
-        .or(adapters.first())
-        .map(|a| (a.name.clone(), a.backend.clone(), a.is_gpu));
     let (name, details, is_gpu) = match open_wgpu(Duration::from_secs(60)) {
         Ok(a) => (a.name, a.details, a.is_gpu),
         // Started before this call (not by choose_device): the probe's best guess.
-        Err(e) if listed.is_some() && e.to_lowercase().contains("regist") => {
-            log::warn!("wgpu's runtime was started before choose_device: {e}");
-            listed.unwrap_or_default()
+        Err(e) if e.to_lowercase().contains("regist") => {
+            let adapters = probed.unwrap_or_else(|| probe_adapters(Duration::from_secs(10)));
+            match adapters.iter().find(|a| a.is_gpu).or(adapters.first()) {
+                Some(a) => {
+                    log::warn!("wgpu's runtime was started before choose_device: {e}");
+                    (a.name.clone(), a.backend.clone(), a.is_gpu)
+                }
+                None => return DeviceInfo::flex(tr!("device-reason-start-failed", error = e)),
+            }
         }
         Err(e) => return DeviceInfo::flex(tr!("device-reason-start-failed", error = e)),
     };

@@ -348,6 +348,13 @@ impl State {
         self.unsent.clear();
         out.event(Event::Running(false));
     }
+
+    /// Train from now on, measuring the rate from this step.
+    fn start_running(&mut self, out: &Outbox) {
+        self.running = true;
+        self.rate_window = (Instant::now(), self.trainer.step_count());
+        out.event(Event::Running(true));
+    }
 }
 
 fn held_out_batch(trainer: &Trainer) -> (Vec<f32>, EvalBatch) {
@@ -470,11 +477,7 @@ fn run(
 
 fn handle(state: &mut State, command: Command, out: &Outbox) {
     match command {
-        Command::Start => {
-            state.running = true;
-            state.rate_window = (Instant::now(), state.trainer.step_count());
-            out.event(Event::Running(true));
-        }
+        Command::Start => state.start_running(out),
         Command::Pause => {
             state.running = false;
             state.remaining = None;
@@ -483,9 +486,7 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
         Command::TrainSteps(n) => {
             if n > 0 {
                 state.remaining = Some(n);
-                state.running = true;
-                state.rate_window = (Instant::now(), state.trainer.step_count());
-                out.event(Event::Running(true));
+                state.start_running(out);
             }
         }
         Command::Reset { seed } => {
@@ -614,9 +615,7 @@ fn switch_device(state: &mut State, choice: DeviceChoice, out: &Outbox) {
                 ),
             );
             if was_running {
-                state.running = true;
-                state.rate_window = (Instant::now(), state.trainer.step_count());
-                out.event(Event::Running(true));
+                state.start_running(out);
             }
         }
         Err(e) => out.notice(
@@ -639,11 +638,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, TrainError>) -> Result<T, TrainError
 
 /// The text of a caught panic.
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_else(|| "a panic without a message".to_owned())
+    super::device::panic_message(panic, "a panic without a message")
 }
 
 /// The device failed: carry on with the CPU backend, keeping as much of the run as can be
@@ -714,9 +709,7 @@ fn fall_back_to_cpu(state: &mut State, out: &Outbox, reason: &str, weights_lost:
     }
     ready(out, &state.trainer);
     if was_running {
-        state.running = true;
-        state.rate_window = (Instant::now(), step);
-        out.event(Event::Running(true));
+        state.start_running(out);
     }
 }
 

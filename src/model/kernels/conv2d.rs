@@ -168,7 +168,7 @@ fn forward_in_groups(
             });
         }
     };
-    for_each_image(s.batch, y, s.c_out * p, image);
+    for_each_chunk(s.batch, 1, y, s.c_out * p, image);
 }
 
 /// dx for the output gradient dy (see the module's doc comment). `dx` is overwritten.
@@ -246,7 +246,7 @@ pub fn backward_input(s: &Conv2dShape, w: &[f32], dy: &[f32], dx: &mut [f32]) {
             });
         }
     };
-    for_each_image(s.batch, dx, per_x, image);
+    for_each_chunk(s.batch, 1, dx, per_x, image);
 }
 
 /// dW = Σ_n dy_n · col(x_n)ᵀ. `dw` is overwritten. The batch is cut into one run of images per
@@ -360,28 +360,6 @@ pub fn backward_bias(s: &Conv2dShape, dy: &[f32], db: &mut [f32]) {
             sum += row.iter().map(|&v| v as f64).sum::<f64>();
         }
         *d = sum as f32;
-    }
-}
-
-/// Run `image(n, out_n, parallelism)` for every image: over rayon's pool when there are at least
-/// as many images as threads, else one after another with parallel GEMMs.
-fn for_each_image(
-    batch: usize,
-    out: &mut [f32],
-    per_image: usize,
-    image: impl Fn(usize, &mut [f32], Parallelism) + Sync,
-) {
-    if per_image == 0 {
-        return;
-    }
-    if batch >= rayon::current_num_threads().max(2) {
-        out.par_chunks_mut(per_image)
-            .enumerate()
-            .for_each(|(n, o)| image(n, o, Parallelism::None));
-    } else {
-        for (n, o) in out.chunks_mut(per_image).enumerate() {
-            image(n, o, Parallelism::Rayon(0));
-        }
     }
 }
 
