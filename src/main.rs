@@ -59,6 +59,10 @@ fn run(cli: Cli) -> Result<(), cli::CliError> {
             let report = cli::inspect(&args)?;
             print_report(&report, args.json, report.to_table())
         }
+        Some(Command::Bench(args)) if args.window => {
+            let report = cli::bench_window(&args)?;
+            print_report(&report, args.json, report.to_table())
+        }
         Some(Command::Bench(args)) if args.toy_only => {
             let report = cli::bench_toy(&args)?;
             print_report(&report, args.json, report.to_table())
@@ -69,7 +73,15 @@ fn run(cli: Cli) -> Result<(), cli::CliError> {
         }
         Some(Command::Soak(args)) => {
             let report = cli::soak(&args)?;
-            print_report(&report, args.json, report.to_table())
+            print_report(&report, args.json, report.to_table())?;
+            if report.problems.is_empty() {
+                Ok(())
+            } else {
+                Err(cli::CliError::Usage(format!(
+                    "the soak run was not quiet: {}",
+                    report.problems.join("; ")
+                )))
+            }
         }
         Some(Command::BenchFirstFrame { device }) => {
             let device = cli::device_choice(&device)?;

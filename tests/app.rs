@@ -94,7 +94,7 @@ pub fn harness_sized(
 
 /// Step frames until `pred` holds (the worker runs on real time).
 pub fn step_until(h: &mut Harness<'_, App>, what: &str, mut pred: impl FnMut(&App) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + crate::PATIENCE;
     while !pred(h.state()) {
         assert!(
             Instant::now() < deadline,

@@ -78,3 +78,121 @@ fn bench_reports_every_figure_and_says_when_pytorch_is_missing() {
         r["reference"]
     );
 }
+
+/// An X display for a real window: $DISPLAY when there is one, else a private Xvfb started
+/// here (killed when the guard drops); None where neither exists (not Linux, no Xvfb).
+struct Display {
+    name: String,
+    xvfb: Option<std::process::Child>,
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(x) = self.xvfb.as_mut() {
+            let _ = x.kill();
+            let _ = x.wait();
+        }
+    }
+}
+
+fn display() -> Option<Display> {
+    if let Ok(name) = std::env::var("DISPLAY")
+        && !name.is_empty()
+    {
+        return Some(Display { name, xvfb: None });
+    }
+    // A display number of our own: Xvfb refuses one in use, so try a few.
+    for n in 0..20 {
+        let name = format!(":{}", 90 + (std::process::id() as usize + n) % 400);
+        let child = std::process::Command::new("Xvfb")
+            .args([name.as_str(), "-screen", "0", "1366x768x24", "-nolisten", "tcp"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        let Ok(mut child) = child else {
+            return None; // no Xvfb here
+        };
+        // Xvfb makes its socket when it is ready, or exits when the display is taken.
+        let socket = format!("/tmp/.X11-unix/X{}", &name[1..]);
+        for _ in 0..200 {
+            if std::path::Path::new(&socket).exists() {
+                return Some(Display {
+                    name,
+                    xvfb: Some(child),
+                });
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    None
+}
+
+/// `bench --window` in a real window (Xvfb in CI), scenes cut to a second: every scene is
+/// reported with its frames, the UI thread's CPU and, where it trains, both rates.
+#[test]
+fn bench_window_measures_every_scene_in_a_real_window() {
+    let Some(display) = display() else {
+        assert!(std::env::var("CI").is_err(), "CI installs Xvfb");
+        eprintln!("no X display and no Xvfb: bench --window not run");
+        return;
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_diffusion-playground"))
+        .args([
+            "bench",
+            "--window",
+            "--device",
+            "cpu",
+            "--json",
+            "--scene-seconds",
+            "1",
+        ])
+        .env("DISPLAY", &display.name)
+        .env("DIFFUSION_PLAYGROUND_LANG", "en")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "bench --window failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert!(!r["renderer"].as_str().unwrap().is_empty(), "{r}");
+    let scenes = r["scenes"].as_array().unwrap();
+    let names: Vec<&str> = scenes.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "train-on-image",
+            "sampling",
+            "likelihood",
+            "world-1d",
+            "world-2d"
+        ]
+    );
+    for s in scenes {
+        // A scene may draw no frame at all (nothing changed): then it has no frame times.
+        assert!(s["fps"].as_f64().unwrap() >= 0.0, "{s}");
+        match (s["frame_p50_ms"].as_f64(), s["frame_p99_ms"].as_f64()) {
+            (Some(p50), Some(p99)) => assert!(0.0 < p50 && p50 <= p99, "{s}"),
+            _ => assert_eq!(s["frames"], 0, "{s}"),
+        }
+        if let Some(cores) = s["ui_thread_cores"].as_f64() {
+            assert!((0.0..=1.05).contains(&cores), "{s}");
+        }
+        let trains = s["name"] != "sampling" && s["name"] != "likelihood";
+        assert_eq!(s["train_rate_window"].is_number(), trains, "{s}");
+        assert_eq!(s["train_rate_headless"].is_number(), trains, "{s}");
+        if trains {
+            // One second may fall inside a grid or a view: a rate of 0 is possible here.
+            for key in ["train_rate_window", "train_rate_headless"] {
+                let rate = s[key].as_f64().unwrap();
+                assert!(rate.is_finite() && rate >= 0.0, "{s}");
+            }
+        }
+    }
+}

@@ -97,3 +97,65 @@ fn every_panel_fits_every_screen_with_and_without_the_lesson() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The top bar is one row, at 1366×768 and at 1280×720 in the presentation layout, in both
+/// languages, while idle and while training with the widest numbers it shows: the panels below
+/// start at the same height in every state, and what does not fit is in the "☰" menu.
+#[test]
+fn the_top_bar_never_wraps_or_moves_the_panels_while_training() {
+    let mut failures = Vec::new();
+    for (name, w, hgt, presentation) in [SCREENS[0], SCREENS[1]] {
+        let mut h = crate::app::harness_sized(
+            diffusion_playground::app::bundled_checkpoint(),
+            None,
+            egui::vec2(w, hgt),
+        );
+        crate::app::step_until(&mut h, "the model", |a| a.status.config.is_some());
+        run(&mut h, AppCommand::SetPresentation(presentation));
+        h.state_mut().settings.tab = Tab::Forward;
+        for lang in Lang::ALL {
+            run(&mut h, AppCommand::SetLanguage(lang));
+            run(&mut h, AppCommand::Train(false));
+            crate::app::step_until(&mut h, "paused", |a| !a.status.running);
+            h.run_steps(4);
+            let idle = (h.state().top_bar.rect, h.state().layout_probe.central.top());
+            run(&mut h, AppCommand::Train(true));
+            crate::app::step_until(&mut h, "two training steps", |a| {
+                a.status.running && a.status.step >= 4002
+            });
+            // The widest figures the read-out can show.
+            h.state_mut().status.step = 88_888_888;
+            h.state_mut().status.loss = Some(8.8888);
+            h.state_mut().status.images_per_s = 8888.8;
+            h.run_steps(4);
+            let training = (h.state().top_bar.rect, h.state().layout_probe.central.top());
+            let row = h.ctx.style_of(egui::Theme::Dark).spacing.interact_size.y;
+            for (state, (bar, top)) in [("idle", idle), ("training", training)] {
+                let bar = bar.expect("the top bar was drawn");
+                if bar.height() > 1.5 * row {
+                    failures.push(format!(
+                        "{name} {lang} {state}: the top bar is {:.0} pt high (a row is {row:.0})",
+                        bar.height()
+                    ));
+                }
+                if (top - idle.1).abs() > 0.5 {
+                    failures.push(format!(
+                        "{name} {lang} {state}: the panels start at y = {top:.1}, idle at {:.1}",
+                        idle.1
+                    ));
+                }
+                if bar.right() > h.ctx.content_rect().right() + 0.5 {
+                    failures.push(format!("{name} {lang} {state}: the top bar runs off"));
+                }
+            }
+            if presentation {
+                let overflow = &h.state().top_bar.overflow;
+                if overflow.is_empty() {
+                    failures.push(format!("{name} {lang}: nothing moved into the ☰ menu"));
+                }
+            }
+        }
+        run(&mut h, AppCommand::Train(false));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -36,7 +36,19 @@ settings-eta-tip = DDIM's η: 0 is deterministic, 1 adds as much noise as DDPM.
 settings-samples = samples
 settings-samples-tip = How many images to generate at once.
 settings-auto-resample = redraw samples while training
-settings-auto-resample-tip = Re-run the sampler from the same noise every few hundred steps, so you can watch one sample improve.
+settings-auto-resample-tip = Re-run the sampler from the same noise while training, so you can watch one sample improve.
+settings-resample-every = every
+settings-resample-every-tip = While training, draw a new sample grid every this many seconds (the same noise each time, so you can watch one sample change).
+settings-weights = weights
+settings-weights-ema = EMA
+settings-weights-raw = raw
+settings-weights-tip = Which weights draw the samples: the exponential moving average θ_ema (smooth; it restarts from the current weights when the data change) or the raw weights θ of the last step (they follow the data at once, but noisily).
+settings-training-fps = redraw at most
+settings-training-fps-tip = While the model trains or samples, the window redraws at most this often (30 a second by default on a GPU). Input always redraws at once.
+settings-training-fps-software-tip = The CPU draws this window (no GPU): each frame takes time from training, so while the model trains or samples the window redraws only this often (once a second by default). Input always redraws at once.
+settings-training-fps-default = default
+weights-ema = EMA weights
+weights-raw = raw weights
 
 ## Notices and the top bar
 notice-thread-start-failed = could not start the training thread: { $error }
@@ -109,6 +121,7 @@ top-lesson = Lesson
 top-settings = ⚙ Settings
 top-settings-tip = The window is too narrow to dock the settings beside the panels: open them here.
 top-language-tip = Language of the whole app (remembered).
+top-more-tip = More: what does not fit on this row.
 resume-found = An autosaved run (step { $step }) was found in { $dir }.
 resume-button = Resume last run (step { $step })
 resume-fresh = Start fresh
@@ -150,10 +163,10 @@ example-rings = Rings
 
 ## Reverse panel
 reverse-sampling = sampling…
-reverse-latest = Latest samples (step { $step })
-reverse-thumb-tip = Samples from the current model (EMA weights). Click to open panel ②.
+reverse-latest = Latest samples (step { $step }, { $weights })
+reverse-thumb-tip = Samples from the current model (the weights chosen in Settings). Click to open panel ②.
 reverse-sample = ⚄ Sample from noise
-reverse-sample-tip = Start from x_T ~ N(0, I) with the seed in Settings and denoise to x₀ with the EMA weights.
+reverse-sample-tip = Start from x_T ~ N(0, I) with the seed in Settings and denoise to x₀ with the weights chosen in Settings (EMA by default).
 reverse-from-image = Noise my image to t, then denoise
 reverse-from-image-tip = Take the image from panel ①, noise it to the t chosen there, and run the reverse process from that x_t.
 reverse-cancel = Cancel
@@ -165,7 +178,7 @@ reverse-origin-image = from your image noised to t = { $t }
 reverse-caption = { $n ->
         [one] 1 sample
        *[other] { $n } samples
-    } { $origin }, weights of step { $step }; frame { $frame }/{ $frames }: t = { $t }
+    } { $origin }, { $weights } of step { $step }; frame { $frame }/{ $frames }: t = { $t }
 reverse-frame = frame
 reverse-frame-tip = Scrub through the reverse process: left is x_T (noise), right is x₀.
 reverse-x0-hat = x̂₀ = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t   (the model's guess of the clean image)
@@ -266,6 +279,7 @@ eval-batch-held-out = evaluation batch: { $n ->
     } (every tenth image, never trained on)
 eval-batch-training = evaluation batch: the training images (fewer than 10, so none held out)
 worker-training-on-one-image = training on this one image
+worker-training-on-this-image = training on this image alone, with batch { $batch } and learning rate { $lr } (were { $was_batch } and { $was_lr }) so that it shows in the samples within a minute; the EMA restarted from the current weights
 elbo-table =
     −ELBO (NLL upper bound): { $total } ± { $se } bits/dim  (step { $step }, { $images ->
         [one] 1 image
@@ -384,7 +398,6 @@ worker-autosave-failed = autosave failed, turned off: { $error }
 worker-training-paused = training paused: { $error }
 worker-elbo-not-finite = the ELBO estimate was not finite; not plotted
 worker-elbo-failed = ELBO estimate failed: { $error }
-worker-superseded = superseded by newer requests
 
 ## Errors: images and datasets
 image-err-io = cannot read { $path }: { $error }
@@ -639,6 +652,9 @@ world-key-floor = floor: data vs data
 world-key-start = start: N(0, I) vs data
 world-data-label = data
 cli-bench-toy-only = Measure only the 1-D/2-D world (a minute or two instead of a quarter of an hour).
+cli-bench-window = Open the real window (on the display there is: a desktop, or Xvfb) and measure scripted scenes in it: frames per second, whole-frame times, the UI thread's CPU and the trainer's speed in the window beside the same worker without one.
+cli-bench-scene-seconds = With --window: measured seconds per scene, after a 3 s warm-up ("train on this image" runs at least 29 s when this is 10 or more, to read the samples at 30 s).
+cli-bench-scenes = With --window: only these scenes (comma-separated): train-on-image, sampling, likelihood, world-1d, world-2d.
 world-nll = On { $n } held-out samples, in nats per sample: −log P_θ(x) = { $at_sigma } exactly (quadrature, σ = { $sigma }); { $push } as σ → 0 (the push-forward density of G); and the diffusion model's −ELBO (all { $t } KL terms, a Gaussian decoder) = { $elbo } ± { $se }, an upper bound on its own −log p_θ(x): the gap between a bound and an exact likelihood is visible here.
 world-play-tip = Play the reverse process from x_T to x₀ (ten frames a second)
 world-click-tip = Click the plot to add a mixture component there; drag the μ, s and w values above to move, widen or weigh one.

@@ -34,7 +34,19 @@ settings-eta-tip = DDIM 的 η：0 为确定性采样，1 加入与 DDPM 一样�
 settings-samples = 样本数
 settings-samples-tip = 一次生成多少张图像。
 settings-auto-resample = 训练时重新绘制样本
-settings-auto-resample-tip = 每隔几百步用同一份噪声重新采样，可以看着同一个样本逐渐变好。
+settings-auto-resample-tip = 训练时用同一份噪声重新采样，可以看着同一个样本逐渐变好。
+settings-resample-every = 每隔
+settings-resample-every-tip = 训练时每隔这么多秒重新绘制一批样本（每次用同一份噪声，可以看着同一个样本变化）。
+settings-weights = 权重
+settings-weights-ema = EMA
+settings-weights-raw = 未平均
+settings-weights-tip = 用哪些权重采样：EMA 平均 θ_ema（平滑；数据改变时从当前权重重新开始）或最后一步未平均的权重 θ（立即跟上数据，但有噪声）。
+settings-training-fps = 最多重绘
+settings-training-fps-tip = 模型训练或采样时，窗口每秒最多重绘这么多次（有 GPU 时默认每秒 30 次）。输入总是立即重绘。
+settings-training-fps-software-tip = 这个窗口由 CPU 绘制（没有 GPU）：每一帧都会占用训练的时间，所以模型训练或采样时，窗口每秒最多重绘这么多次（默认每秒 1 次）。输入总是立即重绘。
+settings-training-fps-default = 默认
+weights-ema = EMA 权重
+weights-raw = 未平均的权重
 
 ## Notices and the top bar
 notice-thread-start-failed = 无法启动训练线程：{ $error }
@@ -107,6 +119,7 @@ top-lesson = 课程
 top-settings = ⚙ 设置
 top-settings-tip = 窗口太窄，无法把设置停靠在面板旁边：在这里打开。
 top-language-tip = 整个程序的界面语言（会被记住）。
+top-more-tip = 更多：这一行放不下的内容。
 resume-found = 在 { $dir } 找到一次自动保存的训练（第 { $step } 步）。
 resume-button = 继续上次的训练（第 { $step } 步）
 resume-fresh = 重新开始
@@ -145,10 +158,10 @@ example-rings = 圆环
 
 ## Reverse panel
 reverse-sampling = 采样中…
-reverse-latest = 最新样本（第 { $step } 步）
-reverse-thumb-tip = 当前模型（EMA 权重）生成的样本。点击打开面板 ②。
+reverse-latest = 最新样本（第 { $step } 步，{ $weights }）
+reverse-thumb-tip = 当前模型（设置中选择的权重）生成的样本。点击打开面板 ②。
 reverse-sample = ⚄ 从噪声采样
-reverse-sample-tip = 用设置中的种子从 x_T ~ N(0, I) 出发，用 EMA 权重去噪到 x₀。
+reverse-sample-tip = 用设置中的种子从 x_T ~ N(0, I) 出发，用设置中选择的权重（默认 EMA）去噪到 x₀。
 reverse-from-image = 把我的图像加噪到 t，再去噪
 reverse-from-image-tip = 取面板 ① 的图像，加噪到那里选定的 t，再从这个 x_t 运行反向过程。
 reverse-cancel = 取消
@@ -157,7 +170,7 @@ reverse-export-gif-tip = 把这条轨迹保存为 GIF 动画
 reverse-none-yet = 还没有样本：请点击“从噪声采样”。
 reverse-origin-noise = 从噪声出发
 reverse-origin-image = 从加噪到 t = { $t } 的你的图像出发
-reverse-caption = { $n } 个样本，{ $origin }，第 { $step } 步的权重；帧 { $frame }/{ $frames }：t = { $t }
+reverse-caption = { $n } 个样本，{ $origin }，第 { $step } 步的{ $weights }；帧 { $frame }/{ $frames }：t = { $t }
 reverse-frame = 帧
 reverse-frame-tip = 拖动浏览反向过程：最左是 x_T（噪声），最右是 x₀。
 reverse-x0-hat = x̂₀ = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t   （模型对干净图像的猜测）
@@ -249,6 +262,7 @@ eval-batch-fresh = 评估批次：内置数据集的 8 个新样本（训练时�
 eval-batch-held-out = 评估批次：{ $n } 张留出图像（每十张留出一张，从不参与训练）
 eval-batch-training = 评估批次：训练图像本身（少于 10 张，没有留出）
 worker-training-on-one-image = 正在用这一张图像训练
+worker-training-on-this-image = 只用这一张图像训练，批大小 { $batch }，学习率 { $lr }（之前为 { $was_batch } 和 { $was_lr }），这样一分钟内就能在样本中看到它；EMA 已从当前权重重新开始
 elbo-table =
     负 ELBO（负对数似然上界）：{ $total } ± { $se } 比特/维（第 { $step } 步，{ $images } 张图像，每张图像 Σ 取 { $k } 个时间步）
       L_T          { $prior }
@@ -361,7 +375,6 @@ worker-autosave-failed = 自动保存失败，已关闭：{ $error }
 worker-training-paused = 训练已暂停：{ $error }
 worker-elbo-not-finite = ELBO 估计值不是有限数；未绘制
 worker-elbo-failed = ELBO 估计失败：{ $error }
-worker-superseded = 已被更新的请求取代
 
 ## Errors: images and datasets
 image-err-io = 无法读取 { $path }：{ $error }
@@ -601,6 +614,9 @@ world-key-floor = 下限：数据对数据
 world-key-start = 起点：N(0, I) 对数据
 world-data-label = 数据
 cli-bench-toy-only = 只测量一维/二维世界（一两分钟，而不是一刻钟）。
+cli-bench-window = 打开真实窗口（在现有的显示上：桌面或 Xvfb），在其中测量预设的演示：每秒帧数、整帧时间、界面线程的 CPU 占用，以及窗口中训练的快慢与不开窗口的同一训练线程对比。
+cli-bench-scene-seconds = 与 --window 一起用：每个演示预热 3 秒后测量的秒数（为了读取 30 秒时的样本，当它不小于 10 时，“用这张图像训练”最少运行 29 秒）。
+cli-bench-scenes = 与 --window 一起用：只运行这些演示（用逗号分隔）：train-on-image、sampling、likelihood、world-1d、world-2d。
 world-nll = 在 { $n } 个留出样本上，以每个样本的奈特计：−log P_θ(x) = { $at_sigma }（数值积分精确计算，σ = { $sigma }）；σ → 0 时为 { $push }（G 的推前密度）；扩散模型的负 ELBO（全部 { $t } 个 KL 项，高斯解码器）= { $elbo } ± { $se }，是它自己的 −log p_θ(x) 的上界：在这里可以看到上界与精确似然之间的差距。
 world-play-tip = 播放从 x_T 到 x₀ 的反向过程（每秒十帧）
 world-click-tip = 点击图中某处即可在那里添加一个混合分量；拖动上方的 μ、s、w 数值可以移动、加宽或改变一个分量的权重。

@@ -331,7 +331,7 @@ impl CurvesPanel {
                 out.push(AppCommand::EstimateElbo(TimestepPlan::All));
             }
             if self.pending.is_some() {
-                ui.spinner();
+                super::repaint::busy_ui(ui);
                 ui.weak(tr!("curves-elbo-pending"));
             }
         });

@@ -20,7 +20,7 @@ pub struct DeviceMenu {
 impl App {
     pub(super) fn device_menu_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
         let Some(device) = self.status.device.clone() else {
-            ui.spinner();
+            super::repaint::busy_ui(ui);
             ui.label(tr!("top-loading"));
             return;
         };

@@ -251,7 +251,7 @@ impl LikelihoodPanel {
                 out.push(AppCommand::Probe);
             }
             if self.pending.is_some() {
-                ui.spinner();
+                super::repaint::busy_ui(ui);
             }
             ui.weak(tr!("likelihood-g-def", steps = G_STEPS, n = PROBE_DRAWS));
         });

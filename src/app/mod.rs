@@ -4,6 +4,10 @@
 //! Nothing here touches burn: the model lives on the worker thread ([`crate::train::worker`]).
 
 pub mod curves;
+mod dialogs;
+mod events;
+mod fonts;
+mod jobs;
 mod device_menu;
 pub mod examples;
 pub mod forward;
@@ -12,11 +16,12 @@ pub mod layout;
 pub mod lesson;
 pub mod likelihood;
 pub mod plot_key;
+pub mod repaint;
 pub mod reverse;
 pub mod settings;
 pub mod teacher;
 pub mod textures;
-mod top_bar;
+pub mod top_bar;
 pub mod world;
 
 use crate::data::{Builtin, DataSource, Dataset, ImageRgb, dataset::load_folder};
@@ -26,9 +31,12 @@ use crate::tr;
 use crate::train::checkpoint;
 use crate::train::{
     Command, DeviceChoice, DeviceInfo, Event, Level, Progress, SampleFrom, SampleJob, TrainConfig,
-    WorkerHandle,
+    Weights, WorkerHandle,
 };
 use curves::{CurvesPanel, ElboPoint};
+use dialogs::{Dialog, Loaded};
+pub use fonts::install_fonts;
+use jobs::JobPurpose;
 use forward::{FORWARD_SIZE, ForwardPanel, SourceImage};
 use lesson::LessonPanel;
 use likelihood::{G_SEED, G_STEPS, LikelihoodPanel, PROBE_DRAWS, Probe};
@@ -44,8 +52,6 @@ use std::sync::{Arc, Mutex};
 const SETTINGS_KEY: &str = "diffusion-playground-settings";
 /// How much larger everything is drawn in the presentation layout.
 pub const PRESENTATION_ZOOM: f32 = 1.5;
-/// Redraw the sample grid every this many training steps (when enabled).
-pub const AUTO_SAMPLE_EVERY: u64 = 200;
 /// Images drawn from a built-in dataset to search for nearest neighbours.
 const REFERENCE_IMAGES: usize = 256;
 
@@ -246,31 +252,6 @@ pub struct Backlog {
     pub curve_points: usize,
 }
 
-/// What a sampling job was for.
-#[derive(Clone, Debug, PartialEq)]
-enum JobPurpose {
-    Samples(Origin),
-    Probe,
-}
-
-/// What a pending file dialog is for.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Dialog {
-    Image,
-    DataFolder,
-    SaveCheckpoint,
-    OpenCheckpoint,
-    ExportGif,
-    ExportPng,
-    ExportCsv,
-    SavePreset,
-    OpenPreset,
-    ExportRun,
-    OpenRun,
-}
-
-type Loaded = Result<(SourceImage, Vec<ImageRgb>), String>;
-
 /// The application.
 pub struct App {
     /// user settings (persisted)
@@ -302,8 +283,10 @@ pub struct App {
     worker: Option<WorkerHandle>,
     jobs: HashMap<u64, JobPurpose>,
     next_job: u64,
-    last_auto_sample: u64,
-    last_probe: u64,
+    /// when the last sample grid was asked for
+    last_grid: Option<std::time::Instant>,
+    /// when the likelihood panel's G(z) was last asked for
+    last_probe: Option<std::time::Instant>,
     started_sampling: bool,
     reference: Vec<ImageRgb>,
     pending_image: Option<Receiver<Loaded>>,
@@ -324,6 +307,12 @@ pub struct App {
     pub layout_probe: layout::LayoutProbe,
     /// the device menu's and About window's state
     pub device_menu: device_menu::DeviceMenu,
+    /// the top bar's item widths and overflow menu
+    pub top_bar: top_bar::TopBar,
+    /// the least time between frames that background work asks for
+    repaint: repaint::RepaintCap,
+    /// the CPU draws the window (known after the first frame)
+    pub software_renderer: Option<bool>,
 }
 
 /// T of the model's schedule (1000 until the model is ready).
@@ -360,57 +349,26 @@ impl SourceImage {
     }
 }
 
-/// The bundled fallback font: DejaVu Sans (subset), for Greek, math and arrows.
-const DEJAVU: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
-
-/// The bundled CJK font: Noto Sans CJK SC, cut down to the characters of the Chinese
-/// catalogue (assets/fonts/subset_cjk.py).
-const NOTO_SC: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
-
-/// egui's default fonts plus the bundled fallbacks, so every formula and every Chinese
-/// string renders.
-pub fn install_fonts(ctx: &egui::Context) {
-    let mut fonts = egui::FontDefinitions::default();
-    for (name, bytes) in [("dejavu", DEJAVU), ("noto-sc", NOTO_SC)] {
-        fonts.font_data.insert(
-            name.to_owned(),
-            Arc::new(egui::FontData::from_static(bytes)),
-        );
-        for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
-            fonts
-                .families
-                .entry(family)
-                .or_default()
-                .push(name.to_owned());
-        }
-    }
-    ctx.set_fonts(fonts);
-}
-
 impl App {
     /// Build the app and start the worker. `repaint` wakes the UI from the worker thread.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
-        let settings = if options.restore_settings {
+        let saved = if options.restore_settings {
             cc.storage
                 .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY))
-                .unwrap_or_default()
         } else {
-            Settings::default()
+            None
         };
-        let mut settings = settings;
-        // Settings saved before panel ⑤ existed list the four others: show it too.
-        if !settings.panels.contains(&Tab::World) && settings.panels.len() == Tab::ALL.len() - 1 {
-            settings.panels.push(Tab::World);
-        }
+        let env_lang = std::env::var(crate::i18n::LANG_ENV).ok();
+        let settings = Settings::at_start(saved, env_lang.as_deref());
         install_fonts(&cc.egui_ctx);
         // The worker takes the language of the thread that spawns it.
         crate::i18n::set_lang(settings.lang);
-        let ctx = cc.egui_ctx.clone();
+        let repaint = repaint::RepaintCap::new(repaint::effective_fps(settings.training_fps, None));
         let worker = WorkerHandle::spawn(
             options.config.clone(),
             options.device,
             options.checkpoint.clone(),
-            Box::new(move || ctx.request_repaint()),
+            Box::new(repaint.waker(&cc.egui_ctx)),
         );
         let mut notices = Vec::new();
         let worker = match worker {
@@ -452,8 +410,8 @@ impl App {
             worker,
             jobs: HashMap::new(),
             next_job: 1,
-            last_auto_sample: 0,
-            last_probe: 0,
+            last_grid: None,
+            last_probe: None,
             started_sampling: false,
             reference: Vec::new(),
             pending_image: None,
@@ -468,6 +426,9 @@ impl App {
             fitted: false,
             layout_probe: Default::default(),
             device_menu: Default::default(),
+            top_bar: Default::default(),
+            repaint,
+            software_renderer: None,
         };
         app.forward.t = app.settings.timesteps / 4;
         app
@@ -521,69 +482,6 @@ impl App {
         }
     }
 
-    fn new_job(&mut self, purpose: JobPurpose) -> u64 {
-        let id = self.next_job;
-        self.next_job += 1;
-        self.jobs.insert(id, purpose);
-        id
-    }
-
-    fn sample_request(&self, n: usize) -> SampleRequest {
-        SampleRequest {
-            sampler: self.settings.sampler_kind(),
-            n,
-            seed: self.settings.seed,
-            max_frames: 60,
-            clip_x0: true,
-        }
-    }
-
-    fn start_sampling(&mut self, origin: Origin) {
-        if self.status.config.is_none() {
-            self.notice(Level::Info, tr!("notice-model-loading"));
-            return;
-        }
-        let from = match origin {
-            Origin::Noise => SampleFrom::Noise,
-            Origin::Image(t) => SampleFrom::Image {
-                image: self.image.model.clone(),
-                t,
-            },
-        };
-        let n = match origin {
-            Origin::Noise => self.settings.n_samples,
-            Origin::Image(_) => self.settings.n_samples.min(4),
-        };
-        let request = self.sample_request(n);
-        let id = self.new_job(JobPurpose::Samples(origin));
-        self.reverse.running = Some((id, 0, 1));
-        self.send(Command::Sample(SampleJob { id, request, from }));
-    }
-
-    fn start_probe(&mut self) {
-        if self.status.config.is_none() || self.likelihood.pending.is_some() {
-            return;
-        }
-        let id = self.new_job(JobPurpose::Probe);
-        self.likelihood.pending = Some(id);
-        self.last_probe = self.status.step;
-        // The same seed every time: the same z, so G(z) can be followed over training.
-        let steps = G_STEPS.min(model_timesteps(&self.status));
-        self.send(Command::Sample(SampleJob {
-            id,
-            request: crate::train::generator::request(PROBE_DRAWS, G_SEED, steps),
-            from: SampleFrom::Noise,
-        }));
-    }
-
-    fn estimate_elbo(&mut self, plan: crate::diffusion::TimestepPlan) {
-        if self.curves.pending == Some(plan) {
-            return; // the same estimate is on its way
-        }
-        self.curves.pending = Some(plan);
-        self.send(Command::Vlb(plan));
-    }
-
     fn set_image(&mut self, image: SourceImage) {
         self.image = image.with_model_size(model_size(&self.status));
         self.notice(Level::Info, tr!("notice-showing", name = self.image.name));
@@ -610,388 +508,6 @@ impl App {
                     .collect()
             }
         };
-    }
-
-    fn spawn_dialog(&mut self, kind: Dialog) {
-        if self.pending_dialog.is_some() {
-            return;
-        }
-        let (tx, rx) = mpsc::channel();
-        let images_label = tr!("dialog-images");
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".into())
-            .spawn(move || {
-                let images = [
-                    "png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "tga", "ico", "pnm",
-                    "ppm",
-                ];
-                let d = rfd::FileDialog::new();
-                let toml = ["toml"];
-                let picked = match kind {
-                    Dialog::Image => d.add_filter(images_label, &images).pick_file(),
-                    Dialog::DataFolder
-                    | Dialog::OpenCheckpoint
-                    | Dialog::ExportRun
-                    | Dialog::OpenRun => d.pick_folder(),
-                    Dialog::SavePreset => d
-                        .set_file_name("preset.toml")
-                        .add_filter("TOML", &toml)
-                        .save_file(),
-                    Dialog::OpenPreset => d.add_filter("TOML", &toml).pick_file(),
-                    Dialog::SaveCheckpoint => d.set_file_name("my-run").save_file(),
-                    Dialog::ExportGif => d
-                        .set_file_name("trajectory.gif")
-                        .add_filter("GIF", &["gif"])
-                        .save_file(),
-                    Dialog::ExportPng => d
-                        .set_file_name("view.png")
-                        .add_filter("PNG", &["png"])
-                        .save_file(),
-                    Dialog::ExportCsv => d
-                        .set_file_name("curves.csv")
-                        .add_filter("CSV", &["csv"])
-                        .save_file(),
-                };
-                let _ = tx.send(picked);
-            });
-        match spawned {
-            Ok(_) => self.pending_dialog = Some((kind, rx)),
-            Err(e) => self.notice(Level::Error, tr!("notice-dialog-failed", error = e)),
-        }
-    }
-
-    /// Decode image files off the UI thread. One file is shown; several also become the
-    /// training set.
-    pub fn load_images(&mut self, files: Vec<(String, Result<Vec<u8>, String>)>) {
-        let size = model_size(&self.status);
-        let (tx, rx) = mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("image-decode".into())
-            .spawn(move || {
-                let mut shown = None;
-                let mut all = Vec::new();
-                let mut errors = Vec::new();
-                for (name, bytes) in files {
-                    let decoded = bytes.and_then(|b| {
-                        crate::data::image::decode_dynamic(&b).map_err(|e| e.to_string())
-                    });
-                    match decoded {
-                        Ok(img) => {
-                            let model = crate::data::image::preprocess(&img, size);
-                            if shown.is_none() {
-                                shown = Some(SourceImage {
-                                    name: name.clone(),
-                                    example: None,
-                                    display: crate::data::image::preprocess(&img, FORWARD_SIZE),
-                                    model: model.clone(),
-                                });
-                            }
-                            all.push(model);
-                        }
-                        Err(e) => errors.push(format!("{name}: {e}")),
-                    }
-                }
-                let result = match shown {
-                    Some(s) if errors.is_empty() => Ok((s, all)),
-                    Some(s) => {
-                        // Some files failed: show the good ones, and report the rest.
-                        let _ = tx.send(Err(tr!("notice-skipped", files = errors.join("; "))));
-                        Ok((s, all))
-                    }
-                    None => Err(errors.join("; ")),
-                };
-                let _ = tx.send(result);
-            });
-        match spawned {
-            Ok(_) => self.pending_image = Some(rx),
-            Err(e) => self.notice(Level::Error, tr!("notice-decode-start-failed", error = e)),
-        }
-    }
-
-    fn load_path(&mut self, path: PathBuf) {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
-        let bytes = crate::data::image::read_file_bounded(&path).map_err(|e| e.to_string());
-        self.load_images(vec![(name, bytes)]);
-    }
-
-    fn handle_event(&mut self, event: Event) {
-        match event {
-            Event::Ready {
-                device,
-                config,
-                params,
-                step,
-            } => {
-                let size = config.model.image_size;
-                let digits = config.data == DataSource::Builtin(Builtin::Digits);
-                if digits && self.image.example == Some(examples::SHAPE) {
-                    self.image = examples::source(examples::DIGIT, size);
-                }
-                self.data_label = DataLabel::Source(config.data.clone());
-                self.status.device = Some(device);
-                self.device_menu.switching = false;
-                self.status.params = params;
-                self.status.step = step;
-                self.status.config = Some(*config);
-                self.image = self.image.clone().with_model_size(size);
-                self.refresh_reference(None);
-                if step > 0 && self.curves.elbo.is_empty() {
-                    // A loaded run: show its bound at once, beside its loss history.
-                    self.estimate_elbo(crate::diffusion::TimestepPlan::Stratified {
-                        strata: crate::diffusion::DEFAULT_STRATA,
-                    });
-                }
-                self.apply_autosave();
-                if (self.options.sample_at_start && !self.started_sampling)
-                    || std::mem::take(&mut self.sample_after_load)
-                {
-                    self.started_sampling = true;
-                    self.start_sampling(Origin::Noise);
-                    self.start_probe();
-                }
-            }
-            Event::Running(r) => self.status.running = r,
-            Event::Elbo {
-                step,
-                estimate,
-                held_out_loss,
-                batch,
-            } => {
-                self.curves.pending = None;
-                self.curves.push_elbo(ElboPoint {
-                    step,
-                    estimate,
-                    held_out_loss,
-                    batch: Some(batch),
-                })
-            }
-            Event::History(steps) => self.curves.set_history(&steps),
-            Event::ElboFailed(why) => {
-                self.curves.pending = None;
-                self.notice(Level::Warning, why);
-            }
-            Event::Trajectory {
-                id,
-                step,
-                trajectory,
-            } => match self.jobs.remove(&id) {
-                Some(JobPurpose::Samples(origin)) => {
-                    if self.reverse.running.map(|r| r.0) == Some(id) {
-                        self.reverse.running = None;
-                    }
-                    let size = model_size(&self.status);
-                    let nearest = match origin {
-                        Origin::Noise => {
-                            reverse::nearest(trajectory.final_x0(), trajectory.n, &self.reference)
-                        }
-                        Origin::Image(_) => Vec::new(),
-                    };
-                    self.reverse.set(Shown {
-                        trajectory,
-                        step,
-                        size,
-                        origin,
-                        nearest,
-                    });
-                }
-                Some(JobPurpose::Probe) => {
-                    self.likelihood.pending = None;
-                    if let Some(first) = trajectory.frames.first() {
-                        self.likelihood.set_probe(Probe {
-                            step,
-                            z: first.x_t.clone(),
-                            g: trajectory.final_x0().to_vec(),
-                            draws: trajectory.n,
-                        });
-                    }
-                }
-                None => {}
-            },
-            Event::SampleFailed { id, reason } => {
-                match self.jobs.remove(&id) {
-                    Some(JobPurpose::Probe) => self.likelihood.pending = None,
-                    Some(JobPurpose::Samples(_))
-                        if self.reverse.running.map(|r| r.0) == Some(id) =>
-                    {
-                        self.reverse.running = None
-                    }
-                    _ => {}
-                }
-                if reason != crate::train::worker::CANCELLED {
-                    self.notice(
-                        Level::Warning,
-                        tr!("notice-sampling-failed", reason = reason),
-                    );
-                }
-            }
-            Event::Saved(path) => self.notice(
-                Level::Info,
-                tr!("notice-saved-checkpoint", path = path.display()),
-            ),
-            Event::Loaded { path, step } => {
-                self.notice(
-                    Level::Info,
-                    tr!(
-                        "notice-opened-checkpoint",
-                        path = path.display(),
-                        step = step
-                    ),
-                );
-                self.curves.rewind(step);
-                self.likelihood.clear();
-                self.status.step = step;
-            }
-            Event::Rewound { step } => {
-                self.curves.rewind(step);
-                self.likelihood.rewind(step);
-                self.status.step = step;
-                self.last_auto_sample = step;
-            }
-            Event::Notice(level, text) => {
-                // A switch that failed or was not needed answers with a notice.
-                self.device_menu.switching = false;
-                self.notice(level, text)
-            }
-            Event::Stopped(result) => {
-                if let Err(e) = &result {
-                    self.notice(Level::Error, tr!("notice-thread-stopped", error = e));
-                }
-                self.status.stopped = Some(result);
-                self.status.running = false;
-            }
-        }
-    }
-
-    fn drain_worker(&mut self) {
-        let mut events = Vec::new();
-        if let Some(w) = &self.worker {
-            while let Ok(p) = w.progress.try_recv() {
-                match p {
-                    Progress::Steps(steps) => {
-                        for r in steps {
-                            self.status.step = r.step;
-                            self.status.loss = Some(r.loss);
-                            self.status.images_per_s = r.images_per_s;
-                            self.curves.loss.push(r.step as f64, r.loss as f64);
-                            self.curves.images_per_s.push(r.step as f64, r.images_per_s);
-                        }
-                    }
-                    Progress::Sampling { id, done, total } => {
-                        if self.reverse.running.map(|r| r.0) == Some(id) {
-                            self.reverse.running = Some((id, done, total));
-                        }
-                    }
-                }
-            }
-            while let Ok(e) = w.events.try_recv() {
-                events.push(e);
-            }
-        }
-        for e in events {
-            self.handle_event(e);
-        }
-    }
-
-    fn poll_background(&mut self, ctx: &egui::Context) {
-        if let Some(rx) = &self.pending_image {
-            let mut done = false;
-            let mut results = Vec::new();
-            loop {
-                match rx.try_recv() {
-                    Ok(r) => results.push(r),
-                    Err(mpsc::TryRecvError::Empty) => break,
-                    Err(mpsc::TryRecvError::Disconnected) => {
-                        done = true;
-                        break;
-                    }
-                }
-            }
-            for r in results {
-                match r {
-                    Ok((shown, all)) => {
-                        self.set_image(shown);
-                        if all.len() > 1 && !self.refuse_locked(teacher::Control::Dataset) {
-                            self.reference = all.clone();
-                            self.data_label = DataLabel::Dropped(all.len());
-                            self.send(Command::SetImages(all));
-                        }
-                    }
-                    Err(e) => self.notice(Level::Warning, tr!("notice-image-failed", error = e)),
-                }
-            }
-            if done {
-                self.pending_image = None;
-            }
-        }
-        if let Some((kind, rx)) = &self.pending_dialog {
-            let kind = *kind;
-            match rx.try_recv() {
-                Ok(Some(path)) => {
-                    self.pending_dialog = None;
-                    self.dialog_done(ctx, kind, path);
-                }
-                Ok(None) | Err(mpsc::TryRecvError::Disconnected) => self.pending_dialog = None,
-                Err(mpsc::TryRecvError::Empty) => {}
-            }
-        }
-        if self.run_export.is_some() {
-            return; // the export takes the screenshots
-        }
-        let shot = self.screenshot.lock().ok().and_then(|mut s| s.take());
-        if let (Some(image), Some(path)) = (shot, self.screenshot_path.take()) {
-            let saved = crate::export::save_color_image(&image, &path);
-            self.saved_notice(&path, saved);
-        }
-    }
-
-    /// Ask for a screenshot of the next frame; it lands in `self.screenshot`.
-    fn request_screenshot(&self, ctx: &egui::Context) {
-        let slot = self.screenshot.clone();
-        let wake = ctx.clone();
-        ctx.request_screenshot(move |img| {
-            if let Ok(mut s) = slot.lock() {
-                *s = Some(img);
-            }
-            wake.request_repaint();
-        });
-    }
-
-    fn dialog_done(&mut self, ctx: &egui::Context, kind: Dialog, path: PathBuf) {
-        match kind {
-            Dialog::Image => self.load_path(path),
-            Dialog::DataFolder => {
-                if !self.refuse_locked(teacher::Control::Dataset) {
-                    self.set_data_folder(path)
-                }
-            }
-            Dialog::SaveCheckpoint => self.send(Command::Save(path)),
-            Dialog::OpenCheckpoint => self.send(Command::Load(path)),
-            Dialog::ExportGif => self.export_gif(path),
-            Dialog::ExportPng => {
-                self.screenshot_path = Some(path);
-                self.request_screenshot(ctx);
-            }
-            Dialog::SavePreset => self.save_preset(&path),
-            Dialog::OpenPreset => self.load_preset(&path),
-            Dialog::ExportRun => self.export_run(path),
-            Dialog::OpenRun => self.open_run(path),
-            Dialog::ExportCsv => {
-                // The curves, and beside them every estimate's per-timestep profile.
-                let per_t = path.with_file_name(format!(
-                    "{}-per-t.csv",
-                    path.file_stem()
-                        .map(|s| s.to_string_lossy())
-                        .unwrap_or_default()
-                ));
-                let saved = std::fs::write(&path, self.curves.to_csv())
-                    .and_then(|()| std::fs::write(&per_t, self.curves.per_t_csv()))
-                    .map_err(|e| e.to_string());
-                self.saved_notice(&path, saved);
-            }
-        }
     }
 
     /// Fresh weights from `seed` at step 0, with empty curves.
@@ -1047,23 +563,6 @@ impl App {
         }
     }
 
-    /// Write the shown trajectory as an animated GIF (on a background thread).
-    pub fn export_gif(&mut self, path: PathBuf) {
-        let Some(shown) = &self.reverse.shown else {
-            self.notice(Level::Info, tr!("notice-nothing-to-export"));
-            return;
-        };
-        let frames = crate::export::trajectory_frames(&shown.trajectory, shown.size, 3);
-        let _ = std::thread::Builder::new()
-            .name("gif-export".into())
-            .spawn(move || {
-                if let Err(e) = crate::export::write_gif(&frames, 60, &path) {
-                    log::error!("gif export failed: {e}");
-                }
-            });
-        self.notice(Level::Info, tr!("notice-writing-gif"));
-    }
-
     /// Autosave every `every` steps from now on (0: off).
     pub fn set_autosave_every(&mut self, every: u64) {
         self.settings.autosave_every = every;
@@ -1092,12 +591,12 @@ impl App {
             AppCommand::Reset => self.restart_from_seed(self.settings.seed),
             AppCommand::ApplyModelSettings => self.apply_model_settings(),
             AppCommand::SetLr(lr) => self.send(Command::SetLr(lr)),
-            AppCommand::Sample => self.start_sampling(Origin::Noise),
+            AppCommand::Sample => self.start_sampling(Origin::Noise, true),
             AppCommand::SampleFromImage => {
                 let t_max = model_timesteps(&self.status);
                 let t = self.forward.t.clamp(1, t_max);
                 self.settings.tab = Tab::Reverse;
-                self.start_sampling(Origin::Image(t));
+                self.start_sampling(Origin::Image(t), true);
             }
             AppCommand::CancelSample => {
                 self.reverse.running = None;
@@ -1116,9 +615,8 @@ impl App {
             AppCommand::OpenRunFrom(dir) => self.open_run(dir),
             AppCommand::SetLock(control, locked) => self.set_lock(control, locked),
             AppCommand::WorldData(choice) => {
-                let wake = ctx.clone();
                 self.world
-                    .ensure_worker(&self.image.display, move || wake.request_repaint());
+                    .ensure_worker(&self.image.display, self.repaint.waker(ctx));
                 self.world.choice = choice;
                 self.world.restart(&self.image.display, self.settings.seed);
             }
@@ -1140,9 +638,10 @@ impl App {
                 let img = self.image.model.clone();
                 self.reference = vec![img.clone()];
                 self.data_label = DataLabel::OneImage(self.image.name.clone());
-                self.send(Command::SetImages(vec![img]));
                 // The button says "train on this image": start at once.
-                self.send(Command::Start);
+                for c in crate::train::one_image::commands(img) {
+                    self.send(c);
+                }
             }
             AppCommand::UseBuiltinData(b) => self.use_builtin_data(b),
             AppCommand::SetDevice(choice) => {
@@ -1185,27 +684,26 @@ impl App {
         ctx.request_repaint();
     }
 
-    fn auto_jobs(&mut self) {
-        let step = self.status.step;
-        if self.settings.auto_resample
-            && self.status.running
-            && self.reverse.running.is_none()
-            && step >= self.last_auto_sample + AUTO_SAMPLE_EVERY
-        {
-            self.last_auto_sample = step;
-            self.start_sampling(Origin::Noise);
-        }
-        if self.settings.tab == Tab::Likelihood
-            && self.status.running
-            && step >= self.last_probe + AUTO_SAMPLE_EVERY / 2
-        {
-            self.start_probe();
-        }
+}
+
+impl App {
+    /// The settings (docked or as a window) with the latest samples under them.
+    fn side_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        model_schedule: Option<(crate::diffusion::ScheduleKind, usize)>,
+        out: &mut Vec<AppCommand>,
+    ) {
+        self.settings.ui(ui, model_schedule, out);
+        let fps = repaint::effective_fps(self.settings.training_fps, self.software_renderer);
+        self.settings.redraw_ui(ui, fps, self.software_renderer);
+        ui.separator();
+        self.reverse.thumbnail_ui(ui, out);
     }
 }
 
 impl eframe::App for App {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         self.frame_times.begin_logic();
         crate::i18n::set_lang(self.settings.lang);
         let zoom = if self.settings.presentation {
@@ -1217,10 +715,20 @@ impl eframe::App for App {
             ctx.set_zoom_factor(zoom);
         }
         layout::fit_window_once(ctx, &mut self.fitted);
+        if self.software_renderer.is_none()
+            && let Some(rs) = frame.wgpu_render_state()
+        {
+            let software = crate::train::device::is_software_adapter(&rs.adapter.get_info());
+            self.software_renderer = Some(software);
+        }
+        self.repaint.set_fps(repaint::effective_fps(
+            self.settings.training_fps,
+            self.software_renderer,
+        ));
+        repaint::publish(ctx, self.repaint.interval());
         if self.settings.tab == Tab::World {
-            let wake = ctx.clone();
             self.world
-                .ensure_worker(&self.image.display, move || wake.request_repaint());
+                .ensure_worker(&self.image.display, self.repaint.waker(ctx));
         }
         self.world.drain();
         self.advance_export(ctx);
@@ -1252,8 +760,13 @@ impl eframe::App for App {
                 self.schedule = s;
             }
         }
-        if self.busy() || self.pending_dialog.is_some() {
+        // A decoding image or an open dialog has no way to wake the window: look again soon.
+        // Workers wake it themselves (see `repaint`).
+        if self.pending_image.is_some() || self.pending_dialog.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        if let Some(due) = self.next_job_in() {
+            ctx.request_repaint_after(due.max(self.repaint.interval()));
         }
         self.frame_times.end_logic();
     }
@@ -1280,11 +793,8 @@ impl eframe::App for App {
             egui::Panel::left("settings")
                 .default_size(layout::SETTINGS_WIDTH)
                 .show(ui, |ui| {
-                    egui::ScrollArea::vertical().show(ui, |ui| {
-                        self.settings.ui(ui, model_schedule, &mut out);
-                        ui.separator();
-                        self.reverse.thumbnail_ui(ui, &mut out);
-                    });
+                    egui::ScrollArea::vertical()
+                        .show(ui, |ui| self.side_ui(ui, model_schedule, &mut out));
                 });
         } else if self.settings_window && !self.settings.presentation {
             // Too narrow to dock: the settings float over the panels until closed.
@@ -1293,11 +803,7 @@ impl eframe::App for App {
                 .open(&mut open)
                 .default_width(layout::SETTINGS_WIDTH)
                 .vscroll(true)
-                .show(ui.ctx(), |ui| {
-                    self.settings.ui(ui, model_schedule, &mut out);
-                    ui.separator();
-                    self.reverse.thumbnail_ui(ui, &mut out);
-                });
+                .show(ui.ctx(), |ui| self.side_ui(ui, model_schedule, &mut out));
             self.settings_window = open;
         }
         if self.device_menu.about_open {

@@ -16,6 +16,14 @@ pub enum Origin {
     Image(usize),
 }
 
+/// "EMA weights" or "raw weights".
+pub fn weights_label(weights: crate::train::Weights) -> &'static str {
+    match weights {
+        crate::train::Weights::Ema => tr!("weights-ema"),
+        crate::train::Weights::Raw => tr!("weights-raw"),
+    }
+}
+
 /// A trajectory on display.
 pub struct Shown {
     /// the frames
@@ -26,6 +34,8 @@ pub struct Shown {
     pub size: usize,
     /// where it started
     pub origin: Origin,
+    /// the weights that made it
+    pub weights: crate::train::Weights,
     /// for each final sample: the nearest training image and its RMS distance in 8-bit levels
     pub nearest: Vec<(ImageRgb, f32)>,
 }
@@ -52,10 +62,14 @@ pub struct ReversePanel {
 }
 
 impl ReversePanel {
-    /// Show a new result, starting the animation from its first frame.
-    pub fn set(&mut self, shown: Shown) {
-        self.frame = 0;
-        self.playing = true;
+    /// Show a new result: from its first frame, animating (`play`), or at its last.
+    pub fn set(&mut self, shown: Shown, play: bool) {
+        self.frame = if play {
+            0
+        } else {
+            shown.trajectory.frames.len().saturating_sub(1)
+        };
+        self.playing = play;
         self.shown = Some(shown);
         self.results += 1;
         for slot in [
@@ -74,7 +88,7 @@ impl ReversePanel {
         let Some(shown) = &self.shown else {
             if self.running.is_some() {
                 ui.horizontal(|ui| {
-                    ui.spinner();
+                    super::repaint::busy_ui(ui);
                     ui.label(tr!("reverse-sampling"));
                 });
             }
@@ -83,7 +97,11 @@ impl ReversePanel {
         if shown.origin != Origin::Noise {
             return;
         }
-        ui.label(tr!("reverse-latest", step = shown.step));
+        ui.label(tr!(
+            "reverse-latest",
+            step = shown.step,
+            weights = weights_label(shown.weights)
+        ));
         let (n, size) = (shown.trajectory.n, shown.size);
         let scale = (128 / (size * (n as f64).sqrt().ceil() as usize).max(1)).max(1);
         let tex = self
@@ -156,7 +174,7 @@ impl ReversePanel {
             if self.frame + 1 >= frames {
                 self.playing = false;
             }
-            ui.ctx().request_repaint();
+            ui.ctx().request_repaint_after(super::repaint::ANIMATION_FRAME);
         }
         let f = &shown.trajectory.frames[self.frame];
         let n = shown.trajectory.n;
@@ -177,6 +195,7 @@ impl ReversePanel {
             "reverse-caption",
             n = n,
             origin = origin,
+            weights = weights_label(shown.weights),
             step = shown.step,
             frame = self.frame + 1,
             frames = frames,

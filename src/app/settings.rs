@@ -93,6 +93,13 @@ pub struct Settings {
     pub show_lesson: bool,
     /// redraw the sample grid as training goes on
     pub auto_resample: bool,
+    /// while training, redraw the sample grid every this many seconds
+    pub resample_every_s: f64,
+    /// which weights draw the sample grids
+    pub sample_weights: crate::train::Weights,
+    /// at most this many frames a second for background work (input redraws at once); None:
+    /// the renderer's default (see `repaint`)
+    pub training_fps: Option<f64>,
     /// save the run every this many steps (0: never)
     pub autosave_every: u64,
     /// the language of the whole app
@@ -122,6 +129,9 @@ impl Default for Settings {
             tab: Tab::Forward,
             show_lesson: true,
             auto_resample: true,
+            resample_every_s: 10.0,
+            sample_weights: crate::train::Weights::Ema,
+            training_fps: None,
             autosave_every: 500,
             lang: crate::i18n::Lang::from_env(),
             panels: Tab::ALL.to_vec(),
@@ -133,6 +143,21 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The settings a window starts with: the saved ones (or the defaults), where
+    /// $DIFFUSION_PLAYGROUND_LANG (`env_lang`), when it names a language, wins over the saved
+    /// language for this run.
+    pub fn at_start(saved: Option<Settings>, env_lang: Option<&str>) -> Settings {
+        let mut settings = saved.unwrap_or_default();
+        // Settings saved before panel ⑤ existed list the four others: show it too.
+        if !settings.panels.contains(&Tab::World) && settings.panels.len() == Tab::ALL.len() - 1 {
+            settings.panels.push(Tab::World);
+        }
+        if let Some(lang) = env_lang.and_then(crate::i18n::Lang::from_setting) {
+            settings.lang = lang;
+        }
+        settings
+    }
+
     /// Is this control unlocked?
     pub fn unlocked(&self, control: Control) -> bool {
         !self.locked.contains(&control)
@@ -274,7 +299,87 @@ impl Settings {
         .on_hover_text(tr!("settings-eta-tip"));
         ui.add(egui::Slider::new(&mut self.n_samples, 1..=36).text(tr!("settings-samples")))
             .on_hover_text(tr!("settings-samples-tip"));
+        ui.horizontal(|ui| {
+            ui.label(tr!("settings-weights"));
+            ui.selectable_value(
+                &mut self.sample_weights,
+                crate::train::Weights::Ema,
+                tr!("settings-weights-ema"),
+            );
+            ui.selectable_value(
+                &mut self.sample_weights,
+                crate::train::Weights::Raw,
+                tr!("settings-weights-raw"),
+            );
+        })
+        .response
+        .on_hover_text(tr!("settings-weights-tip"));
         ui.checkbox(&mut self.auto_resample, tr!("settings-auto-resample"))
             .on_hover_text(tr!("settings-auto-resample-tip"));
+        ui.add_enabled(
+            self.auto_resample,
+            egui::Slider::new(&mut self.resample_every_s, 2.0..=120.0)
+                .logarithmic(true)
+                .suffix(" s")
+                .text(tr!("settings-resample-every")),
+        )
+        .on_hover_text(tr!("settings-resample-every-tip"));
+    }
+
+    /// The cap on frames for background work: a slider over the renderer's default (`fps`
+    /// in force now), and a button back to that default once changed.
+    pub fn redraw_ui(&mut self, ui: &mut egui::Ui, fps: f64, software: Option<bool>) {
+        let mut value = fps;
+        ui.horizontal(|ui| {
+            let slider = ui
+                .add(
+                    egui::Slider::new(&mut value, 1.0..=60.0)
+                        .logarithmic(true)
+                        .max_decimals(1)
+                        .suffix(" fps")
+                        .text(tr!("settings-training-fps")),
+                )
+                .on_hover_text(if software == Some(true) {
+                    tr!("settings-training-fps-software-tip")
+                } else {
+                    tr!("settings-training-fps-tip")
+                });
+            if slider.changed() {
+                self.training_fps = Some(value);
+            }
+            if self.training_fps.is_some()
+                && ui
+                    .small_button(tr!("settings-training-fps-default"))
+                    .clicked()
+            {
+                self.training_fps = None;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn the_environment_language_wins_over_the_saved_one() {
+        let saved = Settings {
+            lang: Lang::En,
+            ..Settings::default()
+        };
+        let start = |saved: Option<Settings>, env| Settings::at_start(saved, env).lang;
+        assert_eq!(start(Some(saved.clone()), Some("zh-CN")), Lang::ZhCn);
+        assert_eq!(start(Some(saved.clone()), Some("zh_CN.UTF-8")), Lang::ZhCn);
+        let zh = Settings {
+            lang: Lang::ZhCn,
+            ..Settings::default()
+        };
+        assert_eq!(start(Some(zh.clone()), Some("en")), Lang::En);
+        // Unset or not a language: the saved choice stands.
+        assert_eq!(start(Some(zh.clone()), None), Lang::ZhCn);
+        assert_eq!(start(Some(zh), Some("")), Lang::ZhCn);
+        assert_eq!(start(None, Some("zh-CN")), Lang::ZhCn);
     }
 }

@@ -20,7 +20,7 @@ use crate::diffusion::toy::{
 };
 use crate::tr;
 use crate::train::toy::{ToyCommand, ToyConfig, ToyEvent, ToyView, ToyWorker};
-use egui_plot::{Arrows, HLine, Heatmap, Line, Plot, PlotPoint, Points, VLine};
+use egui_plot::{Arrows, HLine, Line, Plot, PlotImage, PlotPoint, Points, VLine};
 use rand::SeedableRng;
 
 /// The data the student picks.
@@ -91,7 +91,7 @@ pub struct WorldPanel {
     /// the mixture's components (weight, mean, sd)
     pub components: Vec<(f64, f64, f64)>,
     /// the latest view from the worker
-    pub view: Option<ToyView>,
+    pub view: Option<std::sync::Arc<ToyView>>,
     /// training now
     pub running: bool,
     /// (step, mean loss)
@@ -120,6 +120,8 @@ pub struct WorldPanel {
     densities: Option<Densities>,
     /// the data as a sample, for drawing
     data_points: Vec<f32>,
+    /// the 1-D marginal q(x_t) as a texture
+    heat_tex: super::textures::TextureSlot,
     worker: Option<ToyWorker>,
     seed: u64,
 }
@@ -144,10 +146,71 @@ impl Default for WorldPanel {
             last_advance: 0.0,
             densities: None,
             data_points: Vec::new(),
+            heat_tex: Default::default(),
             worker: None,
             seed: 0,
         }
     }
+}
+
+/// The world's run for `choice` (the default mixture in 1-D) on `image`, from `seed`: what
+/// the panel starts when that data is picked.
+pub fn config_for(choice: Choice, image: &ImageRgb, seed: u64) -> Result<ToyConfig, String> {
+    let panel = WorldPanel {
+        choice,
+        ..WorldPanel::default()
+    };
+    panel.data(image).map(|data| ToyConfig::new(data, seed))
+}
+
+/// The heat map's colours, from no density to the most.
+const HEAT: [[f32; 3]; 3] = [[12.0, 12.0, 12.0], [60.0, 90.0, 160.0], [140.0, 200.0, 255.0]];
+
+/// A key for the marginal's texture: the mixture's components and T.
+fn marginal_key(m: &GaussianMixture1d, timesteps: usize) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    timesteps.hash(&mut h);
+    for c in &m.components {
+        for v in [c.0, c.1, c.2] {
+            v.to_bits().hash(&mut h);
+        }
+    }
+    h.finish() | 1
+}
+
+/// √q(x_t) on a (t, x) grid of `cols` × `rows` cells over [0, T] × [lo, hi], as an image
+/// whose top row is x = hi, coloured from [`HEAT`] between the grid's least and largest values.
+fn marginal_image(
+    m: &GaussianMixture1d,
+    s: &crate::diffusion::Schedule,
+    (cols, rows): (usize, usize),
+    (lo, hi): (f64, f64),
+) -> egui::ColorImage {
+    let t_max = s.timesteps() as f64;
+    let mut values = vec![0.0f64; rows * cols];
+    for r in 0..rows {
+        let x = hi - (hi - lo) * (r as f64 + 0.5) / rows as f64;
+        for c in 0..cols {
+            let t = ((c as f64 + 0.5) / cols as f64 * t_max).round() as usize;
+            values[r * cols + c] = m.marginal_pdf(s.alpha_bar(t.max(1)), x).sqrt();
+        }
+    }
+    let (min, max) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let span = (max - min).max(1e-300);
+    let pixels = values
+        .iter()
+        .map(|&v| {
+            let u = (((v - min) / span) as f32).clamp(0.0, 1.0) * (HEAT.len() - 1) as f32;
+            let i = (u.floor() as usize).min(HEAT.len() - 2);
+            let f = u - i as f32;
+            let mix = |k: usize| (HEAT[i][k] + f * (HEAT[i + 1][k] - HEAT[i][k])).round() as u8;
+            egui::Color32::from_rgb(mix(0), mix(1), mix(2))
+        })
+        .collect();
+    egui::ColorImage::new([cols, rows], pixels)
 }
 
 fn thin<T>(v: &mut Vec<T>) {
@@ -250,10 +313,15 @@ impl WorldPanel {
                         thin(&mut self.walk);
                         self.walk.push((v.step, g));
                     }
-                    self.view = Some(*v);
+                    self.view = Some(std::sync::Arc::new(*v));
                 }
             }
         }
+    }
+
+    /// The step of the latest training report of this run (0 before the first).
+    pub fn trained_step(&self) -> u64 {
+        self.losses.last().map_or(0, |l| l[0] as u64)
     }
 
     /// The step of the latest view.
@@ -301,7 +369,7 @@ impl WorldPanel {
         }
         let Some(view) = self.view.clone() else {
             ui.horizontal(|ui| {
-                ui.spinner();
+                super::repaint::busy_ui(ui);
                 ui.label(tr!("world-starting"));
             });
             return;
@@ -365,7 +433,7 @@ impl WorldPanel {
             }
             if self.running {
                 ui.label(tr!("world-rate", rate = format!("{:.0}", self.steps_per_s)));
-                ui.spinner();
+                super::repaint::busy_ui(ui);
             }
         });
         if self.choice == Choice::Mixture {
@@ -484,17 +552,18 @@ impl WorldPanel {
         let schedule =
             crate::diffusion::Schedule::new(crate::diffusion::ScheduleKind::Linear, view.timesteps)
                 .ok();
-        let mut values = vec![0.0f64; rows * cols];
-        if let (Some(m), Some(s)) = (mixture, &schedule) {
-            for r in 0..rows {
-                // the heat map's first row is drawn at the bottom (y = lo)
-                let x = lo + (hi - lo) * (r as f64 + 0.5) / rows as f64;
-                for c in 0..cols {
-                    let t = ((c as f64 + 0.5) / cols as f64 * t_max).round() as usize;
-                    values[r * cols + c] = m.marginal_pdf(s.alpha_bar(t.max(1)), x).sqrt();
-                }
-            }
-        }
+        // The marginal changes only with the data and T: a texture, drawn once for them.
+        let key = mixture.map_or(0, |m| marginal_key(m, view.timesteps));
+        let heat = match (mixture, &schedule) {
+            (Some(m), Some(s)) => Some(
+                self.heat_tex
+                    .update_with(ui.ctx(), "world-marginal", key, || {
+                        marginal_image(m, s, (cols, rows), (lo, hi))
+                    })
+                    .id(),
+            ),
+            _ => None,
+        };
         let frames = &view.particles.frames;
         let paths: Vec<Vec<[f64; 2]>> = (0..view.particles.n.min(60))
             .map(|i| {
@@ -517,17 +586,14 @@ impl WorldPanel {
             .show(ui, |p| {
                 p.set_plot_bounds_x(-1.0..=t_max + 1.0);
                 p.set_plot_bounds_y(lo..=hi);
-                p.heatmap(
-                    Heatmap::new(values, cols)
-                        .show_labels(false)
-                        .palette(&[
-                            egui::Color32::from_gray(12),
-                            egui::Color32::from_rgb(60, 90, 160),
-                            egui::Color32::from_rgb(140, 200, 255),
-                        ])
-                        .at(PlotPoint::new(0.0, lo))
-                        .size(t_max as f32, (hi - lo) as f32),
-                );
+                if let Some(heat) = heat {
+                    p.image(PlotImage::new(
+                        "q(x_t)",
+                        heat,
+                        PlotPoint::new(t_max / 2.0, (lo + hi) / 2.0),
+                        egui::vec2(t_max as f32, (hi - lo) as f32),
+                    ));
+                }
                 for path in paths {
                     p.line(Line::new("", path).color(colors::ORANGE).width(0.8));
                 }

@@ -4,6 +4,7 @@
 //! Every figure comes from real timed runs after a warm-up; per-step figures are medians.
 
 pub mod toy;
+pub mod window;
 
 use crate::app::frame_times::quantile;
 use crate::app::{App, AppCommand, AppOptions};
@@ -74,7 +75,7 @@ pub struct TrainFigure {
 }
 
 /// CPU time (user + system) this process has used, from /proc (Linux; USER_HZ = 100).
-fn process_cpu_seconds() -> Option<f64> {
+pub(crate) fn process_cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // The command name may hold spaces: fields count from after its closing parenthesis.
     let rest = &stat[stat.rfind(')')? + 2..];
@@ -840,6 +841,9 @@ pub struct SoakReport {
     pub p99_frame_ms: f64,
     /// notices shown (errors would be listed here)
     pub last_notices: Vec<String>,
+    /// what went wrong: sampling jobs waiting past the worker's bound, or a notice that
+    /// something failed (empty: the run was quiet)
+    pub problems: Vec<String>,
 }
 
 impl SoakReport {
@@ -850,7 +854,7 @@ impl SoakReport {
                 .unwrap_or_else(|| "n/a".into())
         };
         format!(
-            "{:.0} s: {} frames (p99 {:.2} ms), {} training steps, {} sample sets; resident memory {} at a third → {} at the end; last backlog {:?}\n",
+            "{:.0} s: {} frames (p99 {:.2} ms), {} training steps, {} sample sets; resident memory {} at a third → {} at the end; last backlog: {}\n{}",
             self.seconds,
             self.frames,
             self.p99_frame_ms,
@@ -858,7 +862,18 @@ impl SoakReport {
             self.samples,
             rss(self.rss_mib.get(self.rss_mib.len() / 3)),
             rss(self.rss_mib.last()),
-            self.backlog.last().map(|b| b.1),
+            self.backlog.last().map_or_else(
+                || "n/a".to_owned(),
+                |(_, b)| format!(
+                    "{} sampling jobs, {} notices, {} curve points",
+                    b.jobs, b.notices, b.curve_points
+                )
+            ),
+            if self.problems.is_empty() {
+                "quiet: no backlog past its bound, no failure notice\n".to_owned()
+            } else {
+                format!("PROBLEMS:\n  {}\n", self.problems.join("\n  "))
+            }
         )
     }
 }
@@ -917,6 +932,8 @@ pub fn soak(device: DeviceChoice, seconds: f64, progress: bool) -> Result<SoakRe
     bar.finish_and_clear();
     h.state_mut().run_command(&ctx, AppCommand::Train(false));
     let app = h.state();
+    let last_notices: Vec<String> = app.notices.iter().map(|(_, t)| t.clone()).collect();
+    let problems = soak_problems(&backlog, &last_notices);
     Ok(SoakReport {
         seconds: start.elapsed().as_secs_f64(),
         frames,
@@ -928,6 +945,30 @@ pub fn soak(device: DeviceChoice, seconds: f64, progress: bool) -> Result<SoakRe
             .frame_times
             .quantile_ms(0.99, usize::MAX)
             .unwrap_or(f64::NAN),
-        last_notices: app.notices.iter().map(|(_, t)| t.clone()).collect(),
+        last_notices,
+        problems,
     })
+}
+
+/// Sampling jobs the app may have unanswered: the worker's queue and the one running.
+pub const MAX_OUTSTANDING_JOBS: usize = crate::train::worker::MAX_QUEUED_JOBS + 1;
+
+/// What a soak run must not show: more unanswered sampling jobs than the worker's bounded
+/// queue allows, or any notice that says something failed or stopped.
+pub fn soak_problems(backlog: &[(f64, crate::app::Backlog)], notices: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some((at, b)) = backlog.iter().find(|(_, b)| b.jobs > MAX_OUTSTANDING_JOBS) {
+        problems.push(format!(
+            "{} sampling jobs unanswered at {at:.0} s (at most {MAX_OUTSTANDING_JOBS})",
+            b.jobs
+        ));
+    }
+    let failed = crate::tr!("notice-sampling-failed", reason = "");
+    let failed = failed.trim_end_matches([' ', ':', '：']);
+    for n in notices {
+        if n.contains(failed) || n.contains("failed") || n.contains("stopped") {
+            problems.push(format!("notice: {n}"));
+        }
+    }
+    problems
 }

@@ -235,6 +235,19 @@ pub struct BenchArgs {
     /// Measure only the 1-D/2-D world (a minute or two instead of a quarter of an hour).
     #[arg(long)]
     pub toy_only: bool,
+    /// Open the real window (on the display there is: a desktop, or Xvfb) and measure
+    /// scripted scenes in it: frames per second, whole-frame times, the UI thread's CPU and
+    /// the trainer's speed in the window beside the same worker without one.
+    #[arg(long, conflicts_with = "toy_only")]
+    pub window: bool,
+    /// With --window: measured seconds per scene (after a 3 s warm-up; "train on this image"
+    /// runs at least 29 s when this is 10 or more, to read the samples at 30 s).
+    #[arg(long, default_value_t = 20.0, requires = "window")]
+    pub scene_seconds: f64,
+    /// With --window: only these scenes (comma-separated): train-on-image, sampling,
+    /// likelihood, world-1d, world-2d.
+    #[arg(long, value_delimiter = ',', requires = "window")]
+    pub scenes: Vec<String>,
 }
 
 /// Run `bench`.
@@ -258,6 +271,37 @@ fn bench_options(args: &BenchArgs) -> Result<crate::bench::BenchOptions, CliErro
         python: args.python.clone(),
         progress: !args.json || std::io::IsTerminal::is_terminal(&std::io::stderr()),
     })
+}
+
+/// Run `bench --window`.
+pub fn bench_window(args: &BenchArgs) -> Result<crate::bench::window::WindowReport, CliError> {
+    if !(args.scene_seconds.is_finite() && args.scene_seconds > 0.0) {
+        return Err(CliError::Usage("--scene-seconds must be positive".into()));
+    }
+    let scenes = if args.scenes.is_empty() {
+        crate::bench::window::Scene::ALL.to_vec()
+    } else {
+        args.scenes
+            .iter()
+            .map(|name| {
+                crate::bench::window::Scene::ALL
+                    .into_iter()
+                    .find(|s| s.name() == name.trim())
+                    .ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "unknown scene '{name}': expected train-on-image, sampling, likelihood, world-1d or world-2d"
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let options = crate::bench::window::WindowOptions {
+        scenes,
+        scene_seconds: args.scene_seconds,
+        device: device_choice(&args.device)?,
+        progress: !args.json || std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    crate::bench::window::run(&options).map_err(|e| CliError::Usage(format!("bench failed: {e}")))
 }
 
 /// Run `bench --toy-only`.

@@ -83,6 +83,12 @@ impl Lang {
             .unwrap_or_default()
     }
 
+    /// The language a value of $DIFFUSION_PLAYGROUND_LANG names ("zh-CN", "en", or a locale
+    /// such as "zh_CN.UTF-8"), if any.
+    pub fn from_setting(value: &str) -> Option<Lang> {
+        value.parse().ok().or_else(|| Lang::from_locale(value))
+    }
+
     /// [`Lang::detect`] on this machine.
     pub fn from_env() -> Lang {
         let env = std::env::var(LANG_ENV).ok();

@@ -128,6 +128,12 @@ pub struct AdapterSummary {
     pub is_gpu: bool,
 }
 
+/// Is this adapter the CPU drawing (llvmpipe, lavapipe, SwiftShader, WARP…)? Such an adapter
+/// takes its time from the cores that train.
+pub fn is_software_adapter(info: &wgpu::AdapterInfo) -> bool {
+    info.device_type == wgpu::DeviceType::Cpu || software_renderer(&info.name)
+}
+
 /// Mesa's and others' CPU renderers, which report themselves as CPUs on Vulkan but not
 /// always through OpenGL.
 fn software_renderer(name: &str) -> bool {

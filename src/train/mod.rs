@@ -4,6 +4,7 @@ pub mod checkpoint;
 pub mod device;
 pub mod generator;
 pub mod history;
+pub mod one_image;
 pub mod threads;
 pub mod toy;
 pub mod trainer;
@@ -11,7 +12,7 @@ pub mod tuning;
 pub mod worker;
 
 pub use device::{BackendKind, DeviceChoice, DeviceInfo, choose_device};
-pub use trainer::{StepStats, TrainConfig, TrainError, Trainer};
+pub use trainer::{StepStats, TrainConfig, TrainError, Trainer, Weights};
 pub use worker::{
     Command, Event, Level, Progress, SampleFrom, SampleJob, StepReport, WorkerHandle,
 };

@@ -450,6 +450,9 @@ impl Drop for ToyWorker {
     }
 }
 
+/// A training report at most this often.
+const REPORT_EVERY: Duration = Duration::from_millis(100);
+
 /// A view at most this often while training.
 const VIEW_EVERY: Duration = Duration::from_millis(1500);
 
@@ -512,9 +515,10 @@ fn run(
         if !running {
             continue;
         }
-        // Train in slices of about 30 ms, then report.
+        // Train in slices of about 100 ms, then report: ten reports a second are plenty for a
+        // loss curve, and each one costs the window a frame.
         let slice = Instant::now();
-        while slice.elapsed() < Duration::from_millis(30) {
+        while slice.elapsed() < REPORT_EVERY {
             losses.push(trainer.train_step());
             if let Some(left) = remaining.as_mut() {
                 *left -= 1;

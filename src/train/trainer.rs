@@ -128,6 +128,18 @@ pub struct StepStats {
     pub loss: f32,
 }
 
+/// Which weights sample: the exponential moving average (smooth, the default) or the raw
+/// weights of the last step (they follow the data at once, noisily).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weights {
+    /// θ_ema
+    #[default]
+    Ema,
+    /// θ
+    Raw,
+}
+
 /// A snapshot to roll back to.
 #[derive(Clone)]
 struct GoodState {
@@ -135,6 +147,7 @@ struct GoodState {
     ema: UNet,
     optim: ModuleOptimizer,
     step: u64,
+    ema_steps: u64,
 }
 
 /// The training state.
@@ -150,6 +163,8 @@ pub struct Trainer {
     schedule: Schedule,
     dataset: Dataset,
     step: u64,
+    /// EMA updates since the EMA last (re)started: its warm-up counts these, not `step`
+    ema_steps: u64,
     last_good: GoodState,
 }
 
@@ -232,6 +247,7 @@ impl Trainer {
             ema: ema.clone(),
             optim: optim.clone(),
             step,
+            ema_steps: step,
         };
         Self {
             config,
@@ -243,6 +259,7 @@ impl Trainer {
             schedule,
             dataset,
             step,
+            ema_steps: step,
             last_good,
         }
     }
@@ -329,10 +346,33 @@ impl Trainer {
         Ok(())
     }
 
-    /// Change the dataset from the next step on.
+    /// Change the batch size from the next step on.
+    pub fn set_batch(&mut self, batch: usize) -> Result<(), TrainError> {
+        let mut c = self.config.clone();
+        c.batch = batch;
+        check(&c)?;
+        self.config.batch = batch;
+        Ok(())
+    }
+
+    /// Change the dataset from the next step on. The EMA restarts from the current weights
+    /// with its warm-up: an average over the old data would hide the new data for about
+    /// 1/(1 − decay) steps.
     pub fn set_dataset(&mut self, source: DataSource, dataset: Dataset) {
         self.config.data = source;
         self.dataset = dataset;
+        self.restart_ema();
+    }
+
+    /// θ_ema ← θ, and the warm-up decay min(decay, (1+n)/(10+n)) counts n from here.
+    pub fn restart_ema(&mut self) {
+        self.ema = self.model.valid();
+        self.ema_steps = 0;
+    }
+
+    /// EMA updates since the EMA (re)started.
+    pub fn ema_steps(&self) -> u64 {
+        self.ema_steps
     }
 
     /// Build (x_t, ε, t) for a batch of clean images, drawing t and ε from `rng`.
@@ -389,6 +429,7 @@ impl Trainer {
         let model = std::mem::replace(&mut self.model, self.last_good.model.clone());
         self.model = self.optim.step(self.config.lr, model, grads);
         self.step += 1;
+        self.ema_steps += 1;
         self.update_ema();
         // Keep a rollback point every 25 steps (module clones share their tensors).
         if self.step % 25 == 0 {
@@ -406,6 +447,7 @@ impl Trainer {
             ema: self.ema.clone(),
             optim: self.optim.clone(),
             step: self.step,
+            ema_steps: self.ema_steps,
         };
     }
 
@@ -415,12 +457,13 @@ impl Trainer {
         self.ema = good.ema;
         self.optim = good.optim;
         self.step = good.step;
+        self.ema_steps = good.ema_steps;
     }
 
-    /// θ_ema ← d·θ_ema + (1−d)·θ, d = min(decay, (1+n)/(10+n)).
+    /// θ_ema ← d·θ_ema + (1−d)·θ, d = min(decay, (1+n)/(10+n)), n the EMA's own steps.
     fn update_ema(&mut self) {
         let ema = std::mem::replace(&mut self.ema, self.last_good.ema.clone());
-        self.ema = ema_step(ema, &self.model, self.config.ema_decay, self.step);
+        self.ema = ema_step(ema, &self.model, self.config.ema_decay, self.ema_steps);
     }
 
     /// ε̂ from the EMA weights (or the raw weights) for host x_t at one timestep t.
@@ -503,14 +546,26 @@ impl Trainer {
         start: Start,
         progress: impl FnMut(usize, usize) -> ControlFlow<()>,
     ) -> Result<Trajectory, SampleError<TrainError>> {
+        self.sample_with(Weights::Ema, request, start, progress)
+    }
+
+    /// Run a sampler with the given weights.
+    pub fn sample_with(
+        &self,
+        weights: Weights,
+        request: &SampleRequest,
+        start: Start,
+        progress: impl FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> Result<Trajectory, SampleError<TrainError>> {
         let s = self.config.model.image_size;
         let dim = self.config.model.image_channels * s * s;
+        let use_ema = weights == Weights::Ema;
         sample(
             &self.schedule,
             request,
             dim,
             start,
-            |x, t| self.predict_eps(true, x, t),
+            |x, t| self.predict_eps(use_ema, x, t),
             progress,
         )
     }

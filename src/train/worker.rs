@@ -27,6 +27,9 @@ use std::time::{Duration, Instant};
 
 /// The reason of a [`Event::SampleFailed`] for a job the user cancelled (not an error).
 pub const CANCELLED: &str = "cancelled";
+/// The reason of a [`Event::SampleFailed`] for a waiting job that newer ones pushed out of
+/// the queue (not an error: the newer result replaces it).
+pub const SUPERSEDED: &str = "superseded";
 
 /// Progress reports kept at most, before the worker starts dropping them.
 pub const PROGRESS_CAPACITY: usize = 64;
@@ -54,6 +57,8 @@ pub struct SampleJob {
     pub request: SampleRequest,
     /// start point
     pub from: SampleFrom,
+    /// the EMA or the raw weights
+    pub weights: super::trainer::Weights,
 }
 
 /// Orders for the worker.
@@ -78,6 +83,8 @@ pub enum Command {
     SetData(DataSource),
     /// train on these images (a dropped handful)
     SetImages(Vec<ImageRgb>),
+    /// train on this image alone, with the settings of [`super::one_image`]
+    TrainOnImage(ImageRgb),
     /// run a sampler
     Sample(SampleJob),
     /// cancel the running sampler
@@ -162,6 +169,8 @@ pub enum Event {
         /// current step
         step: u64,
     },
+    /// the run's settings changed (batch, learning rate, data) on the same model
+    Configured(Box<TrainConfig>),
     /// training started (true) or paused (false)
     Running(bool),
     /// a −ELBO estimate for the evaluation batch
@@ -534,6 +543,23 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
                 out.notice(Level::Info, note);
             }
         }
+        Command::TrainOnImage(image) => match super::one_image::apply(&mut state.trainer, image) {
+            Ok(was) => {
+                state.held_out = held_out_batch(&state.trainer);
+                out.event(Event::Configured(Box::new(state.trainer.config().clone())));
+                out.notice(
+                    Level::Info,
+                    tr!(
+                        "worker-training-on-this-image",
+                        batch = super::one_image::BATCH,
+                        lr = format!("{:.0e}", super::one_image::LR),
+                        was_batch = was.was_batch,
+                        was_lr = format!("{:.0e}", was.was_lr)
+                    ),
+                );
+            }
+            Err(e) => out.notice(Level::Warning, tr!("notice-kept-data", error = e)),
+        },
         Command::Vlb(plan) => send_vlb(state, plan, out),
         Command::SetVlbEvery(n) => state.vlb_every = n,
         Command::SetAutosave(a) => state.autosave = a.filter(|(_, every)| *every > 0),
@@ -820,17 +846,19 @@ fn send_vlb(state: &State, plan: TimestepPlan, out: &Outbox) {
     }
 }
 
-/// Most sampling jobs waiting; past this the oldest is dropped (and reported).
-pub const MAX_QUEUED_JOBS: usize = 8;
+/// Most sampling jobs waiting (besides the one running); past this the oldest waiting job is
+/// dropped and answered with [`SUPERSEDED`], which the app passes over in silence.
+pub const MAX_QUEUED_JOBS: usize = 2;
 
 fn enqueue(pending: &mut VecDeque<SampleJob>, job: SampleJob, out: &Outbox) {
-    if pending.len() >= MAX_QUEUED_JOBS {
-        if let Some(old) = pending.pop_front() {
-            out.event(Event::SampleFailed {
-                id: old.id,
-                reason: tr!("worker-superseded").into(),
-            });
-        }
+    while pending.len() >= MAX_QUEUED_JOBS {
+        let Some(old) = pending.pop_front() else {
+            break;
+        };
+        out.event(Event::SampleFailed {
+            id: old.id,
+            reason: SUPERSEDED.into(),
+        });
     }
     pending.push_back(job);
 }
@@ -868,7 +896,7 @@ fn run_sample(
     let mut deferred = Vec::new();
     let mut last = Instant::now();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        trainer.sample(&job.request, start, |done, total| {
+        trainer.sample_with(job.weights, &job.request, start, |done, total| {
             // Let a cancel or a newer sampling job through; keep other commands for later.
             loop {
                 match commands.try_recv() {
