@@ -523,3 +523,36 @@ fn the_about_box_names_the_device_and_the_gpu_cache() {
     assert!(!h.state().device_menu.switching);
     assert_eq!(h.state().status.step, step);
 }
+
+#[test]
+fn train_on_this_image_switches_the_run_and_says_what_it_changed() {
+    // The bundled run (batch 16, lr 1e-3): the settings panel shows its own values, drawing
+    // the panel does not round its learning rate away, and "Train on this image" switches to
+    // the one-image settings, starts training and names the old and new values.
+    let mut h = harness(diffusion_playground::app::bundled_checkpoint());
+    step_until(&mut h, "the model", |a| a.status.config.is_some());
+    h.run_steps(5);
+    assert_eq!((h.state().settings.batch, h.state().settings.lr), (16, 1e-3));
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .run_command(&ctx, AppCommand::UseExample(0));
+    h.state_mut().run_command(&ctx, AppCommand::TrainOnImage);
+    step_until(&mut h, "the one-image notice", |a| {
+        a.notices.iter().any(|(_, t)| t.contains("alone"))
+    });
+    let notice = h
+        .state()
+        .notices
+        .iter()
+        .map(|(_, t)| t.clone())
+        .find(|t| t.contains("alone"))
+        .unwrap();
+    assert!(
+        notice.contains("batch 8") && notice.contains("were 16 and 1e-3"),
+        "{notice}"
+    );
+    step_until(&mut h, "training", |a| a.status.running);
+    assert_eq!(h.state().settings.batch, 8);
+    assert_eq!(h.state().status.config.as_ref().map(|c| c.batch), Some(8));
+    h.state_mut().run_command(&ctx, AppCommand::Train(false));
+}

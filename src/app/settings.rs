@@ -243,17 +243,20 @@ impl Settings {
 
     fn training_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
         ui.label(egui::RichText::new(tr!("settings-training")).strong());
-        let mut lr_exp = self.lr.log10();
-        if ui
+        let shown = self.lr.log10();
+        let mut lr_exp = shown;
+        let slider = ui
             .add_enabled(
                 self.unlocked(Control::Lr),
                 egui::Slider::new(&mut lr_exp, -5.0..=0.0)
                     .text("log₁₀ lr")
                     .step_by(0.1),
             )
-            .on_hover_text(tr!("settings-lr-tip"))
-            .changed()
-        {
+            .on_hover_text(tr!("settings-lr-tip"));
+        // The slider snaps a value off its 0.1 grid (the run's 2e-4 shows as 10^-3.7) and
+        // reports that as a change: only a move of half a step or more is the user's, so the
+        // run's own learning rate is never replaced by its rounding.
+        if slider.changed() && (lr_exp - shown).abs() >= 0.05 {
             self.lr = 10f64.powf(lr_exp);
             out.push(AppCommand::SetLr(self.lr));
         }
