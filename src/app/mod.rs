@@ -638,6 +638,9 @@ impl App {
                 let img = self.image.model.clone();
                 self.reference = vec![img.clone()];
                 self.data_label = DataLabel::OneImage(self.image.name.clone());
+                // The first new grid comes a full cadence after the press (the grid on screen
+                // is the "before").
+                self.last_grid = Some(std::time::Instant::now());
                 // The button says "train on this image": start at once.
                 for c in crate::train::one_image::commands(img) {
                     self.send(c);
