@@ -6,8 +6,10 @@
 //! seconds per wall second (its own CPU clock), and the trainer's rate in the window beside
 //! the same worker with the same commands and no window, measured in the same run.
 //!
-//! The headless runs come first (a window's event loop can be opened only once per process);
-//! then one window runs every scene in turn and closes itself.
+//! The headless references run just before the window opens and again just after it closes
+//! (a window's event loop can be opened only once per process, so they cannot interleave with
+//! it); their mean brackets the window's run in time. One window runs every scene in turn and
+//! closes itself.
 
 use super::{BenchError, fail};
 use crate::app::settings::Tab;
@@ -110,8 +112,11 @@ pub struct SceneFigure {
     pub process_cores: Option<f64>,
     /// the trainer's rate in the window ([`Scene::rate_unit`]); None without training
     pub train_rate_window: Option<f64>,
-    /// the same worker with the same commands, no window, in the same run
+    /// the same worker with the same commands, no window, in the same run: the mean of the
+    /// runs just before the window opened and just after it closed
     pub train_rate_headless: Option<f64>,
+    /// those two runs
+    pub train_rate_headless_runs: Vec<f64>,
     /// window / headless
     pub train_ratio: Option<f64>,
     /// what the rates count
@@ -477,6 +482,7 @@ impl Driver {
             ),
             train_rate_window,
             train_rate_headless: None,
+            train_rate_headless_runs: Vec::new(),
             train_ratio: None,
             rate_unit,
             frames: self.frame_ms.len(),
@@ -587,20 +593,7 @@ pub fn run(options: &WindowOptions) -> Result<WindowReport, BenchError> {
     }
     crate::train::threads::lower_compute_pool();
     let seconds = options.scene_seconds;
-    let mut headless = Vec::new();
-    for &scene in &options.scenes {
-        let length = measured_seconds(scene, seconds);
-        if options.progress && scene.rate_unit().is_some() {
-            eprintln!("headless: {} ({length:.0} s)", scene.name());
-        }
-        let rate = match scene {
-            Scene::TrainImage => Some(headless_image_rate(options.device, length)?),
-            Scene::World1d => Some(headless_world_rate(Choice::Mixture, length)?),
-            Scene::World2d => Some(headless_world_rate(Choice::Moons, length)?),
-            Scene::Sampling | Scene::Likelihood => None,
-        };
-        headless.push((scene, rate));
-    }
+    let before = headless_rates(options, "before the window")?;
     let report = Arc::new(Mutex::new(None));
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -642,16 +635,45 @@ pub fn run(options: &WindowOptions) -> Result<WindowReport, BenchError> {
         .map_err(|_| fail("the window's report was lost"))?
         .take()
         .ok_or_else(|| fail("the window closed before its scenes ended"))?;
+    // The headless reference again after the window: their mean brackets the window's run in
+    // time, so a machine whose speed drifts does not tilt the ratio.
+    let after = headless_rates(options, "after the window")?;
     for figure in &mut report.scenes {
-        if let Some((_, rate)) = headless.iter().find(|(s, _)| s.name() == figure.name) {
-            figure.train_rate_headless = *rate;
-            figure.train_ratio = figure
-                .train_rate_window
-                .zip(*rate)
-                .map(|(w, h)| w / h.max(1e-9));
+        let rate = |runs: &[(Scene, Option<f64>)]| {
+            runs.iter()
+                .find(|(s, _)| s.name() == figure.name)
+                .and_then(|(_, r)| *r)
+        };
+        if let (Some(a), Some(b)) = (rate(&before), rate(&after)) {
+            figure.train_rate_headless_runs = vec![a, b];
+            let mean = (a + b) / 2.0;
+            figure.train_rate_headless = Some(mean);
+            figure.train_ratio = figure.train_rate_window.map(|w| w / mean.max(1e-9));
         }
     }
     Ok(report)
+}
+
+/// The headless reference of every training scene in `options`, measured now.
+fn headless_rates(
+    options: &WindowOptions,
+    when: &str,
+) -> Result<Vec<(Scene, Option<f64>)>, BenchError> {
+    let mut rates = Vec::new();
+    for &scene in &options.scenes {
+        let length = measured_seconds(scene, options.scene_seconds);
+        if options.progress && scene.rate_unit().is_some() {
+            eprintln!("headless {when}: {} ({length:.0} s)", scene.name());
+        }
+        let rate = match scene {
+            Scene::TrainImage => Some(headless_image_rate(options.device, length)?),
+            Scene::World1d => Some(headless_world_rate(Choice::Mixture, length)?),
+            Scene::World2d => Some(headless_world_rate(Choice::Moons, length)?),
+            Scene::Sampling | Scene::Likelihood => None,
+        };
+        rates.push((scene, rate));
+    }
+    Ok(rates)
 }
 
 impl WindowReport {
