@@ -532,10 +532,12 @@ fn train_on_this_image_switches_the_run_and_says_what_it_changed() {
     let mut h = harness(diffusion_playground::app::bundled_checkpoint());
     step_until(&mut h, "the model", |a| a.status.config.is_some());
     h.run_steps(5);
-    assert_eq!((h.state().settings.batch, h.state().settings.lr), (16, 1e-3));
+    assert_eq!(
+        (h.state().settings.batch, h.state().settings.lr),
+        (16, 1e-3)
+    );
     let ctx = h.ctx.clone();
-    h.state_mut()
-        .run_command(&ctx, AppCommand::UseExample(0));
+    h.state_mut().run_command(&ctx, AppCommand::UseExample(0));
     h.state_mut().run_command(&ctx, AppCommand::TrainOnImage);
     step_until(&mut h, "the one-image notice", |a| {
         a.notices.iter().any(|(_, t)| t.contains("alone"))

@@ -704,7 +704,11 @@ fn training_on_one_image_brings_the_samples_to_it() {
     };
     let before = grid(&t, Weights::Ema);
     let was = one_image::apply(&mut t, image.clone()).unwrap();
-    assert_eq!((was.was_batch, was.was_lr), (16, 1e-3), "the bundled run's settings");
+    assert_eq!(
+        (was.was_batch, was.was_lr),
+        (16, 1e-3),
+        "the bundled run's settings"
+    );
     assert_eq!(
         (t.config().batch, t.config().lr, t.ema_steps()),
         (one_image::BATCH, one_image::LR, 0)

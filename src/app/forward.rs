@@ -94,7 +94,8 @@ impl ForwardPanel {
             if self.t >= t_max {
                 self.playing = false;
             }
-            ui.ctx().request_repaint_after(super::repaint::ANIMATION_FRAME);
+            ui.ctx()
+                .request_repaint_after(super::repaint::ANIMATION_FRAME);
         }
 
         ui.horizontal_wrapped(|ui| {

@@ -63,9 +63,12 @@ impl RepaintCap {
 
     /// Change the cap (1 to 120 frames a second).
     pub fn set_fps(&self, fps: f64) {
-        let fps = if fps.is_finite() { fps.clamp(1.0, 120.0) } else { 30.0 };
-        self.0
-            .store((1e6 / fps).round() as u64, Ordering::Relaxed);
+        let fps = if fps.is_finite() {
+            fps.clamp(1.0, 120.0)
+        } else {
+            30.0
+        };
+        self.0.store((1e6 / fps).round() as u64, Ordering::Relaxed);
     }
 
     /// The least time between frames.

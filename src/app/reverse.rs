@@ -174,7 +174,8 @@ impl ReversePanel {
             if self.frame + 1 >= frames {
                 self.playing = false;
             }
-            ui.ctx().request_repaint_after(super::repaint::ANIMATION_FRAME);
+            ui.ctx()
+                .request_repaint_after(super::repaint::ANIMATION_FRAME);
         }
         let f = &shown.trajectory.frames[self.frame];
         let n = shown.trajectory.n;

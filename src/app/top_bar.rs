@@ -149,7 +149,9 @@ impl App {
                     ui.separator();
                 });
                 let gap = ui.spacing().item_spacing.x;
-                self.top_bar.widths.insert(item, r.response.rect.width() + gap);
+                self.top_bar
+                    .widths
+                    .insert(item, r.response.rect.width() + gap);
             }
             if !hidden.is_empty() {
                 let r = ui

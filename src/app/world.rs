@@ -164,7 +164,11 @@ pub fn config_for(choice: Choice, image: &ImageRgb, seed: u64) -> Result<ToyConf
 }
 
 /// The heat map's colours, from no density to the most.
-const HEAT: [[f32; 3]; 3] = [[12.0, 12.0, 12.0], [60.0, 90.0, 160.0], [140.0, 200.0, 255.0]];
+const HEAT: [[f32; 3]; 3] = [
+    [12.0, 12.0, 12.0],
+    [60.0, 90.0, 160.0],
+    [140.0, 200.0, 255.0],
+];
 
 /// A key for the marginal's texture: the mixture's components and T.
 fn marginal_key(m: &GaussianMixture1d, timesteps: usize) -> u64 {
@@ -198,7 +202,9 @@ fn marginal_image(
     }
     let (min, max) = values
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     let span = (max - min).max(1e-300);
     let pixels = values
         .iter()
