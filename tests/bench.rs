@@ -105,7 +105,14 @@ fn display() -> Option<Display> {
     for n in 0..20 {
         let name = format!(":{}", 90 + (std::process::id() as usize + n) % 400);
         let child = std::process::Command::new("Xvfb")
-            .args([name.as_str(), "-screen", "0", "1366x768x24", "-nolisten", "tcp"])
+            .args([
+                name.as_str(),
+                "-screen",
+                "0",
+                "1366x768x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn();
@@ -141,8 +148,8 @@ fn bench_window_measures_every_scene_in_a_real_window() {
         eprintln!("no X display and no Xvfb: bench --window not run");
         return;
     };
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_diffusion-playground"))
-        .args([
+    let r = crate::reliability::run_json_with(
+        &[
             "bench",
             "--window",
             "--device",
@@ -150,17 +157,9 @@ fn bench_window_measures_every_scene_in_a_real_window() {
             "--json",
             "--scene-seconds",
             "1",
-        ])
-        .env("DISPLAY", &display.name)
-        .env("DIFFUSION_PLAYGROUND_LANG", "en")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        out.status.success(),
-        "bench --window failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &[("DISPLAY", display.name.as_str())],
     );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert!(!r["renderer"].as_str().unwrap().is_empty(), "{r}");
     let scenes = r["scenes"].as_array().unwrap();
     let names: Vec<&str> = scenes.iter().filter_map(|s| s["name"].as_str()).collect();

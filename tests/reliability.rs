@@ -5,9 +5,15 @@ use std::process::Command;
 
 /// Run the binary (in English) and parse the one JSON object it prints.
 pub fn run_json(args: &[&str]) -> serde_json::Value {
+    run_json_with(args, &[])
+}
+
+/// [`run_json`] with these environment variables set as well.
+pub fn run_json_with(args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_diffusion-playground"))
         .args(args)
         .env("DIFFUSION_PLAYGROUND_LANG", "en")
+        .envs(env.iter().copied())
         .output()
         .expect("the binary runs");
     assert!(

@@ -16,22 +16,21 @@ pub(super) enum JobPurpose {
     Probe,
 }
 
+/// A job the app starts by itself while training.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum AutoJob {
+    /// a new sample grid
+    Grid,
+    /// G(z) for panel ③
+    Probe,
+}
+
 impl App {
     pub(super) fn new_job(&mut self, purpose: JobPurpose) -> u64 {
         let id = self.next_job;
         self.next_job += 1;
         self.jobs.insert(id, purpose);
         id
-    }
-
-    pub(super) fn sample_request(&self, n: usize) -> SampleRequest {
-        SampleRequest {
-            sampler: self.settings.sampler_kind(),
-            n,
-            seed: self.settings.seed,
-            max_frames: 60,
-            clip_x0: true,
-        }
     }
 
     pub(super) fn start_sampling(&mut self, origin: Origin, play: bool) {
@@ -50,7 +49,7 @@ impl App {
             Origin::Noise => self.settings.n_samples,
             Origin::Image(_) => self.settings.n_samples.min(4),
         };
-        let request = self.sample_request(n);
+        let request = self.settings.sample_request(n);
         let weights = self.settings.sample_weights;
         let id = self.new_job(JobPurpose::Samples {
             origin,
@@ -92,44 +91,45 @@ impl App {
         self.send(Command::Vlb(plan));
     }
 
-    /// While training, redraw the sample grid (and, on panel ③, G(z)) every
-    /// `resample_every_s` seconds: a time cadence, so that a slow machine shows change as
-    /// often as a fast one.
-    pub(super) fn auto_jobs(&mut self) {
+    /// The jobs redrawn while training that could start now, each with how long until it is
+    /// due: the sample grid (when enabled and none is running) and, on panel ③, G(z) (when
+    /// none is pending). Every `resample_every_s` seconds: a time cadence, so that a slow
+    /// machine shows change as often as a fast one.
+    fn auto_due(&self) -> Vec<(AutoJob, std::time::Duration)> {
         if !self.status.running {
-            return;
+            return Vec::new();
         }
-        let every = std::time::Duration::from_secs_f64(
-            self.settings.resample_every_s.clamp(1.0, 3600.0),
-        );
-        let due = |last: Option<std::time::Instant>| last.is_none_or(|t| t.elapsed() >= every);
-        if self.settings.auto_resample && self.reverse.running.is_none() && due(self.last_grid) {
-            self.start_sampling(Origin::Noise, false);
+        let every =
+            std::time::Duration::from_secs_f64(self.settings.resample_every_s.clamp(1.0, 3600.0));
+        let wait = |last: Option<std::time::Instant>| {
+            last.map_or(std::time::Duration::ZERO, |t| {
+                every.saturating_sub(t.elapsed())
+            })
+        };
+        let mut due = Vec::new();
+        if self.settings.auto_resample && self.reverse.running.is_none() {
+            due.push((AutoJob::Grid, wait(self.last_grid)));
         }
-        if self.settings.tab == Tab::Likelihood && due(self.last_probe) {
-            self.start_probe();
+        if self.settings.tab == Tab::Likelihood && self.likelihood.pending.is_none() {
+            due.push((AutoJob::Probe, wait(self.last_probe)));
+        }
+        due
+    }
+
+    /// Start the jobs redrawn while training that are due.
+    pub(super) fn auto_jobs(&mut self) {
+        for (job, wait) in self.auto_due() {
+            if wait.is_zero() {
+                match job {
+                    AutoJob::Grid => self.start_sampling(Origin::Noise, false),
+                    AutoJob::Probe => self.start_probe(),
+                }
+            }
         }
     }
 
-    /// When the next grid or probe is due, for the repaint that asks for it.
+    /// When the next of them is due, for the repaint that starts it.
     pub(super) fn next_job_in(&self) -> Option<std::time::Duration> {
-        if !self.status.running {
-            return None;
-        }
-        let every = std::time::Duration::from_secs_f64(
-            self.settings.resample_every_s.clamp(1.0, 3600.0),
-        );
-        // Only the jobs that could start then: a grid or probe still running answers itself.
-        let grid = (self.settings.auto_resample && self.reverse.running.is_none())
-            .then_some(self.last_grid)
-            .flatten();
-        let probe = (self.settings.tab == Tab::Likelihood && self.likelihood.pending.is_none())
-            .then_some(self.last_probe)
-            .flatten();
-        [grid, probe]
-            .into_iter()
-            .flatten()
-            .map(|t| every.saturating_sub(t.elapsed()))
-            .min()
+        self.auto_due().into_iter().map(|(_, wait)| wait).min()
     }
 }

@@ -4,14 +4,14 @@
 //! Nothing here touches burn: the model lives on the worker thread ([`crate::train::worker`]).
 
 pub mod curves;
+mod device_menu;
 mod dialogs;
 mod events;
-mod fonts;
-mod jobs;
-mod device_menu;
 pub mod examples;
+mod fonts;
 pub mod forward;
 pub mod frame_times;
+mod jobs;
 pub mod layout;
 pub mod lesson;
 pub mod likelihood;
@@ -25,7 +25,7 @@ pub mod top_bar;
 pub mod world;
 
 use crate::data::{Builtin, DataSource, Dataset, ImageRgb, dataset::load_folder};
-use crate::diffusion::{SampleRequest, Schedule, ScheduleConfig};
+use crate::diffusion::{Schedule, ScheduleConfig};
 use crate::i18n::Lang;
 use crate::tr;
 use crate::train::checkpoint;
@@ -36,8 +36,8 @@ use crate::train::{
 use curves::{CurvesPanel, ElboPoint};
 use dialogs::{Dialog, Loaded};
 pub use fonts::install_fonts;
-use jobs::JobPurpose;
 use forward::{FORWARD_SIZE, ForwardPanel, SourceImage};
+use jobs::JobPurpose;
 use lesson::LessonPanel;
 use likelihood::{G_SEED, G_STEPS, LikelihoodPanel, PROBE_DRAWS, Probe};
 use rand::SeedableRng;
@@ -686,7 +686,6 @@ impl App {
         }
         ctx.request_repaint();
     }
-
 }
 
 impl App {

@@ -163,6 +163,17 @@ impl Settings {
         !self.locked.contains(&control)
     }
 
+    /// The request for a grid of `n` samples drawn with these settings (sampler, seed).
+    pub fn sample_request(&self, n: usize) -> crate::diffusion::SampleRequest {
+        crate::diffusion::SampleRequest {
+            sampler: self.sampler_kind(),
+            n,
+            seed: self.seed,
+            max_frames: 60,
+            clip_x0: true,
+        }
+    }
+
     /// The sampler with its parameters.
     pub fn sampler_kind(&self) -> SamplerKind {
         match self.sampler {

@@ -204,11 +204,8 @@ fn measured_seconds(scene: Scene, scene_seconds: f64) -> f64 {
 
 fn image_options(device: DeviceChoice) -> AppOptions {
     AppOptions {
-        device,
-        restore_settings: false,
         sample_at_start: true,
-        autosave_dir: None,
-        ..AppOptions::default()
+        ..super::app_options(device, crate::app::bundled_checkpoint())
     }
 }
 
@@ -237,13 +234,7 @@ fn headless_image_rate(device: DeviceChoice, seconds: f64) -> Result<f64, BenchE
         worker.send(c);
     }
     let settings = crate::app::settings::Settings::default();
-    let request = crate::diffusion::SampleRequest {
-        sampler: settings.sampler_kind(),
-        n: settings.n_samples,
-        seed: settings.seed,
-        max_frames: 60,
-        clip_x0: true,
-    };
+    let request = settings.sample_request(settings.n_samples);
     let cadence = Duration::from_secs_f64(settings.resample_every_s.max(1.0));
     let begin = Instant::now();
     let (mut step0, mut last_step) = (None::<(Instant, u64)>, 0u64);

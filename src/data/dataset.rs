@@ -23,6 +23,12 @@ pub enum DataSource {
 }
 
 impl DataSource {
+    /// The source named for `n` images dropped on the window (or the image under study): no
+    /// folder on disk, a label in its place.
+    pub fn dropped(n: usize) -> Self {
+        Self::Folder(PathBuf::from(format!("<{n} dropped images>")))
+    }
+
     /// Parse `builtin:NAME` or a folder path.
     pub fn parse(s: &str) -> Result<Self, UnknownBuiltin> {
         match s.strip_prefix("builtin:") {

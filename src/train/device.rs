@@ -165,8 +165,7 @@ pub fn probe_adapters(timeout: Duration) -> Vec<AdapterSummary> {
                     AdapterSummary {
                         name: info.name.clone(),
                         backend: format!("{:?}", info.backend),
-                        is_gpu: !matches!(info.device_type, wgpu::DeviceType::Cpu)
-                            && !software_renderer(&info.name),
+                        is_gpu: !is_software_adapter(&info),
                     }
                 })
                 .collect();
@@ -237,8 +236,7 @@ pub fn open_wgpu(timeout: Duration) -> Result<OpenedAdapter, String> {
                             OpenedAdapter {
                                 name: info.name.clone(),
                                 details,
-                                is_gpu: !matches!(info.device_type, wgpu::DeviceType::Cpu)
-                                    && !software_renderer(&info.name),
+                                is_gpu: !is_software_adapter(&info),
                             }
                         })
                         .map_err(|e| e.to_string())

@@ -11,7 +11,6 @@
 use super::trainer::{TrainError, Trainer};
 use super::worker::Command;
 use crate::data::{DataSource, Dataset, ImageRgb};
-use std::path::PathBuf;
 
 /// Images per step while training on one image.
 pub const BATCH: usize = 8;
@@ -40,7 +39,6 @@ pub fn apply(trainer: &mut Trainer, image: ImageRgb) -> Result<Switched, TrainEr
     };
     trainer.set_batch(BATCH)?;
     trainer.set_lr(LR)?;
-    let source = DataSource::Folder(PathBuf::from("<1 dropped images>"));
-    trainer.set_dataset(source, Dataset::Images(vec![image]));
+    trainer.set_dataset(DataSource::dropped(1), Dataset::Images(vec![image]));
     Ok(was)
 }

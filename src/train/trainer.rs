@@ -339,19 +339,20 @@ impl Trainer {
 
     /// Change the learning rate from the next step on.
     pub fn set_lr(&mut self, lr: f64) -> Result<(), TrainError> {
-        let mut c = self.config.clone();
-        c.lr = lr;
-        check(&c)?;
-        self.config.lr = lr;
-        Ok(())
+        self.change_config(|c| c.lr = lr)
     }
 
     /// Change the batch size from the next step on.
     pub fn set_batch(&mut self, batch: usize) -> Result<(), TrainError> {
+        self.change_config(|c| c.batch = batch)
+    }
+
+    /// Apply `change` to the run's settings if the result is valid; else keep them.
+    fn change_config(&mut self, change: impl FnOnce(&mut TrainConfig)) -> Result<(), TrainError> {
         let mut c = self.config.clone();
-        c.batch = batch;
+        change(&mut c);
         check(&c)?;
-        self.config.batch = batch;
+        self.config = c;
         Ok(())
     }
 

@@ -532,8 +532,9 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
                 out.notice(Level::Warning, tr!("worker-no-images"));
             } else {
                 let n = images.len();
-                let source = DataSource::Folder(PathBuf::from(format!("<{n} dropped images>")));
-                state.trainer.set_dataset(source, Dataset::Images(images));
+                state
+                    .trainer
+                    .set_dataset(DataSource::dropped(n), Dataset::Images(images));
                 state.held_out = held_out_batch(&state.trainer);
                 let note = if n == 1 {
                     tr!("worker-training-on-one-image").to_owned()
