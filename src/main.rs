@@ -13,14 +13,14 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                print!("{e}");
-                return ExitCode::SUCCESS;
-            }
-            // One line: clap's first line names the bad argument.
-            let text = e.to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("invalid arguments"));
-            return ExitCode::from(2);
+            // clap's whole message: it names the argument and gives the usage line. Help and
+            // version go to stdout, where a reader that closes early is no error.
+            let _ = e.print();
+            return if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
         }
     };
     match run(cli) {
@@ -41,11 +41,10 @@ fn print_report(
     if json {
         let text =
             serde_json::to_string(report).map_err(|e| cli::CliError::Usage(e.to_string()))?;
-        println!("{text}");
+        cli::output::print_stdout(&format!("{text}\n"))
     } else {
-        print!("{table}");
+        cli::output::print_stdout(&table)
     }
-    Ok(())
 }
 
 fn run(cli: Cli) -> Result<(), cli::CliError> {

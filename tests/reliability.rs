@@ -27,6 +27,7 @@ pub fn run_json_with(args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
 #[test]
 fn a_soak_run_keeps_memory_and_backlog_flat() {
     let seconds = 24.0;
+    // At least 24 s, and however long a busy machine needs for 20 steps and 3 sample sets.
     let report = run_json(&[
         "soak",
         "--device",
@@ -34,6 +35,10 @@ fn a_soak_run_keeps_memory_and_backlog_flat() {
         "--json",
         "--seconds",
         &seconds.to_string(),
+        "--min-steps",
+        "20",
+        "--min-samples",
+        "3",
     ]);
     let steps = report["train_steps"].as_u64().unwrap();
     let samples = report["samples"].as_u64().unwrap();

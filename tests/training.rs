@@ -146,6 +146,8 @@ fn killing_the_train_process_mid_save_leaves_a_loadable_checkpoint() {
                 "1",
                 "--device",
                 "cpu",
+                // Each round is a new run into the same folder.
+                "--force",
                 "--out",
             ])
             .arg(&out)

@@ -3,6 +3,7 @@
 //!
 //! Every figure comes from real timed runs after a warm-up; per-step figures are medians.
 
+pub mod load;
 pub mod toy;
 pub mod window;
 
@@ -225,6 +226,9 @@ pub struct BenchReport {
     pub toy: Option<toy::ToyFigure>,
     /// why the world was not measured
     pub toy_error: Option<String>,
+    /// how busy the machine was apart from the bench (with a warning when the figures may be
+    /// off)
+    pub load: load::MachineLoad,
 }
 
 /// Why the benchmark could not run.
@@ -650,6 +654,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
     // As in the app: the compute pool runs below the UI's priority (it changes nothing when
     // nothing else wants the cores, as in the throughput figures).
     crate::train::threads::lower_compute_pool();
+    let meter = load::LoadMeter::start();
     let device = choose_device(options.device);
     let progress = options.progress;
     if progress {
@@ -697,6 +702,10 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         Ok(t) => (Some(t), None),
         Err(e) => (None, Some(e.to_string())),
     };
+    let load = meter.finish();
+    if let Some(w) = &load.warning {
+        eprintln!("warning: {w}");
+    }
     Ok(BenchReport {
         cpus: std::thread::available_parallelism()
             .map(|n| n.get())
@@ -713,6 +722,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         reference,
         toy,
         toy_error,
+        load,
     })
 }
 
@@ -818,6 +828,7 @@ impl BenchReport {
             (None, Some(e)) => s += &format!("1-D/2-D world: not measured: {e}\n"),
             (None, None) => {}
         }
+        s += &self.load.to_line();
         s
     }
 }
@@ -880,7 +891,27 @@ impl SoakReport {
 
 /// Train and sample continuously in the real app, headless, for `seconds`: a small model so
 /// that many steps and samples go by. Memory and the app's backlog are read once a second.
-pub fn soak(device: DeviceChoice, seconds: f64, progress: bool) -> Result<SoakReport, BenchError> {
+/// How long a soak runs: `seconds`, and until it has trained `steps` steps and drawn
+/// `samples` sample sets, however slow the machine (a test waits on progress, not the clock).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SoakUntil {
+    /// wall-clock seconds at least
+    pub seconds: f64,
+    /// training steps at least
+    pub steps: u64,
+    /// sample sets at least
+    pub samples: u64,
+}
+
+/// A soak that has not reached its steps and samples after this long has failed.
+const SOAK_PATIENCE: Duration = Duration::from_secs(1800);
+
+pub fn soak(
+    device: DeviceChoice,
+    until: SoakUntil,
+    progress: bool,
+) -> Result<SoakReport, BenchError> {
+    let seconds = until.seconds;
     let mut config = TrainConfig {
         batch: 8,
         ..TrainConfig::default()
@@ -910,7 +941,22 @@ pub fn soak(device: DeviceChoice, seconds: f64, progress: bool) -> Result<SoakRe
     let mut next_read = 0.0;
     let mut frames = 0;
     let frame = Duration::from_secs_f64(1.0 / 60.0);
-    while start.elapsed().as_secs_f64() < seconds {
+    let done = |h: &egui_kittest::Harness<'static, App>| {
+        start.elapsed().as_secs_f64() >= seconds
+            && h.state().status.step >= until.steps
+            && h.state().reverse.results >= until.samples
+    };
+    while !done(&h) {
+        if start.elapsed() > SOAK_PATIENCE {
+            return Err(fail(format!(
+                "{} training steps and {} sample sets in {} s (asked for {} and {})",
+                h.state().status.step,
+                h.state().reverse.results,
+                SOAK_PATIENCE.as_secs(),
+                until.steps,
+                until.samples
+            )));
+        }
         let begin = Instant::now();
         let now = start.elapsed().as_secs_f64();
         if now >= next_read {

@@ -10,9 +10,9 @@ use super::{CliError, ckpt_err, device_choice};
 use crate::data::{DataSource, Dataset};
 use crate::diffusion::marginal::{MarginalEstimate, SIGMA_RANGE, estimate_marginal};
 use crate::diffusion::{TimestepPlan, VlbEstimate};
+use crate::train::Trainer;
 use crate::train::checkpoint;
 use crate::train::generator::{DEFAULT_G_STEPS, generate};
-use crate::train::{Trainer, choose_device};
 use clap::Args;
 use rand::SeedableRng;
 use serde::Serialize;
@@ -128,7 +128,12 @@ impl ElboReport {
         let mut out = crate::tr!(
             "elbo-table",
             total = format!("{:.4}", self.total_bits),
-            se = format!("{:.4}", self.total_stderr_bits),
+            // One image has no spread to estimate a standard error from.
+            se = if self.total_stderr_bits.is_finite() {
+                format!("{:.4}", self.total_stderr_bits)
+            } else {
+                "n/a".to_owned()
+            },
             prior = format!("{:.3e}", self.l_t_bits),
             sum = format!("{:.4}", self.l_sum_bits),
             decoder = format!("{:.4}", self.l_0_bits),
@@ -163,7 +168,11 @@ impl LikelihoodReport {
         let mut out = crate::tr!(
             "likelihood-table",
             log_p = format!("{:.2}", e.log_p_x_nats),
-            se = format!("{:.2}", e.log_p_x_stderr_nats),
+            se = if e.log_p_x_stderr_nats.is_finite() {
+                format!("{:.2}", e.log_p_x_stderr_nats)
+            } else {
+                "n/a".to_owned()
+            },
             bpd = format!("{:.4}", e.bits_per_dim),
             hits = e.indicator_hits,
             draws = e.draws,
@@ -187,7 +196,7 @@ fn open(
         info.config.data.clone(),
         Dataset::Builtin(crate::data::Builtin::Shapes),
     ));
-    checkpoint::load(dir, choose_device(choice), Some(data)).map_err(ckpt_err(dir))
+    checkpoint::load(dir, super::open_device(choice), Some(data)).map_err(ckpt_err(dir))
 }
 
 fn progress_bar(total: usize, what: &str) -> indicatif::ProgressBar {
@@ -218,7 +227,27 @@ pub fn elbo(args: &ElboArgs) -> Result<ElboReport, CliError> {
     let source = DataSource::parse(&args.data).map_err(|e| CliError::Usage(e.to_string()))?;
     let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
     let size = info.config.model.image_size;
+    let span = info.config.schedule.timesteps.saturating_sub(1);
+    if let TimestepPlan::Stratified { strata } = plan
+        && strata > span
+    {
+        eprintln!(
+            "note: --strata {strata} is more than the {span} terms of Σ L_(t−1) (T = {}): using {span} strata, one t each",
+            info.config.schedule.timesteps
+        );
+    }
     let (dataset, _) = Dataset::open(&source, size).map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(images) = dataset.images()
+        && images.len() < args.images
+    {
+        eprintln!(
+            "note: {} holds {} images: evaluating all {} (asked for --images {})",
+            args.data,
+            images.len(),
+            images.len(),
+            args.images
+        );
+    }
     // The images do not depend on --seed, so estimates with different seeds can be averaged.
     let x0 = match dataset.images() {
         Some(images) => images

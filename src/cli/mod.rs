@@ -3,24 +3,25 @@
 //! Every subcommand calls the same library functions the app uses. Bad input ends with one
 //! line on stderr and exit status 2 (see [`CliError`]).
 
-use crate::data::{self, DataSource, Dataset, ImageError};
+use crate::data::{self, Dataset, ImageError};
 use crate::diffusion::process::{mean_sq, prior_kl_bits_per_dim, q_sample, standard_normal_vec};
 use crate::diffusion::{
     SampleRequest, SamplerKind, Schedule, ScheduleError, ScheduleKind, Start, Trajectory,
 };
-use crate::model::UNetConfig;
 use crate::train::checkpoint::{self, CheckpointError};
-use crate::train::{DeviceChoice, TrainConfig, Trainer, choose_device};
+use crate::train::{DeviceChoice, choose_device};
 use clap::{Args, Parser, Subcommand};
 
 pub mod evaluate;
+pub mod output;
 pub mod toy;
+pub mod train;
 pub use evaluate::{ElboArgs, ElboReport, LikelihoodArgs, LikelihoodReport, elbo, likelihood};
 use rand::SeedableRng;
 use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
 pub use toy::{ToyArgs, ToyReport, toy};
+pub use train::{TrainArgs, TrainSummary, train, train_defaults};
 
 /// Learn diffusion models by training one live on your own machine.
 ///
@@ -57,11 +58,16 @@ fn localize(mut cmd: clap::Command, scope: &str) -> clap::Command {
     let cat = crate::i18n::catalogue(crate::i18n::lang());
     let get = |key: String| cat.get(key.as_str()).map(String::as_str);
     let options = crate::tr!("cli-heading-options");
-    if let Some(text) = get(format!("cli-{scope}-about")) {
+    let about = get(format!("cli-{scope}-about"));
+    if let Some(text) = about {
         cmd = cmd.about(text);
     }
     if let Some(text) = get(format!("cli-{scope}-long")) {
-        cmd = cmd.long_about(text);
+        // `--help` shows the long text alone: it opens with the one-line summary.
+        cmd = cmd.long_about(match about {
+            Some(a) if !text.starts_with(a) => format!("{a}\n\n{text}"),
+            _ => text.to_owned(),
+        });
     }
     let ids: Vec<String> = cmd
         .get_arguments()
@@ -78,6 +84,8 @@ fn localize(mut cmd: clap::Command, scope: &str) -> clap::Command {
         });
     }
     cmd = cmd
+        // `--t -5` is a bad value for --t, not an unknown flag `-5`.
+        .allow_negative_numbers(true)
         .help_template(crate::tr!("cli-help-template"))
         .subcommand_help_heading(crate::tr!("cli-heading-commands"))
         .disable_help_subcommand(true)
@@ -190,6 +198,12 @@ pub struct SoakArgs {
     /// How long to run, in seconds.
     #[arg(long, default_value_t = 60.0)]
     pub seconds: f64,
+    /// And at least this many training steps, however slow the machine (default 0).
+    #[arg(long, default_value_t = 0)]
+    pub min_steps: u64,
+    /// And at least this many sample sets, however slow the machine (default 0).
+    #[arg(long, default_value_t = 0)]
+    pub min_samples: u64,
     /// auto, gpu or cpu, as for train.
     #[arg(long)]
     pub device: Option<String>,
@@ -203,7 +217,12 @@ pub fn soak(args: &SoakArgs) -> Result<crate::bench::SoakReport, CliError> {
     if !(args.seconds.is_finite() && args.seconds > 0.0) {
         return Err(CliError::Usage("--seconds must be positive".into()));
     }
-    crate::bench::soak(device_choice(&args.device)?, args.seconds, !args.json)
+    let until = crate::bench::SoakUntil {
+        seconds: args.seconds,
+        steps: args.min_steps,
+        samples: args.min_samples,
+    };
+    crate::bench::soak(device_choice(&args.device)?, until, !args.json)
         .map_err(|e| CliError::Usage(format!("soak failed: {e}")))
 }
 
@@ -311,62 +330,6 @@ pub fn bench_toy(args: &BenchArgs) -> Result<crate::bench::toy::ToyFigure, CliEr
     }
     crate::bench::toy::toy_figure(&bench_options(args)?)
         .map_err(|e| CliError::Usage(format!("bench failed: {e}")))
-}
-
-/// Arguments of `train`.
-#[derive(Args, Debug, Clone)]
-pub struct TrainArgs {
-    /// Training data: builtin:shapes, builtin:digits, or a folder of images.
-    #[arg(long)]
-    pub data: String,
-    /// Number of optimisation steps to take (in addition to a resumed checkpoint's).
-    #[arg(long, required_unless_present = "seconds")]
-    pub steps: Option<u64>,
-    /// Stop after this many seconds of training (time spent sampling not counted), or at
-    /// --steps, whichever comes first.
-    #[arg(long)]
-    pub seconds: Option<f64>,
-    /// At these seconds of training (comma-separated), write a grid of 16 DDIM-50 samples
-    /// from the EMA weights, seed 0, to OUT/sample-<seconds>s.png.
-    #[arg(long, value_delimiter = ',')]
-    pub sample_at: Vec<f64>,
-    /// Images per step.
-    #[arg(long, default_value_t = 32)]
-    pub batch: usize,
-    /// Side of the square images, in pixels (a multiple of 4).
-    #[arg(long, default_value_t = 32)]
-    pub size: usize,
-    /// auto: a real GPU if there is one, else the CPU; gpu: wgpu even on a software adapter;
-    /// cpu: burn's flex backend. Defaults to $DIFFUSION_PLAYGROUND_DEVICE, then auto.
-    #[arg(long)]
-    pub device: Option<String>,
-    /// Folder to write the checkpoint into.
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Continue from this checkpoint (its model, schedule, optimizer state and step).
-    #[arg(long)]
-    pub resume: Option<PathBuf>,
-    /// Append step,loss,images_per_s rows to this CSV file.
-    #[arg(long)]
-    pub metrics: Option<PathBuf>,
-    /// Adam learning rate.
-    #[arg(long, default_value_t = 2e-4)]
-    pub lr: f64,
-    /// Seed of the initial weights and of every batch.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// β schedule: linear, cosine or sigmoid.
-    #[arg(long, default_value = "linear")]
-    pub schedule: String,
-    /// T, the number of diffusion steps.
-    #[arg(long, default_value_t = 1000)]
-    pub timesteps: usize,
-    /// Width of the U-Net's first level (later levels are multiples of it).
-    #[arg(long, default_value_t = 48)]
-    pub base_channels: usize,
-    /// Save a checkpoint every N steps as well as at the end (0: only at the end).
-    #[arg(long, default_value_t = 500)]
-    pub save_every: u64,
 }
 
 /// Arguments of `sample`.
@@ -493,21 +456,17 @@ pub fn inspect(args: &InspectArgs) -> Result<InspectReport, CliError> {
     }
     let schedule = Schedule::new(kind, args.timesteps)?;
     schedule.check_t(args.t, 1)?;
+    let out_format = args.out.as_deref().map(output::prepare_image).transpose()?;
     let x0 = data::load_image(&args.image, args.size).map_err(|source| CliError::Image {
         path: args.image.clone(),
         source,
     })?;
     let t = args.t;
-    if let Some(out) = &args.out {
+    if let (Some(out), Some(format)) = (&args.out, out_format) {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
         let eps = standard_normal_vec(&mut rng, x0.dim());
         let x_t = q_sample(&schedule, &x0.data, t, &eps);
-        data::image::chw_unit_to_rgb8(&x_t, x0.size)
-            .save_with_format(out, image::ImageFormat::Png)
-            .map_err(|e| CliError::Output {
-                path: out.clone(),
-                reason: e.to_string(),
-            })?;
+        output::save_image(&data::image::chw_unit_to_rgb8(&x_t, x0.size), out, format)?;
     }
     Ok(InspectReport {
         schedule: kind.name().to_owned(),
@@ -552,84 +511,9 @@ pub fn device_choice(flag: &Option<String>) -> Result<DeviceChoice, CliError> {
     DeviceChoice::resolve(parsed).map_err(CliError::Usage)
 }
 
-fn ckpt_err(path: &std::path::Path) -> impl FnOnce(CheckpointError) -> CliError + '_ {
-    move |e| CliError::Usage(format!("{}: {e}", path.display()))
-}
-
-/// What `train` did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainSummary {
-    /// the step reached
-    pub step: u64,
-    /// the mean loss of the last 50 steps
-    pub recent_loss: f32,
-    /// the device used
-    pub device: String,
-    /// folder-load report, if any
-    pub data_report: Option<String>,
-}
-
-/// Run `train`.
-pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
-    let source = DataSource::parse(&args.data).map_err(|e| CliError::Usage(e.to_string()))?;
-    let choice = device_choice(&args.device)?;
-    let kind: ScheduleKind = args.schedule.parse()?;
-    if args.steps == Some(0) {
-        return Err(CliError::Usage("--steps must be at least 1".into()));
-    }
-    if let Some(s) = args.seconds.filter(|s| !(s.is_finite() && *s > 0.0)) {
-        return Err(CliError::Usage(format!(
-            "--seconds must be positive, got {s}"
-        )));
-    }
-    if let Some(s) = args
-        .sample_at
-        .iter()
-        .find(|s| !(s.is_finite() && **s >= 0.0))
-    {
-        return Err(CliError::Usage(format!(
-            "--sample-at takes seconds ≥ 0, got {s}"
-        )));
-    }
-    let mut sample_marks: Vec<f64> = args.sample_at.clone();
-    sample_marks.sort_by(f64::total_cmp);
-    let mut sample_marks = std::collections::VecDeque::from(sample_marks);
-    let max_steps = args.steps.unwrap_or(u64::MAX);
-    let base_config = TrainConfig {
-        model: UNetConfig::new()
-            .with_image_size(args.size)
-            .with_base_channels(args.base_channels),
-        schedule: crate::diffusion::ScheduleConfig {
-            kind,
-            timesteps: args.timesteps,
-        },
-        batch: args.batch,
-        lr: args.lr,
-        ema_decay: 0.999,
-        seed: args.seed,
-        data: source.clone(),
-    };
-    base_config
-        .model
-        .validate()
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    // Open the data first: a bad folder fails before any device work.
-    let image_size = match &args.resume {
-        Some(dir) => {
-            checkpoint::info(dir)
-                .map_err(ckpt_err(dir))?
-                .config
-                .model
-                .image_size
-        }
-        None => args.size,
-    };
-    let (dataset, report) =
-        Dataset::open(&source, image_size).map_err(|e| CliError::Usage(e.to_string()))?;
-    let data_report = (report.loaded > 0).then(|| report.summary());
-    if let Some(r) = &data_report {
-        eprintln!("data: {r}");
-    }
+/// Choose the device and say which on stderr: model work starts after this line, so every
+/// check of the arguments comes before it.
+pub fn open_device(choice: DeviceChoice) -> crate::train::DeviceInfo {
     let device = choose_device(choice);
     eprintln!(
         "device: {}{} — {}",
@@ -641,184 +525,11 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         },
         device.reason
     );
-    let mut trainer = match &args.resume {
-        Some(dir) => {
-            let mut t =
-                checkpoint::load(dir, device, Some((source, dataset))).map_err(ckpt_err(dir))?;
-            t.set_lr(args.lr)
-                .map_err(|e| CliError::Usage(e.to_string()))?;
-            t
-        }
-        None => Trainer::new(base_config, device, dataset)
-            .map_err(|e| CliError::Usage(e.to_string()))?,
-    };
-    // A resumed run continues the history saved beside its checkpoint.
-    let mut history = args
-        .resume
-        .as_deref()
-        .map(|dir| crate::train::history::History::load(dir, trainer.step_count()))
-        .unwrap_or_default();
-    let mut metrics = match &args.metrics {
-        Some(path) => {
-            let exists = path.exists();
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| CliError::Output {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
-            if !exists {
-                writeln!(f, "step,loss,images_per_s").map_err(|e| CliError::Output {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
-            }
-            Some(f)
-        }
-        None => None,
-    };
-    let start_step = trainer.step_count();
-    let bar = match args.steps {
-        Some(n) => indicatif::ProgressBar::new(n),
-        None => indicatif::ProgressBar::no_length(),
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} steps  {msg}  [{elapsed} < {eta}]",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let started = std::time::Instant::now();
-    // Training time only: sampling for --sample-at pauses this clock.
-    let mut sampling_time = std::time::Duration::ZERO;
-    let training_seconds =
-        |sampling: std::time::Duration| (started.elapsed().saturating_sub(sampling)).as_secs_f64();
-    let mut recent: std::collections::VecDeque<f32> = std::collections::VecDeque::new();
-    let out_err = |path: &std::path::Path| {
-        let path = path.to_owned();
-        move |e: CheckpointError| CliError::Output {
-            path,
-            reason: e.to_string(),
-        }
-    };
-    let batch = trainer.config().batch as f64;
-    let mut i = 0u64;
-    while i < max_steps {
-        let elapsed = training_seconds(sampling_time);
-        while sample_marks.front().is_some_and(|&mark| mark <= elapsed) {
-            let mark = sample_marks.pop_front().unwrap_or(elapsed);
-            let t0 = std::time::Instant::now();
-            write_sample_grid(&trainer, &args.out, mark, trainer.step_count())?;
-            sampling_time += t0.elapsed();
-        }
-        if args.seconds.is_some_and(|limit| elapsed >= limit) {
-            break;
-        }
-        let stats = match trainer.train_step() {
-            Ok(s) => s,
-            Err(e) => {
-                bar.abandon();
-                return Err(CliError::Usage(e.to_string()));
-            }
-        };
-        recent.push_back(stats.loss);
-        if recent.len() > 50 {
-            recent.pop_front();
-        }
-        let ips = (i + 1) as f64 * batch / training_seconds(sampling_time).max(1e-9);
-        bar.set_position(i + 1);
-        bar.set_message(format!(
-            "step {}  loss {:.4}  {:.1} img/s",
-            stats.step, stats.loss, ips
-        ));
-        if let Some(f) = metrics.as_mut() {
-            let _ = writeln!(f, "{},{},{:.3}", stats.step, stats.loss, ips);
-        }
-        history.push(crate::train::StepReport {
-            step: stats.step,
-            loss: stats.loss,
-            images_per_s: ips,
-        });
-        i += 1;
-        if args.save_every > 0 && stats.step % args.save_every == 0 && i < max_steps {
-            checkpoint::save(&trainer, &args.out).map_err(out_err(&args.out))?;
-            history.save(&args.out).map_err(|e| CliError::Output {
-                path: args.out.clone(),
-                reason: e.to_string(),
-            })?;
-        }
-    }
-    bar.finish();
-    // Marks the run reached only at its end (e.g. --sample-at 120 with --seconds 120).
-    let elapsed = training_seconds(sampling_time);
-    while let Some(mark) = sample_marks.pop_front() {
-        if mark <= elapsed + 0.5 {
-            write_sample_grid(&trainer, &args.out, mark, trainer.step_count())?;
-        }
-    }
-    checkpoint::save(&trainer, &args.out).map_err(out_err(&args.out))?;
-    history.save(&args.out).map_err(|e| CliError::Output {
-        path: args.out.clone(),
-        reason: e.to_string(),
-    })?;
-    let recent_loss = recent.iter().sum::<f32>() / recent.len().max(1) as f32;
-    eprintln!(
-        "trained steps {}..{} ; mean loss of the last {} steps {:.4}; saved {}",
-        start_step,
-        trainer.step_count(),
-        recent.len(),
-        recent_loss,
-        args.out.display()
-    );
-    Ok(TrainSummary {
-        step: trainer.step_count(),
-        recent_loss,
-        device: trainer.device_info().label(),
-        data_report,
-    })
+    device
 }
 
-/// `OUT/sample-<seconds>s.png`: 16 DDIM-50 samples (η = 0, EMA weights, seed 0) in a 4×4 grid.
-fn write_sample_grid(
-    trainer: &Trainer,
-    out: &std::path::Path,
-    seconds: f64,
-    step: u64,
-) -> Result<(), CliError> {
-    let request = SampleRequest {
-        sampler: SamplerKind::Ddim {
-            steps: 50,
-            eta: 0.0,
-        },
-        n: 16,
-        seed: 0,
-        max_frames: 2,
-        clip_x0: true,
-    };
-    let traj = trainer
-        .sample(&request, Start::Noise, |_, _| {
-            std::ops::ControlFlow::Continue(())
-        })
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    let path = out.join(format!("sample-{seconds:03.0}s.png"));
-    std::fs::create_dir_all(out).map_err(|e| CliError::Output {
-        path: out.to_owned(),
-        reason: e.to_string(),
-    })?;
-    let size = trainer.config().model.image_size;
-    crate::export::grid(traj.final_x0(), 16, size, 2)
-        .save_with_format(&path, image::ImageFormat::Png)
-        .map_err(|e| CliError::Output {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-    eprintln!(
-        "{}: step {step}, {seconds:.0} s of training",
-        path.display()
-    );
-    Ok(())
+fn ckpt_err(path: &std::path::Path) -> impl FnOnce(CheckpointError) -> CliError + '_ {
+    move |e| CliError::Usage(format!("{}: {e}", path.display()))
 }
 
 /// Parse `ddpm` or `ddim` with its steps and η.
@@ -853,7 +564,18 @@ pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
     }
     let choice = device_choice(&args.device)?;
     let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
-    let device = choose_device(choice);
+    let out_format = output::prepare_image(&args.out)?;
+    if let Some(gif) = &args.trajectory {
+        output::prepare_gif(gif)?;
+    }
+    let t_max = info.config.schedule.timesteps;
+    if matches!(sampler, SamplerKind::Ddim { steps, .. } if steps > t_max) {
+        eprintln!(
+            "note: --steps {} is more than the model's T = {t_max}: DDIM takes all {t_max} steps",
+            args.steps
+        );
+    }
+    let device = open_device(choice);
     // The checkpoint's dataset is not needed to sample: give it an empty built-in one.
     let ds = (
         info.config.data.clone(),
@@ -892,9 +614,11 @@ pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
             reason: e.to_string(),
         }
     };
-    crate::export::grid(traj.final_x0(), args.n, size, 2)
-        .save_with_format(&args.out, image::ImageFormat::Png)
-        .map_err(write_err(&args.out))?;
+    output::save_image(
+        &crate::export::grid(traj.final_x0(), args.n, size, 2),
+        &args.out,
+        out_format,
+    )?;
     if let Some(gif) = &args.trajectory {
         let frames = crate::export::trajectory_frames(&traj, size, 2);
         crate::export::write_gif(&frames, 60, gif).map_err(write_err(gif))?;

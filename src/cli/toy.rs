@@ -2,7 +2,7 @@
 //! the data (sliced Wasserstein distance), as one JSON object.
 
 use super::CliError;
-use crate::data::points::{ToyData, image_cloud};
+use crate::data::points::{PointsError, ToyData, image_cloud};
 use crate::train::DeviceInfo;
 use crate::train::toy::{Swd, ToyConfig, ToyTrainer, view};
 use clap::Args;
@@ -12,9 +12,13 @@ use std::path::Path;
 /// Arguments of `toy`.
 #[derive(Args, Debug, Clone)]
 pub struct ToyArgs {
-    /// moons, spiral, rings, grid, mixture, or an image file (its dark pixels become the 2-D data).
+    /// moons, spiral, rings, grid, mixture, or an image file (its dark pixels become the 2-D
+    /// data; --pixels bright takes the bright ones).
     #[arg(long)]
     pub data: String,
+    /// With an image file as --data: which pixels become points, dark or bright.
+    #[arg(long, default_value = "dark")]
+    pub pixels: String,
     /// Training steps.
     #[arg(long, default_value_t = 3000)]
     pub steps: u64,
@@ -69,21 +73,40 @@ impl ToyReport {
     }
 }
 
-/// The data named by `--data`: a built-in set, or the dark pixels of an image file.
-pub fn toy_data(spec: &str) -> Result<ToyData, CliError> {
+/// The data named by `--data`: a built-in set, or the dark (or bright) pixels of an image.
+pub fn toy_data(spec: &str, bright: bool) -> Result<ToyData, CliError> {
     match ToyData::parse(spec) {
         Ok(d) => Ok(d),
         Err(named) => {
             let path = Path::new(spec);
             if !path.exists() {
-                return Err(CliError::Usage(named.to_string()));
+                // A name with a folder or an extension was meant as a file.
+                let looks_like_a_file = path.extension().is_some() || spec.contains(['/', '\\']);
+                return Err(CliError::Usage(if looks_like_a_file {
+                    format!("{spec}: no such file")
+                } else {
+                    named.to_string()
+                }));
             }
             let image = crate::data::load_image(path, 32).map_err(|source| CliError::Image {
                 path: path.to_owned(),
                 source,
             })?;
-            image_cloud(&image, false)
-                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+            image_cloud(&image, bright).map_err(|e| {
+                let reason = match e {
+                    // The app's hint names its menu; here the flag.
+                    PointsError::NoPixels { bright: true } => {
+                        "the image has no bright pixels to make points of (try --pixels dark)"
+                            .into()
+                    }
+                    PointsError::NoPixels { bright: false } => {
+                        "the image has no dark pixels to make points of (try --pixels bright)"
+                            .into()
+                    }
+                    other => other.to_string(),
+                };
+                CliError::Usage(format!("{}: {reason}", path.display()))
+            })
         }
     }
 }
@@ -96,7 +119,16 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
             args.steps
         )));
     }
-    let data = toy_data(&args.data)?;
+    let bright = match args.pixels.trim().to_ascii_lowercase().as_str() {
+        "dark" => false,
+        "bright" => true,
+        other => {
+            return Err(CliError::Usage(format!(
+                "unknown --pixels '{other}': expected dark or bright"
+            )));
+        }
+    };
+    let data = toy_data(&args.data, bright)?;
     let name = data.name().to_owned();
     if !(args.lr > 0.0 && args.lr <= 1.0 && (1..=65536).contains(&args.batch)) {
         return Err(CliError::Usage(format!(

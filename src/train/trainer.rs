@@ -174,6 +174,13 @@ fn adam() -> ModuleOptimizer {
         .init()
 }
 
+impl TrainConfig {
+    /// Whether a trainer could be built from these settings (checked without a device).
+    pub fn validate(&self) -> Result<(), TrainError> {
+        check(self).map(|_| ())
+    }
+}
+
 fn check(config: &TrainConfig) -> Result<Schedule, TrainError> {
     config.model.validate()?;
     if !(1..=1024).contains(&config.batch) {
@@ -340,6 +347,16 @@ impl Trainer {
     /// Change the learning rate from the next step on.
     pub fn set_lr(&mut self, lr: f64) -> Result<(), TrainError> {
         self.change_config(|c| c.lr = lr)
+    }
+
+    /// Take a resumed run's batch, learning rate and seed from `config` (the settings a
+    /// resume may change; the model's shape and schedule stay the checkpoint's).
+    pub fn apply_settings(&mut self, config: &TrainConfig) -> Result<(), TrainError> {
+        self.change_config(|c| {
+            c.batch = config.batch;
+            c.lr = config.lr;
+            c.seed = config.seed;
+        })
     }
 
     /// Change the batch size from the next step on.
