@@ -23,6 +23,17 @@ fn main() -> ExitCode {
             };
         }
     };
+    // Still before any thread exists: where the CPU draws the window, the renderer's share
+    // of the cores (the window's commands only: `train --device gpu` on lavapipe keeps them
+    // all for its compute shaders).
+    let opens_a_window = match &cli.command {
+        None => true,
+        Some(Command::Bench(args)) => args.window,
+        Some(_) => false,
+    };
+    if opens_a_window {
+        diffusion_playground::app::repaint::limit_software_renderer_threads();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -192,6 +192,14 @@ fn bench_window_measures_every_scene_in_a_real_window() {
                 let rate = s[key].as_f64().unwrap();
                 assert!(rate.is_finite() && rate >= 0.0, "{s}");
             }
+            // The references just before and just after the scene, in the same window.
+            assert_eq!(
+                s["train_rate_headless_runs"].as_array().map(Vec::len),
+                Some(2),
+                "{s}"
+            );
+            assert!(s["reference_frames"].is_number(), "{s}");
         }
     }
+    assert!(r["load"]["cpus"].as_u64().is_some_and(|n| n >= 1), "{r}");
 }

@@ -6,10 +6,11 @@
 //! seconds per wall second (its own CPU clock), and the trainer's rate in the window beside
 //! the same worker with the same commands and no window, measured in the same run.
 //!
-//! The headless references run just before the window opens and again just after it closes
-//! (a window's event loop can be opened only once per process, so they cannot interleave with
-//! it); their mean brackets the window's run in time. One window runs every scene in turn and
-//! closes itself.
+//! One window runs every scene in turn and closes itself. Each training scene's headless
+//! reference runs in the same process just before the scene and again just after it, while
+//! the window stays open and idle: nothing changes in it, so it draws no frame (the report
+//! counts any it did draw). Their mean brackets the scene in time, seconds away rather than
+//! minutes, so a machine whose speed drifts does not tilt the ratio.
 
 use super::{BenchError, fail};
 use crate::app::settings::Tab;
@@ -110,13 +111,19 @@ pub struct SceneFigure {
     /// the whole process's CPU seconds per wall second (training, the UI, the renderer's
     /// threads where it renders in-process, as llvmpipe does)
     pub process_cores: Option<f64>,
+    /// CPU seconds per wall second of the in-process software renderer's threads (Mesa's
+    /// `llvmpipe-N`); 0 with a GPU, None where threads cannot be read
+    pub renderer_cores: Option<f64>,
     /// the trainer's rate in the window ([`Scene::rate_unit`]); None without training
     pub train_rate_window: Option<f64>,
-    /// the same worker with the same commands, no window, in the same run: the mean of the
-    /// runs just before the window opened and just after it closed
+    /// the same worker with the same commands and no window to draw, in the same process:
+    /// the mean of the runs just before the scene and just after it (the window stays open
+    /// and idle meanwhile: nothing changes in it, so it draws no frame)
     pub train_rate_headless: Option<f64>,
     /// those two runs
     pub train_rate_headless_runs: Vec<f64>,
+    /// frames the window drew while those runs went on (0: they really had the machine)
+    pub reference_frames: usize,
     /// window / headless
     pub train_ratio: Option<f64>,
     /// what the rates count
@@ -158,6 +165,8 @@ pub struct WindowReport {
     pub scenes: Vec<SceneFigure>,
     /// the first scene's sample grids
     pub one_image: Option<OneImageFigure>,
+    /// how busy the machine was apart from the bench
+    pub load: Option<super::load::MachineLoad>,
 }
 
 /// CPU seconds the calling thread has used (Linux: /proc/thread-self/schedstat, in ns).
@@ -165,6 +174,27 @@ pub fn thread_cpu_seconds() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
     Some(ns / 1e9)
+}
+
+/// CPU seconds used so far by this process's software-renderer threads (Linux: Mesa names
+/// them `llvmpipe-N`; schedstat in ns).
+pub fn renderer_cpu_seconds() -> Option<f64> {
+    let mut total = 0.0;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !comm.starts_with("llvmpipe") {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        if let Some(ns) = stat
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+        {
+            total += ns / 1e9;
+        }
+    }
+    Some(total)
 }
 
 /// Mean over the samples in `x0_unit` (n images of `image`'s size) of the RMS distance to
@@ -248,8 +278,11 @@ fn headless_image_rate(device: DeviceChoice, seconds: f64) -> Result<f64, BenchE
         if begin.elapsed() > HEADLESS_LIMIT {
             return Err(fail("the headless worker trained no step"));
         }
+        // As the app does (`jobs.rs`): a grid is due `cadence` after the last one *started*,
+        // and waits while one is running.
         if !sampling && Instant::now() >= next_sample {
             id += 1;
+            next_sample = Instant::now() + cadence;
             sampling = worker.send(Command::Sample(SampleJob {
                 id,
                 request: request.clone(),
@@ -269,10 +302,7 @@ fn headless_image_rate(device: DeviceChoice, seconds: f64) -> Result<f64, BenchE
         }
         match worker.events.recv_timeout(Duration::from_millis(20)) {
             Ok(Event::Ready { config, .. } | Event::Configured(config)) => batch = config.batch,
-            Ok(Event::Trajectory { .. } | Event::SampleFailed { .. }) => {
-                sampling = false;
-                next_sample = Instant::now() + cadence;
-            }
+            Ok(Event::Trajectory { .. } | Event::SampleFailed { .. }) => sampling = false,
             Ok(Event::Stopped(r)) => return Err(fail(format!("the worker stopped: {r:?}"))),
             _ => {}
         }
@@ -310,17 +340,33 @@ fn headless_world_rate(choice: Choice, seconds: f64) -> Result<f64, BenchError> 
 // ---------------------------------------------------------------------------------------
 // The window.
 
-/// What a scene is doing.
+/// What comes after the app is idle.
 #[derive(Clone, Copy, Debug, PartialEq)]
+enum Next {
+    /// the headless reference before the scene (training scenes), then the scene
+    ReferenceBefore,
+    /// the scene itself
+    SetUp,
+    /// the headless reference after the scene, then the next scene
+    ReferenceAfter,
+}
+
+/// What a scene is doing.
+#[derive(Debug)]
 enum Phase {
     /// waiting for the model, its first grid, probe and −ELBO estimate, or for the last
-    /// scene's jobs to end: the image model's worker must be idle when a scene starts, since
-    /// the world trains on the same CPU device
-    Loading,
+    /// scene's jobs to end: the image model's worker must be idle before a scene or a
+    /// reference starts, since they all train on the same CPU device
+    Loading(Next),
+    /// a headless reference running on its own thread while the app is idle (it draws no
+    /// frame while nothing changes); the bool is whether it is the one after the scene
+    Reference(bool, std::sync::mpsc::Receiver<Result<f64, BenchError>>),
     /// set up, warming up until the instant given
     WarmUp(Instant),
     /// measuring since the instant given, until the second one
     Measure(Instant, Instant),
+    /// every scene ran; the window is closing
+    Done,
 }
 
 /// What is read at the start of a measured stretch.
@@ -328,6 +374,7 @@ enum Phase {
 struct Mark {
     ui_cpu: Option<f64>,
     process_cpu: Option<f64>,
+    renderer_cpu: Option<f64>,
     trained: u64,
 }
 
@@ -344,8 +391,13 @@ struct Driver {
     pressed: Option<Instant>,
     results_seen: u64,
     renderer: String,
-    report: Arc<Mutex<Option<WindowReport>>>,
+    report: Arc<Mutex<Option<Result<WindowReport, BenchError>>>>,
     progress: bool,
+    device: DeviceChoice,
+    /// the current scene's headless references (before, after)
+    references: Vec<f64>,
+    /// frames the window drew while the current scene's references ran
+    reference_frames: usize,
 }
 
 impl Driver {
@@ -451,6 +503,80 @@ impl Driver {
         }
     }
 
+    /// Run `scene`'s headless reference on its own thread; it wakes the window when done.
+    fn start_reference(&mut self, ctx: &egui::Context, scene: Scene, after: bool) {
+        if !after {
+            self.references.clear();
+            self.reference_frames = 0;
+        }
+        let length = measured_seconds(scene, self.scene_seconds);
+        if self.progress {
+            let when = if after { "after" } else { "before" };
+            eprintln!("headless reference {when} {} ({length:.0} s)", scene.name());
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (ctx, device) = (ctx.clone(), self.device);
+        std::thread::spawn(move || {
+            let rate = match scene {
+                Scene::TrainImage => headless_image_rate(device, length),
+                Scene::World1d => headless_world_rate(Choice::Mixture, length),
+                Scene::World2d => headless_world_rate(Choice::Moons, length),
+                Scene::Sampling | Scene::Likelihood => Err(fail("no training in this scene")),
+            };
+            let _ = tx.send(rate);
+            ctx.request_repaint();
+        });
+        self.phase = Phase::Reference(after, rx);
+    }
+
+    /// The scene's references into its figure.
+    fn close_scene(&mut self) {
+        let references = std::mem::take(&mut self.references);
+        let Some(figure) = self.figures.last_mut() else {
+            return;
+        };
+        figure.reference_frames = self.reference_frames;
+        if let [a, b] = references[..] {
+            let mean = (a + b) / 2.0;
+            figure.train_rate_headless = Some(mean);
+            figure.train_ratio = figure.train_rate_window.map(|w| w / mean.max(1e-9));
+        }
+        figure.train_rate_headless_runs = references;
+    }
+
+    /// On to the next scene, or close the window after the last.
+    fn next_scene(&mut self, ctx: &egui::Context) {
+        self.index += 1;
+        if self.index < self.scenes.len() {
+            self.phase = Phase::Loading(Next::ReferenceBefore);
+            return;
+        }
+        let size = ctx.content_rect().size();
+        let report = WindowReport {
+            renderer: std::mem::take(&mut self.renderer),
+            window_size: [size.x, size.y],
+            cpus: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            scenes: std::mem::take(&mut self.figures),
+            one_image: self.one_image.take(),
+            load: None,
+        };
+        self.end(ctx, Ok(report));
+    }
+
+    fn fail(&mut self, ctx: &egui::Context, e: BenchError) {
+        self.end(ctx, Err(e));
+    }
+
+    fn end(&mut self, ctx: &egui::Context, result: Result<WindowReport, BenchError>) {
+        if let Ok(mut r) = self.report.lock() {
+            *r = Some(result);
+        }
+        self.phase = Phase::Done;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+
     fn finish_scene(&mut self, scene: Scene, since: Instant) {
         let mark = self.mark.take();
         let wall = since.elapsed().as_secs_f64().max(1e-9);
@@ -471,10 +597,12 @@ impl Driver {
                 mark.and_then(|m| m.process_cpu),
                 super::process_cpu_seconds(),
             ),
+            renderer_cores: per_s(mark.and_then(|m| m.renderer_cpu), renderer_cpu_seconds()),
             train_rate_window,
             train_rate_headless: None,
             train_rate_headless_runs: Vec::new(),
             train_ratio: None,
+            reference_frames: 0,
             rate_unit,
             frames: self.frame_ms.len(),
             seconds: wall,
@@ -500,8 +628,9 @@ impl eframe::App for Driver {
         let Some(&scene) = self.scenes.get(self.index) else {
             return;
         };
-        match self.phase {
-            Phase::Loading => {
+        match &self.phase {
+            Phase::Loading(next) => {
+                let next = *next;
                 let ready = self.app.status.config.is_some()
                     && !self.app.status.running
                     && self.app.reverse.shown.is_some()
@@ -509,16 +638,49 @@ impl eframe::App for Driver {
                     && self.app.likelihood.pending.is_none()
                     && self.app.curves.pending.is_none();
                 if ready {
-                    self.set_up(ctx, scene);
-                    self.phase = Phase::WarmUp(now + Duration::from_secs_f64(WARM_UP_S));
+                    match next {
+                        Next::ReferenceBefore | Next::ReferenceAfter
+                            if scene.rate_unit().is_some() =>
+                        {
+                            let after = next == Next::ReferenceAfter;
+                            self.start_reference(ctx, scene, after);
+                        }
+                        Next::ReferenceBefore | Next::SetUp => {
+                            self.set_up(ctx, scene);
+                            self.phase = Phase::WarmUp(now + Duration::from_secs_f64(WARM_UP_S));
+                        }
+                        Next::ReferenceAfter => self.next_scene(ctx),
+                    }
+                }
+            }
+            Phase::Reference(after, rx) => {
+                let after = *after;
+                match rx.try_recv() {
+                    Ok(Ok(rate)) => {
+                        self.references.push(rate);
+                        if after {
+                            self.close_scene();
+                            self.next_scene(ctx);
+                        } else {
+                            self.phase = Phase::Loading(Next::SetUp);
+                        }
+                    }
+                    Ok(Err(e)) => self.fail(ctx, e),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        self.fail(ctx, fail("the headless reference ended without a figure"))
+                    }
+                    // A frame the app drew for itself while the reference ran.
+                    Err(std::sync::mpsc::TryRecvError::Empty) => self.reference_frames += 1,
                 }
             }
             Phase::WarmUp(until) => {
+                let until = *until;
                 self.during(ctx, scene);
                 if now >= until {
                     self.mark = Some(Mark {
                         ui_cpu: thread_cpu_seconds(),
                         process_cpu: super::process_cpu_seconds(),
+                        renderer_cpu: renderer_cpu_seconds(),
                         trained: self.trained(scene),
                     });
                     self.frame_ms.clear();
@@ -527,48 +689,34 @@ impl eframe::App for Driver {
                 }
             }
             Phase::Measure(since, until) => {
+                let (since, until) = (*since, *until);
                 if let Some(s) = frame.info().cpu_usage {
                     self.frame_ms.push(s as f64 * 1000.0);
                 }
                 self.during(ctx, scene);
                 if now >= until {
                     self.finish_scene(scene, since);
-                    self.index += 1;
-                    // Stop what the scene started, and let its jobs end before the next.
+                    // Stop what the scene started, and let its jobs end before what follows.
                     self.run(ctx, AppCommand::Train(false));
                     self.run(ctx, AppCommand::WorldTrain(false));
                     if self.app.reverse.running.is_some() {
                         self.run(ctx, AppCommand::CancelSample);
                     }
                     self.app.settings.tab = Tab::Forward;
-                    match self.scenes.get(self.index) {
-                        Some(_) => self.phase = Phase::Loading,
-                        None => {
-                            let size = ctx.content_rect().size();
-                            if let Ok(mut r) = self.report.lock() {
-                                *r = Some(WindowReport {
-                                    renderer: std::mem::take(&mut self.renderer),
-                                    window_size: [size.x, size.y],
-                                    cpus: std::thread::available_parallelism()
-                                        .map(|n| n.get())
-                                        .unwrap_or(1),
-                                    scenes: std::mem::take(&mut self.figures),
-                                    one_image: self.one_image.take(),
-                                });
-                            }
-                            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                        }
-                    }
+                    self.phase = Phase::Loading(Next::ReferenceAfter);
                 }
             }
+            Phase::Done => {}
         }
         // One frame when the phase ends (the app asks for the others itself: the bench must
-        // not add frames of its own, which the window would pay for).
+        // not add frames of its own, which the window would pay for; a reference's thread
+        // wakes the window when it ends).
         match self.phase {
             Phase::WarmUp(until) | Phase::Measure(_, until) => {
                 ctx.request_repaint_after(until.saturating_duration_since(Instant::now()));
             }
-            Phase::Loading => ctx.request_repaint_after(Duration::from_millis(500)),
+            Phase::Loading(_) => ctx.request_repaint_after(Duration::from_millis(500)),
+            Phase::Reference(..) | Phase::Done => {}
         }
     }
 
@@ -577,14 +725,13 @@ impl eframe::App for Driver {
     }
 }
 
-/// Run the headless references, then every scene in one real window.
+/// Run every scene in one real window, each between two headless references.
 pub fn run(options: &WindowOptions) -> Result<WindowReport, BenchError> {
     if !(options.scene_seconds.is_finite() && options.scene_seconds > 0.0) {
         return Err(fail("--scene-seconds must be positive"));
     }
     crate::train::threads::lower_compute_pool();
-    let seconds = options.scene_seconds;
-    let before = headless_rates(options, "before the window")?;
+    let meter = super::load::LoadMeter::start();
     let report = Arc::new(Mutex::new(None));
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -595,7 +742,7 @@ pub fn run(options: &WindowOptions) -> Result<WindowReport, BenchError> {
     };
     let slot = report.clone();
     let device = options.device;
-    let (scene_seconds, progress) = (seconds, options.progress);
+    let (scene_seconds, progress) = (options.scene_seconds, options.progress);
     let scenes = options.scenes.clone();
     eframe::run_native(
         "diffusion-playground-bench",
@@ -606,7 +753,7 @@ pub fn run(options: &WindowOptions) -> Result<WindowReport, BenchError> {
                 app,
                 scenes,
                 index: 0,
-                phase: Phase::Loading,
+                phase: Phase::Loading(Next::ReferenceBefore),
                 scene_seconds,
                 mark: None,
                 frame_ms: Vec::new(),
@@ -617,54 +764,25 @@ pub fn run(options: &WindowOptions) -> Result<WindowReport, BenchError> {
                 renderer: String::new(),
                 report: slot,
                 progress,
+                device,
+                references: Vec::new(),
+                reference_frames: 0,
             }))
         }),
     )
     .map_err(|e| fail(format!("cannot open the window: {e}")))?;
-    let mut report = report
+    let result = report
         .lock()
         .map_err(|_| fail("the window's report was lost"))?
         .take()
         .ok_or_else(|| fail("the window closed before its scenes ended"))?;
-    // The headless reference again after the window: their mean brackets the window's run in
-    // time, so a machine whose speed drifts does not tilt the ratio.
-    let after = headless_rates(options, "after the window")?;
-    for figure in &mut report.scenes {
-        let rate = |runs: &[(Scene, Option<f64>)]| {
-            runs.iter()
-                .find(|(s, _)| s.name() == figure.name)
-                .and_then(|(_, r)| *r)
-        };
-        if let (Some(a), Some(b)) = (rate(&before), rate(&after)) {
-            figure.train_rate_headless_runs = vec![a, b];
-            let mean = (a + b) / 2.0;
-            figure.train_rate_headless = Some(mean);
-            figure.train_ratio = figure.train_rate_window.map(|w| w / mean.max(1e-9));
-        }
+    let mut report = result?;
+    let load = meter.finish();
+    if let Some(w) = &load.warning {
+        eprintln!("warning: {w}");
     }
+    report.load = Some(load);
     Ok(report)
-}
-
-/// The headless reference of every training scene in `options`, measured now.
-fn headless_rates(
-    options: &WindowOptions,
-    when: &str,
-) -> Result<Vec<(Scene, Option<f64>)>, BenchError> {
-    let mut rates = Vec::new();
-    for &scene in &options.scenes {
-        let length = measured_seconds(scene, options.scene_seconds);
-        if options.progress && scene.rate_unit().is_some() {
-            eprintln!("headless {when}: {} ({length:.0} s)", scene.name());
-        }
-        let rate = match scene {
-            Scene::TrainImage => Some(headless_image_rate(options.device, length)?),
-            Scene::World1d => Some(headless_world_rate(Choice::Mixture, length)?),
-            Scene::World2d => Some(headless_world_rate(Choice::Moons, length)?),
-            Scene::Sampling | Scene::Likelihood => None,
-        };
-        rates.push((scene, rate));
-    }
-    Ok(rates)
 }
 
 impl WindowReport {
@@ -678,24 +796,34 @@ impl WindowReport {
             "real window {:.0}×{:.0} pt, drawn by {} ({} CPUs)\n",
             self.window_size[0], self.window_size[1], self.renderer, self.cpus
         );
-        s += "scene            fps  frame p50  frame p99  UI thread  process  train in window / headless\n";
+        s += "scene            fps  frame p50  frame p99  UI thread  renderer  process  train in window / headless (before, after)\n";
         for f in &self.scenes {
             let rate = match f.rate_unit {
                 Some(unit) => format!(
-                    "{} / {} {unit} ({} %)",
+                    "{} / {} {unit} ({}): {} %{}",
                     opt(f.train_rate_window, 1),
                     opt(f.train_rate_headless, 1),
-                    opt(f.train_ratio.map(|r| r * 100.0), 0)
+                    f.train_rate_headless_runs
+                        .iter()
+                        .map(|r| format!("{r:.1}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    opt(f.train_ratio.map(|r| r * 100.0), 0),
+                    match f.reference_frames {
+                        0 => String::new(),
+                        n => format!(" ({n} frames drawn during the references)"),
+                    }
                 ),
                 None => "—".into(),
             };
             s += &format!(
-                "{:<15} {:>5.1} {:>7} ms {:>7} ms {:>6} % {:>6} %  {rate}\n",
+                "{:<15} {:>5.1} {:>7} ms {:>7} ms {:>6} % {:>6} % {:>6} %  {rate}\n",
                 f.name,
                 f.fps,
                 opt(f.frame_p50_ms, 1),
                 opt(f.frame_p99_ms, 1),
                 opt(f.ui_thread_cores.map(|c| c * 100.0), 0),
+                opt(f.renderer_cores.map(|c| c * 100.0), 0),
                 opt(f.process_cores.map(|c| c * 100.0), 0),
             );
         }
@@ -708,6 +836,9 @@ impl WindowReport {
                 o.after_step.map_or("—".into(), |s| s.to_string()),
                 if o.halved { "halved" } else { "not halved" }
             );
+        }
+        if let Some(load) = &self.load {
+            s += &load.to_line();
         }
         s
     }
