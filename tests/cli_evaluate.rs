@@ -6,9 +6,13 @@ use crate::cli_inspect::assert_one_line_exit_2;
 use crate::reliability::run_json;
 use image::{Rgb, RgbImage};
 
-fn bundled() -> String {
+/// The bundled checkpoint, as an absolute path (some tests run the binary in a temporary
+/// folder).
+pub fn bundled() -> String {
     diffusion_playground::app::bundled_checkpoint()
         .expect("assets/pretrained is found")
+        .canonicalize()
+        .expect("assets/pretrained exists")
         .display()
         .to_string()
 }

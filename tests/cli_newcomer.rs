@@ -3,18 +3,12 @@
 //! before the work, resumed runs that keep their settings, and the notices for values the
 //! program had to clamp.
 
+use crate::cli_evaluate::bundled;
 use image::{Rgb, RgbImage};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_diffusion-playground");
-
-fn bundled() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets/pretrained")
-        .to_string_lossy()
-        .into_owned()
-}
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)

@@ -93,15 +93,7 @@ fn parse_cpu_line(line: &str) -> Option<CpuTicks> {
 /// This process's CPU seconds with those of the children it waited for (the PyTorch
 /// reference, the cold-start child).
 fn own_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(4)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    (f.len() == 4).then(|| f.iter().sum::<f64>() / TICKS_PER_S)
+    super::self_stat_cpu_ticks().map(|t| t.iter().sum::<f64>() / TICKS_PER_S)
 }
 
 fn load_avg() -> Option<f64> {

@@ -169,15 +169,20 @@ pub struct WindowReport {
     pub load: Option<super::load::MachineLoad>,
 }
 
-/// CPU seconds the calling thread has used (Linux: /proc/thread-self/schedstat, in ns).
-pub fn thread_cpu_seconds() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+/// CPU seconds in a Linux schedstat file (its first field, in ns).
+fn schedstat_seconds(path: &std::path::Path) -> Option<f64> {
+    let s = std::fs::read_to_string(path).ok()?;
     let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
     Some(ns / 1e9)
 }
 
+/// CPU seconds the calling thread has used (Linux: /proc/thread-self/schedstat).
+pub fn thread_cpu_seconds() -> Option<f64> {
+    schedstat_seconds(std::path::Path::new("/proc/thread-self/schedstat"))
+}
+
 /// CPU seconds used so far by this process's software-renderer threads (Linux: Mesa names
-/// them `llvmpipe-N`; schedstat in ns).
+/// them `llvmpipe-N`).
 pub fn renderer_cpu_seconds() -> Option<f64> {
     let mut total = 0.0;
     for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
@@ -185,14 +190,7 @@ pub fn renderer_cpu_seconds() -> Option<f64> {
         if !comm.starts_with("llvmpipe") {
             continue;
         }
-        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-        if let Some(ns) = stat
-            .split_whitespace()
-            .next()
-            .and_then(|v| v.parse::<f64>().ok())
-        {
-            total += ns / 1e9;
-        }
+        total += schedstat_seconds(&task.path().join("schedstat")).unwrap_or(0.0);
     }
     Some(total)
 }

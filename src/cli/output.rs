@@ -91,13 +91,8 @@ pub fn save_image(
         .map_err(|e| output_error(path, e))
 }
 
-/// Get a checkpoint folder ready: [`check_checkpoint_dir`], then create it.
-pub fn prepare_checkpoint_dir(
-    out: &Path,
-    resume: Option<&Path>,
-    force: bool,
-) -> Result<(), CliError> {
-    check_checkpoint_dir(out, resume, force)?;
+/// Create a checkpoint folder that [`check_checkpoint_dir`] accepted.
+pub fn create_checkpoint_dir(out: &Path) -> Result<(), CliError> {
     std::fs::create_dir_all(out).map_err(|e| output_error(out, e))
 }
 
@@ -176,17 +171,18 @@ mod tests {
     fn a_checkpoint_folder_of_another_run_is_refused_without_force() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("run");
-        prepare_checkpoint_dir(&out, None, false).unwrap();
+        check_checkpoint_dir(&out, None, false).unwrap();
+        create_checkpoint_dir(&out).unwrap();
         assert!(out.is_dir());
         std::fs::write(out.join("checkpoint.json"), "{}").unwrap();
-        let err = prepare_checkpoint_dir(&out, None, false)
+        let err = check_checkpoint_dir(&out, None, false)
             .unwrap_err()
             .to_string();
         assert!(err.contains("--force"), "{err}");
-        prepare_checkpoint_dir(&out, None, true).unwrap();
-        prepare_checkpoint_dir(&out, Some(&out), false).unwrap();
+        check_checkpoint_dir(&out, None, true).unwrap();
+        check_checkpoint_dir(&out, Some(&out), false).unwrap();
         let file = dir.path().join("cat.jpg");
         std::fs::write(&file, "x").unwrap();
-        assert!(prepare_checkpoint_dir(&file, None, true).is_err());
+        assert!(check_checkpoint_dir(&file, None, true).is_err());
     }
 }

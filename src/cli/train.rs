@@ -146,7 +146,7 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         Some(path) => Some(open_metrics(path)?),
         None => None,
     };
-    output::prepare_checkpoint_dir(&args.out, args.resume.as_deref(), args.force)?;
+    output::create_checkpoint_dir(&args.out)?;
     if let (Some((dir, info)), Some(notice)) = (&resumed, settings.notice()) {
         eprintln!("resuming {} at step {}: {notice}", dir.display(), info.step);
     }
