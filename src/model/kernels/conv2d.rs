@@ -19,6 +19,7 @@
 //! rayon's pool; with fewer images than threads the GEMMs themselves run in parallel. The im2col
 //! scratch is one growing buffer per thread, reused and never re-zeroed (im2col writes all of it).
 
+use super::winograd;
 use gemm::Parallelism;
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -81,8 +82,17 @@ impl Conv2dShape {
     }
 }
 
-/// y = conv(x, w) + b (see the module's doc comment). `y` is overwritten.
+/// y = conv(x, w) + b (see the module's doc comment). `y` is overwritten. Stride-1 3×3
+/// convolutions take [`super::winograd`]'s F(2×2, 3×3) unless [`super::winograd_enabled`] says no.
 pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
+    if winograd::applies(s) && super::winograd_enabled() {
+        return winograd::forward(s, x, w, b, y);
+    }
+    forward_im2col(s, x, w, b, y);
+}
+
+/// [`forward`] through im2col and one GEMM per group of images, whatever the kernel.
+pub fn forward_im2col(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
     let group = images_per_gemm(s.pixels_out(), s.batch);
     forward_in_groups(s, x, w, b, y, group);
 }
@@ -252,6 +262,14 @@ pub fn backward_input(s: &Conv2dShape, w: &[f32], dy: &[f32], dx: &mut [f32]) {
 /// dW = Σ_n dy_n · col(x_n)ᵀ. `dw` is overwritten. The batch is cut into one run of images per
 /// thread, each summed into its own buffer, and those are added in a fixed order.
 pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
+    if winograd::applies(s) && super::winograd_enabled() {
+        return winograd::backward_weight(s, x, dy, dw);
+    }
+    backward_weight_im2row(s, x, dy, dw);
+}
+
+/// [`backward_weight`] through im2row, whatever the kernel.
+pub fn backward_weight_im2row(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let [x_len, w_len, y_len] = s.lens();
     assert!(x.len() == x_len && dw.len() == w_len && dy.len() == y_len && s.output().is_some());
     let (k, p, per_x) = (s.rows(), s.pixels_out(), s.c_in * s.pixels_in());
@@ -379,7 +397,7 @@ fn images_per_gemm(pixels: usize, batch: usize) -> usize {
 /// Run `f(first_image, out_chunk, parallelism)` for each run of `group` images (the last one
 /// may be shorter): over rayon's pool when there are at least as many runs as threads, else
 /// one after another with parallel GEMMs.
-fn for_each_chunk(
+pub(super) fn for_each_chunk(
     batch: usize,
     group: usize,
     out: &mut [f32],
@@ -402,12 +420,12 @@ fn for_each_chunk(
 }
 
 /// One operand of a GEMM: the slice, its column stride and its row stride (in elements).
-type Operand<'a> = (&'a [f32], usize, usize);
+pub(super) type Operand<'a> = (&'a [f32], usize, usize);
 
 /// dst `[m, n]` = (dst if `accumulate`) + lhs `[m, k]` · rhs `[k, n]`, each given with its
 /// column and row strides.
 #[allow(clippy::too_many_arguments)]
-fn matmul(
+pub(super) fn matmul(
     m: usize,
     n: usize,
     k: usize,
@@ -476,7 +494,7 @@ thread_local! {
 
 /// Lend `f` a buffer of `len` floats: this thread's scratch, grown when needed and never cleared
 /// (callers overwrite what they read). A nested call gets a fresh buffer.
-fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+pub(super) fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             if buf.len() < len {
@@ -610,7 +628,7 @@ fn col2im_add(s: &Conv2dShape, dcol: &[f32], dx_n: &mut [f32]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -648,7 +666,7 @@ mod tests {
     }
 
     /// y by the definition, in f64.
-    fn direct(s: &Conv2dShape, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f64> {
+    pub(in super::super) fn direct(s: &Conv2dShape, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f64> {
         let per_channel = s.output().map_or(0, |[h, w]| h * w);
         let mut y: Vec<f64> = (0..s.lens()[2])
             .map(|yi| b[(yi / per_channel) % s.c_out] as f64)
@@ -659,7 +677,12 @@ mod tests {
 
     /// dx and dW by the definition (f64): every product x·w in y scatters dy·w into dx and
     /// dy·x into dW.
-    fn direct_grads(s: &Conv2dShape, x: &[f32], w: &[f32], dy: &[f32]) -> (Vec<f64>, Vec<f64>) {
+    pub(in super::super) fn direct_grads(
+        s: &Conv2dShape,
+        x: &[f32],
+        w: &[f32],
+        dy: &[f32],
+    ) -> (Vec<f64>, Vec<f64>) {
         let (mut dx, mut dw) = (vec![0.0; x.len()], vec![0.0; w.len()]);
         for_each_product(s, |yi, xi, wi| {
             let g = dy[yi] as f64;
@@ -693,7 +716,7 @@ mod tests {
             .prop_filter("kernel fits", |s| s.output().is_some())
     }
 
-    fn values(len: usize, seed: u64) -> Vec<f32> {
+    pub(in super::super) fn values(len: usize, seed: u64) -> Vec<f32> {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         (0..len).map(|_| rng.random_range(-1.0f32..1.0)).collect()
@@ -717,16 +740,26 @@ mod tests {
                     prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "forward ({group} per GEMM) {g} vs {r}");
                 }
             }
-            let (want_dx, want_dw) = direct_grads(&s, &x, &w, &dy);
-            let mut dx = vec![f32::NAN; xl];
-            backward_input(&s, &w, &dy, &mut dx);
-            for (g, r) in dx.iter().zip(&want_dx) {
-                prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "input grad {g} vs {r}");
-            }
-            let mut dw = vec![f32::NAN; wl];
-            backward_weight(&s, &x, &dy, &mut dw);
-            for (g, r) in dw.iter().zip(&want_dw) {
-                prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "weight grad {g} vs {r}");
+            // Winograd (where it applies) and im2col.
+            for winograd in [true, false] {
+                let path = if winograd { "winograd" } else { "im2col" };
+                let run = |f: &mut dyn FnMut()| if winograd { f() } else { super::super::without_winograd(f) };
+                let mut y = vec![f32::NAN; yl];
+                run(&mut || forward(&s, &x, &w, Some(&b), &mut y));
+                for (g, r) in y.iter().zip(&want) {
+                    prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "forward ({path}) {g} vs {r}");
+                }
+                let (want_dx, want_dw) = direct_grads(&s, &x, &w, &dy);
+                let mut dx = vec![f32::NAN; xl];
+                run(&mut || backward_input(&s, &w, &dy, &mut dx));
+                for (g, r) in dx.iter().zip(&want_dx) {
+                    prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "input grad ({path}) {g} vs {r}");
+                }
+                let mut dw = vec![f32::NAN; wl];
+                run(&mut || backward_weight(&s, &x, &dy, &mut dw));
+                for (g, r) in dw.iter().zip(&want_dw) {
+                    prop_assert!((*g as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "weight grad ({path}) {g} vs {r}");
+                }
             }
             let mut db = vec![f32::NAN; s.c_out];
             backward_bias(&s, &dy, &mut db);

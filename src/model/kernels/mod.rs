@@ -9,12 +9,17 @@
 //! and gradients, with burn's reference ops on the same device.
 //!
 //! `DIFFUSION_PLAYGROUND_KERNELS=burn` makes the process use burn's ops throughout (for a
-//! before/after benchmark), and [`with_burn_ops`] does the same for one call on one thread.
+//! before/after benchmark), and [`with_burn_ops`] does the same for one call on one thread;
+//! `DIFFUSION_PLAYGROUND_KERNELS=im2col` keeps the fused kernels but computes every
+//! convolution through im2col instead of [`winograd`]. [`simd`] picks the vector instructions
+//! of the kernels' own loops at run time.
 
 mod conv2d;
 mod exp;
 mod extension;
 mod group_norm_silu;
+pub mod simd;
+mod winograd;
 
 use burn::backend::Dispatch;
 use burn::nn::conv::Conv2d;
@@ -31,19 +36,61 @@ pub const KERNELS_ENV: &str = "DIFFUSION_PLAYGROUND_KERNELS";
 
 thread_local! {
     static BURN_OPS_HERE: Cell<bool> = const { Cell::new(false) };
+    static NO_WINOGRAD_HERE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The CPU kernels a process uses, from [`KERNELS_ENV`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernels {
+    /// burn's own ops
+    Burn,
+    /// the fused kernels, every convolution through im2col
+    Im2col,
+    /// the fused kernels, stride-1 3×3 convolutions by Winograd F(2×2, 3×3)
+    Fused,
+}
+
+fn kernels() -> Kernels {
+    static KERNELS: OnceLock<Kernels> = OnceLock::new();
+    *KERNELS.get_or_init(|| {
+        match std::env::var(KERNELS_ENV)
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            Ok("burn") => Kernels::Burn,
+            Ok("im2col") => Kernels::Im2col,
+            _ => Kernels::Fused,
+        }
+    })
 }
 
 /// Whether the fused kernels are in use for this process (unless [`with_burn_ops`] says otherwise).
 pub fn fused_by_default() -> bool {
-    static FUSED: OnceLock<bool> = OnceLock::new();
-    *FUSED.get_or_init(|| {
-        !std::env::var(KERNELS_ENV).is_ok_and(|v| v.trim().eq_ignore_ascii_case("burn"))
-    })
+    kernels() != Kernels::Burn
 }
 
-/// "fused" or "burn": which CPU kernels this process uses, for reports.
-pub fn kernels_name() -> &'static str {
-    if fused_by_default() { "fused" } else { "burn" }
+/// Whether stride-1 3×3 convolutions take Winograd F(2×2, 3×3) on this thread.
+fn winograd_enabled() -> bool {
+    kernels() == Kernels::Fused && !NO_WINOGRAD_HERE.with(Cell::get)
+}
+
+/// "fused", "im2col" or "burn" (which CPU kernels this process uses) and the vector
+/// instructions of their own loops, for reports.
+pub fn kernels_name() -> String {
+    match kernels() {
+        Kernels::Burn => "burn".to_owned(),
+        Kernels::Im2col => format!("fused, im2col, {}", simd::level().name()),
+        Kernels::Fused => format!("fused, Winograd, {}", simd::level().name()),
+    }
+}
+
+/// Run `f` on this thread with every fused convolution computed through im2col.
+#[cfg(test)]
+fn without_winograd<R>(f: impl FnOnce() -> R) -> R {
+    let before = NO_WINOGRAD_HERE.with(|c| c.replace(true));
+    let out = f();
+    NO_WINOGRAD_HERE.with(|c| c.set(before));
+    out
 }
 
 /// Run `f` on this thread with burn's own ops in place of the fused kernels.
