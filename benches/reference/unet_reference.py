@@ -186,6 +186,9 @@ def main():
     p.add_argument("--sample-n", type=int, default=16)
     p.add_argument("--ddim-steps", type=int, default=50)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--profile", action="store_true",
+                   help="after timing each batch, print torch.profiler's key averages of 3 more "
+                        "training steps to stderr (BENCHMARKS.md: where PyTorch's step goes)")
     args = p.parse_args()
 
     device = torch.device(args.device)
@@ -228,6 +231,14 @@ def main():
 
         ms = median_ms(train_step, args.warmup, args.repeats, sync)
         out["train"].append({"batch": batch, "ms_per_step": ms, "images_per_s": batch * 1000.0 / ms})
+        if args.profile:
+            from torch.profiler import profile, ProfilerActivity
+            with profile(activities=[ProfilerActivity.CPU]) as prof:
+                for _ in range(3):
+                    train_step()
+            print(f"torch.profiler, batch {batch}, 3 training steps:", file=sys.stderr)
+            print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25),
+                  file=sys.stderr)
 
     # DDIM, η = 0, with the EMA weights.
     n = args.sample_n

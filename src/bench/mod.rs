@@ -3,6 +3,7 @@
 //!
 //! Every figure comes from real timed runs after a warm-up; per-step figures are medians.
 
+pub mod bundled_size;
 pub mod load;
 pub mod soak;
 pub mod toy;
@@ -76,6 +77,9 @@ pub struct TrainFigure {
     pub flops_per_step: f64,
     /// flops_per_step / median step time, in TFLOP/s
     pub tflops: f64,
+    /// where the timed steps' time went (with `DIFFUSION_PLAYGROUND_PHASES=1`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phases: Option<crate::train::phases::PhaseTimes>,
 }
 
 /// CPU time (user + system) this process has used, from /proc (Linux; USER_HZ = 100).
@@ -227,6 +231,10 @@ pub struct BenchReport {
     pub train: Vec<TrainFigure>,
     /// DDPM-1000 and DDIM-50 of 16 images
     pub sample: Vec<SampleFigure>,
+    /// training and DDIM at the bundled model's size, beside PyTorch
+    pub bundled_size: Option<bundled_size::BundledSizeFigure>,
+    /// why the bundled model's size was not measured
+    pub bundled_size_error: Option<String>,
     /// UI frame times while training
     pub ui: UiFigure,
     /// start-up
@@ -307,18 +315,26 @@ pub fn train_throughput(
     repeats: usize,
     progress: bool,
 ) -> Result<TrainFigure, BenchError> {
-    let mut trainer = Trainer::new(
-        default_config(batch),
-        device.clone(),
-        Dataset::Builtin(Builtin::Shapes),
-    )
-    .map_err(fail)?;
+    train_throughput_of(device, default_config(batch), repeats, progress)
+}
+
+/// [`train_throughput`] for any training settings.
+pub fn train_throughput_of(
+    device: &DeviceInfo,
+    config: TrainConfig,
+    repeats: usize,
+    progress: bool,
+) -> Result<TrainFigure, BenchError> {
+    let batch = config.batch;
+    let mut trainer =
+        Trainer::new(config, device.clone(), Dataset::Builtin(Builtin::Shapes)).map_err(fail)?;
     let bar = spinner(progress, &format!("training, batch {batch}"));
     bar.set_length((repeats + 2) as u64);
     for _ in 0..2 {
         trainer.train_step().map_err(fail)?;
         bar.inc(1);
     }
+    trainer.take_phase_times();
     let mut times = Vec::with_capacity(repeats);
     let (cpu_before, wall) = (process_cpu_seconds(), Instant::now());
     for _ in 0..repeats.max(1) {
@@ -342,6 +358,7 @@ pub fn train_throughput(
         cpu_percent,
         flops_per_step,
         tflops: flops_per_step / (ms_per_step / 1000.0) / 1e12,
+        phases: crate::train::phases::enabled().then(|| trainer.take_phase_times()),
     })
 }
 
@@ -375,6 +392,47 @@ fn time_sampler(
     Ok((ms(begin.elapsed()), steps))
 }
 
+/// DDIM-50 of `n` images with `trainer`'s EMA weights: a short warm-up run, then the median of
+/// `repeats` runs.
+pub fn ddim_figure(
+    trainer: &Trainer,
+    n: usize,
+    repeats: usize,
+    progress: bool,
+) -> Result<SampleFigure, BenchError> {
+    let hidden = ProgressBar::hidden();
+    time_sampler(
+        trainer,
+        SamplerKind::Ddim { steps: 5, eta: 0.0 },
+        n,
+        Start::Noise,
+        &hidden,
+    )?;
+    let ddim = SamplerKind::Ddim {
+        steps: 50,
+        eta: 0.0,
+    };
+    let bar = spinner(progress, "DDIM-50 sampling");
+    bar.set_length((50 * repeats.max(1)) as u64);
+    let mut totals = Vec::new();
+    let mut per_step = Vec::new();
+    for _ in 0..repeats.max(1) {
+        let (total, steps) = time_sampler(trainer, ddim, n, Start::Noise, &bar)?;
+        totals.push(total);
+        per_step.extend(steps);
+    }
+    bar.finish_and_clear();
+    Ok(SampleFigure {
+        sampler: "ddim".into(),
+        n,
+        steps: 50,
+        total_ms: median(&totals),
+        ms_per_step: median(&per_step),
+        timed_steps: per_step.len(),
+        extrapolated: false,
+    })
+}
+
 /// DDIM-50 (median of `repeats` runs) and DDPM (the first `ddpm_steps` of 1000) for 16 images.
 pub fn sampling_latency(
     device: &DeviceInfo,
@@ -391,39 +449,7 @@ pub fn sampling_latency(
     .map_err(fail)?;
     let t_max = trainer.schedule().timesteps();
     let dim = 3 * trainer.config().model.image_size.pow(2);
-    let hidden = ProgressBar::hidden();
-    // Warm-up: a short DDIM run.
-    time_sampler(
-        &trainer,
-        SamplerKind::Ddim { steps: 5, eta: 0.0 },
-        n,
-        Start::Noise,
-        &hidden,
-    )?;
-
-    let ddim = SamplerKind::Ddim {
-        steps: 50,
-        eta: 0.0,
-    };
-    let bar = spinner(progress, "DDIM-50 sampling");
-    bar.set_length((50 * repeats.max(1)) as u64);
-    let mut totals = Vec::new();
-    let mut per_step = Vec::new();
-    for _ in 0..repeats.max(1) {
-        let (total, steps) = time_sampler(&trainer, ddim, n, Start::Noise, &bar)?;
-        totals.push(total);
-        per_step.extend(steps);
-    }
-    bar.finish_and_clear();
-    let mut figures = vec![SampleFigure {
-        sampler: "ddim".into(),
-        n,
-        steps: 50,
-        total_ms: median(&totals),
-        ms_per_step: median(&per_step),
-        timed_steps: per_step.len(),
-        extrapolated: false,
-    }];
+    let mut figures = vec![ddim_figure(&trainer, n, repeats, progress)?];
 
     let timed = ddpm_steps.clamp(1, t_max);
     let bar = spinner(
@@ -621,6 +647,17 @@ pub fn run_reference(
     batches: &[usize],
     progress: bool,
 ) -> Result<ReferenceRun, String> {
+    run_reference_with(options, device, batches, &[], progress)
+}
+
+/// [`run_reference`] with more arguments for the script (another model size).
+pub fn run_reference_with(
+    options: &BenchOptions,
+    device: &DeviceInfo,
+    batches: &[usize],
+    extra: &[String],
+    progress: bool,
+) -> Result<ReferenceRun, String> {
     let script = find_reference(options.reference.as_deref())
         .ok_or("the reference script benches/reference/unet_reference.py was not found")?;
     let torch_device = match device.backend {
@@ -641,6 +678,7 @@ pub fn run_reference(
         )
         .arg("--repeats")
         .arg(options.repeats.max(1).to_string())
+        .args(extra)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", options.python))?;
     bar.finish_and_clear();
@@ -679,6 +717,10 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         .map(|&b| train_throughput(&device, b, options.repeats, progress))
         .collect::<Result<Vec<_>, _>>()?;
     let sample = sampling_latency(&device, options.repeats, options.ddpm_steps, progress)?;
+    let (bundled_size, bundled_size_error) = match bundled_size::measure(options, &device) {
+        Ok(f) => (Some(f), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     let ui = ui_frame_times(options.device, options.ui_frames, progress)?;
     let (cold_start, cold_start_error) = match cold_start(options.device) {
         Ok(c) => (Some(c), None),
@@ -729,6 +771,8 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         device,
         train,
         sample,
+        bundled_size,
+        bundled_size_error,
         ui,
         cold_start,
         cold_start_error,
@@ -764,6 +808,9 @@ impl BenchReport {
                 f.cpu_percent
                     .map_or_else(|| "n/a".to_owned(), |p| format!("{p:.0} %"))
             );
+            if let Some(phases) = &f.phases {
+                s += &phases.to_table();
+            }
         }
         s += "sampling, 16 images\n";
         for f in &self.sample {
@@ -835,6 +882,11 @@ impl BenchReport {
             Reference::Unavailable { reason } => {
                 s += &format!("PyTorch reference: not measured: {reason}\n")
             }
+        }
+        match (&self.bundled_size, &self.bundled_size_error) {
+            (Some(f), _) => s += &f.to_table(),
+            (None, Some(e)) => s += &format!("bundled model's size: not measured: {e}\n"),
+            (None, None) => {}
         }
         match (&self.toy, &self.toy_error) {
             (Some(t), _) => s += &t.to_table(),

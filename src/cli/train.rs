@@ -273,6 +273,9 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
         recent_loss,
         args.out.display()
     );
+    if crate::train::phases::enabled() {
+        eprint!("{}", trainer.phase_times().to_table());
+    }
     Ok(TrainSummary {
         step: trainer.step_count(),
         recent_loss,

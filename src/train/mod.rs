@@ -1,10 +1,12 @@
 //! Training: the device choice, the [`Trainer`], checkpoints, and the worker thread.
 
 pub mod checkpoint;
+pub mod clip;
 pub mod device;
 pub mod generator;
 pub mod history;
 pub mod one_image;
+pub mod phases;
 pub mod threads;
 pub mod toy;
 pub mod trainer;

@@ -2,7 +2,9 @@
 //! state, the schedule and the data. The CLI drives it directly; the app drives it from the
 //! worker thread in [`super::worker`].
 
+use super::clip::clip_global_norm;
 use super::device::DeviceInfo;
+use super::phases::{Phase, PhaseClock, PhaseTimes};
 use crate::data::{DataSource, Dataset};
 use crate::diffusion::process::{fill_standard_normal, q_sample};
 use crate::diffusion::{
@@ -11,7 +13,6 @@ use crate::diffusion::{
 };
 use crate::model::{ConfigError, UNet, UNetConfig};
 use crate::tr;
-use burn::grad_clipping::GradientClippingConfig;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -166,12 +167,16 @@ pub struct Trainer {
     /// EMA updates since the EMA last (re)started: its warm-up counts these, not `step`
     ema_steps: u64,
     last_good: GoodState,
+    /// where the steps' time went (summed only with `DIFFUSION_PLAYGROUND_PHASES=1`)
+    phases: PhaseTimes,
 }
 
+/// The gradients' global L2 norm is clipped to this before each Adam step
+/// (see [`super::clip`]).
+const MAX_GRAD_NORM: f64 = 1.0;
+
 fn adam() -> ModuleOptimizer {
-    AdamConfig::new()
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
-        .init()
+    AdamConfig::new().init()
 }
 
 impl TrainConfig {
@@ -268,6 +273,7 @@ impl Trainer {
             step,
             ema_steps: step,
             last_good,
+            phases: PhaseTimes::default(),
         }
     }
 
@@ -424,6 +430,7 @@ impl Trainer {
     /// A NaN or infinite loss is caught before the update: the trainer rolls back to the last
     /// good state and returns [`TrainError::NonFinite`].
     pub fn train_step(&mut self) -> Result<StepStats, TrainError> {
+        let mut clock = PhaseClock::start();
         let n = self.config.batch;
         let size = self.config.model.image_size;
         let mut rng = step_rng(self.config.seed, self.step);
@@ -431,9 +438,12 @@ impl Trainer {
         let (x_t, eps, ts) = self.noisy_batch(&x0, n, &mut rng);
         let x_t = self.tensor4(x_t, n, &self.device); // [n, 3, s, s]
         let eps = self.tensor4(eps, n, &self.device);
+        clock.lap(Phase::Data, &mut self.phases);
         let eps_hat = self.model.forward(x_t, &ts);
         let loss = (eps_hat - eps).powi_scalar(2).mean(); // [1]
+        clock.lap(Phase::Forward, &mut self.phases);
         let loss_value: f32 = loss.clone().into_scalar();
+        clock.lap(Phase::LossReadBack, &mut self.phases);
         if !loss_value.is_finite() {
             let bad_step = self.step + 1;
             self.rollback();
@@ -443,9 +453,14 @@ impl Trainer {
                 rolled_back_to: self.step,
             });
         }
-        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        let grads = loss.backward();
+        clock.lap(Phase::Backward, &mut self.phases);
+        let mut grads = GradientsParams::from_grads(grads, &self.model);
+        clip_global_norm(&mut grads, &self.model, MAX_GRAD_NORM);
+        clock.lap(Phase::GradientsOut, &mut self.phases);
         let model = std::mem::replace(&mut self.model, self.last_good.model.clone());
         self.model = self.optim.step(self.config.lr, model, grads);
+        clock.lap(Phase::Optimizer, &mut self.phases);
         self.step += 1;
         self.ema_steps += 1;
         self.update_ema();
@@ -453,10 +468,22 @@ impl Trainer {
         if self.step % 25 == 0 {
             self.mark_good();
         }
+        clock.lap(Phase::Ema, &mut self.phases);
         Ok(StepStats {
             step: self.step,
             loss: loss_value,
         })
+    }
+
+    /// Where the steps' time went, summed since the trainer was built; all zero unless
+    /// `DIFFUSION_PLAYGROUND_PHASES=1` (see [`super::phases`]).
+    pub fn phase_times(&self) -> &PhaseTimes {
+        &self.phases
+    }
+
+    /// [`Self::phase_times`], and start summing again from zero.
+    pub fn take_phase_times(&mut self) -> PhaseTimes {
+        std::mem::take(&mut self.phases)
     }
 
     fn mark_good(&mut self) {

@@ -367,18 +367,33 @@ pub fn backward_weight_im2row(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [
     }
 }
 
-/// db[c] = Σ_{n, p} dy[n, c, p], summed in f64. `db` is overwritten.
+/// db[c] = Σ_{n, p} dy[n, c, p], each image's row summed in 16 `f32` lanes, the rows in f64;
+/// channels spread over rayon's pool. `db` is overwritten.
 pub fn backward_bias(s: &Conv2dShape, dy: &[f32], db: &mut [f32]) {
     let p = s.pixels_out();
     assert!(dy.len() == s.lens()[2] && db.len() == s.c_out);
-    for (c, d) in db.iter_mut().enumerate() {
-        let mut sum = 0.0f64;
-        for n in 0..s.batch {
-            let row = &dy[(n * s.c_out + c) * p..(n * s.c_out + c + 1) * p];
-            sum += row.iter().map(|&v| v as f64).sum::<f64>();
-        }
-        *d = sum as f32;
-    }
+    db.par_iter_mut().enumerate().for_each(|(c, d)| {
+        super::simd::dispatch(
+            #[inline(always)]
+            || {
+                let mut sum = 0.0f64;
+                for n in 0..s.batch {
+                    let row = &dy[(n * s.c_out + c) * p..(n * s.c_out + c + 1) * p];
+                    let mut lanes = [0.0f32; 16];
+                    let chunks = row.chunks_exact(16);
+                    let rest = chunks.remainder();
+                    for chunk in chunks {
+                        for (l, &v) in lanes.iter_mut().zip(chunk) {
+                            *l += v;
+                        }
+                    }
+                    sum += lanes.iter().map(|&v| v as f64).sum::<f64>();
+                    sum += rest.iter().map(|&v| v as f64).sum::<f64>();
+                }
+                *d = sum as f32;
+            },
+        )
+    });
 }
 
 /// Columns a GEMM should have for W's packing to be amortised.

@@ -54,28 +54,44 @@ fn images_per_group(tiles_per_image: usize, batch: usize) -> usize {
         .min(batch.max(1))
 }
 
-/// U = G g Gᵀ for every (o, c): `[16, C_out, C_in]`.
+/// U = G g Gᵀ for every (o, c): `[16, C_out, C_in]`. Each pair's 4×4 on rayon's pool, then
+/// the 16 planes gathered in parallel.
 fn weight_transform(s: &Conv2dShape, w: &[f32]) -> Vec<f32> {
     let pairs = s.c_out * s.c_in;
-    let mut u = vec![0.0f32; 16 * pairs];
-    for (pair, g) in w.chunks_exact(9).enumerate() {
-        // G·g: [4, 3]
-        let mut t = [[0.0f32; 3]; 4];
-        for j in 0..3 {
-            let (a, b, c) = (g[j], g[3 + j], g[6 + j]);
-            t[0][j] = a;
-            t[1][j] = 0.5 * (a + b + c);
-            t[2][j] = 0.5 * (a - b + c);
-            t[3][j] = c;
-        }
-        // (G·g)·Gᵀ: [4, 4]
-        for (i, [a, b, c]) in t.iter().enumerate() {
-            let row = [*a, 0.5 * (a + b + c), 0.5 * (a - b + c), *c];
-            for (j, v) in row.into_iter().enumerate() {
-                u[(i * 4 + j) * pairs + pair] = v;
+    let mut per_pair = vec![0.0f32; 16 * pairs];
+    per_pair
+        .par_chunks_mut(16 * 64)
+        .zip(w.par_chunks(9 * 64))
+        .for_each(|(out, g)| {
+            for (u, g) in out.chunks_exact_mut(16).zip(g.chunks_exact(9)) {
+                // G·g: [4, 3]
+                let mut t = [[0.0f32; 3]; 4];
+                for j in 0..3 {
+                    let (a, b, c) = (g[j], g[3 + j], g[6 + j]);
+                    t[0][j] = a;
+                    t[1][j] = 0.5 * (a + b + c);
+                    t[2][j] = 0.5 * (a - b + c);
+                    t[3][j] = c;
+                }
+                // (G·g)·Gᵀ: [4, 4]
+                for (i, [a, b, c]) in t.iter().enumerate() {
+                    u[i * 4..i * 4 + 4].copy_from_slice(&[
+                        *a,
+                        0.5 * (a + b + c),
+                        0.5 * (a - b + c),
+                        *c,
+                    ]);
+                }
             }
-        }
-    }
+        });
+    let mut u = vec![0.0f32; 16 * pairs];
+    u.par_chunks_mut(pairs.max(1))
+        .enumerate()
+        .for_each(|(xi, plane)| {
+            for (v, pair) in plane.iter_mut().zip(per_pair.chunks_exact(16)) {
+                *v = pair[xi];
+            }
+        });
     u
 }
 
@@ -523,106 +539,6 @@ mod tests {
                 }
                 assert!((y[a * 2 + b] as f64 - want).abs() < 1e-5, "{a},{b}");
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod timing {
-    use super::*;
-    use std::time::Instant;
-
-    #[test]
-    #[ignore]
-    fn phases() {
-        for (c_in, c_out, side) in [
-            (48usize, 48usize, 32usize),
-            (96, 96, 16),
-            (192, 96, 16),
-            (96, 96, 8),
-        ] {
-            let s = Conv2dShape {
-                batch: 32,
-                c_in,
-                c_out,
-                input: [side, side],
-                kernel: [3, 3],
-                stride: [1, 1],
-                padding: [(1, 1), (1, 1)],
-                dilation: [1, 1],
-            };
-            let [xl, wl, yl] = s.lens();
-            let x = vec![0.5f32; xl];
-            let w = vec![0.1f32; wl];
-            let mut y = vec![0.0f32; yl];
-            let [th, tw] = tiles(&s);
-            let count = images_per_group(th * (tw + 1), 32);
-            let t = count * th * (tw + 1);
-            let u = weight_transform(&s, &w);
-            let mut v = vec![0.0f32; 16 * c_in * t];
-            let mut m = vec![0.0f32; 16 * c_out * t];
-            let per_x = c_in * side * side;
-            let per_y = c_out * side * side;
-            let reps = 32 / count;
-            let time = |f: &mut dyn FnMut()| {
-                f();
-                (0..7)
-                    .map(|_| {
-                        let st = Instant::now();
-                        for _ in 0..reps {
-                            f();
-                        }
-                        st.elapsed().as_secs_f64() * 1e3
-                    })
-                    .fold(f64::INFINITY, f64::min)
-            };
-            let ti = time(&mut || input_transform(&s, &x[..count * per_x], count, &mut v));
-            let tg = time(&mut || {
-                for xi in 0..16 {
-                    matmul(
-                        t,
-                        c_out,
-                        c_in,
-                        (&mut m[xi * c_out * t..][..c_out * t], t, 1),
-                        false,
-                        (&v[xi * c_in * t..][..c_in * t], t, 1),
-                        (&u[xi * c_out * c_in..][..c_out * c_in], c_in, 1),
-                        Parallelism::None,
-                    );
-                }
-            });
-            let tg2 = time(&mut || {
-                for xi in 0..16 {
-                    matmul(
-                        c_out,
-                        t,
-                        c_in,
-                        (&mut m[xi * c_out * t..][..c_out * t], 1, t),
-                        false,
-                        (&u[xi * c_out * c_in..][..c_out * c_in], 1, c_in),
-                        (&v[xi * c_in * t..][..c_in * t], 1, t),
-                        Parallelism::None,
-                    );
-                }
-            });
-            println!("gemm as [C_out, T] row-major: {tg2:.1} ms");
-            let to = time(&mut || output_transform(&s, &m, count, None, &mut y[..count * per_y]));
-            let mut y2 = vec![0.0f32; yl];
-            let tim = time(&mut || {
-                super::super::conv2d::forward_im2col(
-                    &Conv2dShape { batch: count, ..s },
-                    &x[..count * per_x],
-                    &w,
-                    None,
-                    &mut y2[..count * per_y],
-                )
-            });
-            let flops = 2.0 * (c_in * c_out * 9 * side * side * 32) as f64;
-            println!(
-                "{c_in}->{c_out} @{side}: input {ti:.1} ms, gemm {tg:.1} ms ({:.0} GFLOP/s eff.), output {to:.1} ms; im2col path {tim:.1} ms ({:.0} GFLOP/s)",
-                flops / (ti + tg + to) / 1e6,
-                flops / tim / 1e6
-            );
         }
     }
 }
