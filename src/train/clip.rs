@@ -103,7 +103,10 @@ mod tests {
         let (layer, mut grads) = linear_grads(&device, vec![0.01, 0.02, 0.03, 0.04]);
         let before = values(&grads, &layer.weight);
         let norm = clip_global_norm(&mut grads, &layer, 10.0);
-        assert!((norm - (3.0f64 * 0.0052 + 12.0).sqrt()).abs() < 1e-4, "{norm}");
+        assert!(
+            (norm - (3.0f64 * 0.0052 + 12.0).sqrt()).abs() < 1e-4,
+            "{norm}"
+        );
         assert_eq!(values(&grads, &layer.weight), before);
     }
 }

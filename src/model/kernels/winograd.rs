@@ -21,7 +21,9 @@
 //! gradient). The transforms run under [`super::simd::dispatch`], so they use the vector
 //! instructions of the CPU at hand.
 
-use super::conv2d::{Conv2dShape, for_each_chunk, matmul, with_scratch};
+use super::conv2d::{
+    Conv2dShape, RUNS_PER_THREAD, add_in_order, for_each_chunk, matmul, with_scratch,
+};
 use super::simd;
 use gemm::Parallelism;
 use rayon::prelude::*;
@@ -400,8 +402,9 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
 }
 
 /// dW for a convolution that [`applies`], from its input x and output gradient dy. `dw` is
-/// overwritten. As in [`super::conv2d::backward_weight`], the batch is cut into one run of
-/// images per thread, each summed into its own dU, and those are added in a fixed order.
+/// overwritten. As in [`super::conv2d::backward_weight`], the batch is cut into
+/// [`RUNS_PER_THREAD`] runs of images per thread, each summed into its own dU, and those are
+/// added in a fixed order.
 pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let [x_len, w_len, y_len] = s.lens();
     assert!(applies(s) && x.len() == x_len && dw.len() == w_len && dy.len() == y_len);
@@ -444,7 +447,7 @@ pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     if s.batch < threads {
         add_images(0, s.batch, &mut du, Parallelism::Rayon(0));
     } else {
-        let chunks = threads.min(s.batch);
+        let chunks = (RUNS_PER_THREAD * threads).min(s.batch);
         let per_chunk = s.batch.div_ceil(chunks);
         let partials: Vec<Vec<f32>> = (0..chunks)
             .into_par_iter()
@@ -456,11 +459,7 @@ pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
                 acc
             })
             .collect();
-        for part in partials {
-            for (d, v) in du.iter_mut().zip(part) {
-                *d += v;
-            }
-        }
+        add_in_order(&mut du, &partials);
     }
     weight_transform_adjoint(s, &du, dw);
 }
