@@ -386,6 +386,9 @@ mod tests {
     }
 }
 
+/// Frames an export waits for a requested screenshot before asking for it again.
+const SCREENSHOT_PATIENCE_FRAMES: u32 = 60;
+
 /// An exported run in progress: the panels are shown and captured one at a time.
 #[derive(Debug)]
 pub struct RunExport {
@@ -394,7 +397,7 @@ pub struct RunExport {
     tabs: Vec<Tab>,
     /// the panel to show again afterwards
     restore: Tab,
-    /// frames the current panel has been on screen
+    /// frames the current panel has been on screen, then frames waited for its screenshot
     frames: u32,
     /// a screenshot has been asked for and not yet arrived
     shot_requested: bool,
@@ -636,6 +639,13 @@ impl App {
         ctx.request_repaint();
         if ex.shot_requested {
             let Some(image) = self.screenshot.lock().ok().and_then(|mut s| s.take()) else {
+                // A screenshot that never arrives (the renderer dropped the request) would
+                // stop the export for good: ask again after a second's worth of frames.
+                ex.frames += 1;
+                if ex.frames >= SCREENSHOT_PATIENCE_FRAMES {
+                    ex.frames = 0;
+                    self.request_screenshot(ctx);
+                }
                 return;
             };
             let tab = ex.tabs.remove(0);
@@ -653,6 +663,7 @@ impl App {
             // Let the panel draw (and upload its textures) before capturing it.
             if ex.frames >= 3 {
                 ex.shot_requested = true;
+                ex.frames = 0;
                 self.request_screenshot(ctx);
             }
             return;

@@ -75,7 +75,7 @@ mod tests {
     fn values<const D: usize>(grads: &GradientsParams, param: &Param<Tensor<D>>) -> Vec<f32> {
         grads
             .get::<D>(param.id)
-            .map(|t| t.into_data().to_vec::<f32>().unwrap_or_default())
+            .map(|t| t.into_data().try_to_vec::<f32>().unwrap_or_default())
             .unwrap_or_default()
     }
 
