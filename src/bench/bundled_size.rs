@@ -109,20 +109,8 @@ impl BundledSizeFigure {
                 train_speed_ratio,
                 ddim_speed_ratio,
             } => {
-                for (b, r) in train_speed_ratio {
-                    let torch_ms = run
-                        .train
-                        .iter()
-                        .find(|t| t.batch == *b)
-                        .map_or(f64::NAN, |t| t.ms_per_step);
-                    s += &format!(
-                        "  PyTorch training batch {b:>3}: {torch_ms:.1} ms/step → ratio {r:.2}\n"
-                    );
-                }
-                s += &format!(
-                    "  PyTorch DDIM-50: {:.0} ms → ratio {ddim_speed_ratio:.2}\n",
-                    run.ddim.total_ms
-                );
+                s += &format!("  PyTorch {}:\n", run.torch_version);
+                s += &super::ratio_lines(run, train_speed_ratio, *ddim_speed_ratio);
             }
             Reference::Unavailable { reason } => s += &format!("  PyTorch: {reason}\n"),
         }

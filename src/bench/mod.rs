@@ -783,6 +783,28 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
     })
 }
 
+/// One line per training ratio and one for DDIM-50: PyTorch's time and the ratio.
+pub(crate) fn ratio_lines(
+    run: &ReferenceRun,
+    train_speed_ratio: &[(usize, f64)],
+    ddim_speed_ratio: f64,
+) -> String {
+    let mut s = String::new();
+    for (b, r) in train_speed_ratio {
+        let torch_ms = run
+            .train
+            .iter()
+            .find(|t| t.batch == *b)
+            .map_or(f64::NAN, |t| t.ms_per_step);
+        s += &format!("  training batch {b:>3}: PyTorch {torch_ms:.1} ms/step → ratio {r:.2}\n");
+    }
+    s += &format!(
+        "  DDIM-50: PyTorch {:.0} ms → ratio {ddim_speed_ratio:.2}\n",
+        run.ddim.total_ms
+    );
+    s
+}
+
 impl BenchReport {
     /// A human-readable table.
     pub fn to_table(&self) -> String {
@@ -863,21 +885,7 @@ impl BenchReport {
                     "PyTorch {} on {} ({} threads, {} parameters): speed ratio PyTorch time / burn time (≥ 1: burn as fast or faster)\n",
                     run.torch_version, run.device, run.threads, run.params
                 );
-                for (b, r) in train_speed_ratio {
-                    let torch_ms = run
-                        .train
-                        .iter()
-                        .find(|t| t.batch == *b)
-                        .map(|t| t.ms_per_step)
-                        .unwrap_or(f64::NAN);
-                    s += &format!(
-                        "  training batch {b:>3}: PyTorch {torch_ms:.1} ms/step → ratio {r:.2}\n"
-                    );
-                }
-                s += &format!(
-                    "  DDIM-50: PyTorch {:.0} ms → ratio {ddim_speed_ratio:.2}\n",
-                    run.ddim.total_ms
-                );
+                s += &ratio_lines(run, train_speed_ratio, *ddim_speed_ratio);
             }
             Reference::Unavailable { reason } => {
                 s += &format!("PyTorch reference: not measured: {reason}\n")

@@ -36,14 +36,34 @@ pub fn applies(s: &Conv2dShape) -> bool {
     s.kernel == [3, 3] && s.stride == [1, 1] && s.dilation == [1, 1] && s.output().is_some()
 }
 
-/// [tiles down, tiles across] of one image.
+/// The tiles of one image of a convolution that [`applies`].
 ///
 /// The transforms store each tile row with one more slot than it has tiles (t_w + 1), so that
 /// they can run over whole planes in long loops; the extra slots cost 1/t_w more GEMM work
 /// and are dropped (forward) or given dY = 0 (weight gradient).
-fn tiles(s: &Conv2dShape) -> [usize; 2] {
-    let [ho, wo] = s.output().unwrap_or([0, 0]);
-    [ho.div_ceil(2), wo.div_ceil(2)]
+#[derive(Clone, Copy, Debug)]
+struct Tiles {
+    /// [H_o, W_o]
+    out: [usize; 2],
+    /// tiles down, ⌈H_o / 2⌉
+    th: usize,
+    /// tiles across, ⌈W_o / 2⌉
+    tw: usize,
+    /// tile slots per image, t_h · (t_w + 1)
+    slots: usize,
+}
+
+impl Tiles {
+    fn of(s: &Conv2dShape) -> Tiles {
+        let [ho, wo] = s.output().unwrap_or([0, 0]);
+        let (th, tw) = (ho.div_ceil(2), wo.div_ceil(2));
+        Tiles {
+            out: [ho, wo],
+            th,
+            tw,
+            slots: th * (tw + 1),
+        }
+    }
 }
 
 /// Images per group: enough for [`MIN_TILES`] tiles, leaving one group per thread when the
@@ -168,8 +188,7 @@ fn four_mut(buf: &mut [f32], starts: [usize; 4], len: usize) -> [&mut [f32]; 4] 
 /// results split into even and odd columns (·B along the rows likewise).
 fn input_transform(s: &Conv2dShape, x_group: &[f32], count: usize, v: &mut [f32]) {
     let [h, w] = s.input;
-    let [th, tw] = tiles(s);
-    let slots = th * (tw + 1);
+    let Tiles { th, tw, slots, .. } = Tiles::of(s);
     let t_all = count * slots;
     let (pad_top, pad_left) = (s.padding[0].0 as isize, s.padding[1].0);
     // A padded row is 2·t_w + 2 wide; column k holds x[.., k − p_left].
@@ -239,9 +258,12 @@ fn input_transform(s: &Conv2dShape, x_group: &[f32], count: usize, v: &mut [f32]
 
 /// y_group `[count, C_out, H_o, W_o]` = Aᵀ M A (+ bias) from m `[16, C_out, T]`.
 fn output_transform(s: &Conv2dShape, m: &[f32], count: usize, bias: Option<&[f32]>, y: &mut [f32]) {
-    let [ho, wo] = s.output().unwrap_or([0, 0]);
-    let [th, tw] = tiles(s);
-    let slots = th * (tw + 1);
+    let Tiles {
+        out: [ho, wo],
+        th,
+        tw,
+        slots,
+    } = Tiles::of(s);
     let t_all = count * slots;
     simd::dispatch(
         #[inline(always)]
@@ -294,9 +316,12 @@ fn output_transform(s: &Conv2dShape, m: &[f32], count: usize, bias: Option<&[f32
 /// dM = A·dY·Aᵀ for the tiles of `count` images of dy `[count, C_out, H_o, W_o]`:
 /// dm `[16, C_out, T]` (outputs past the edge, and the unused slots, count as 0).
 fn grad_output_transform(s: &Conv2dShape, dy: &[f32], count: usize, dm: &mut [f32]) {
-    let [ho, wo] = s.output().unwrap_or([0, 0]);
-    let [th, tw] = tiles(s);
-    let slots = th * (tw + 1);
+    let Tiles {
+        out: [ho, wo],
+        th,
+        tw,
+        slots,
+    } = Tiles::of(s);
     let t_all = count * slots;
     simd::dispatch(
         #[inline(always)]
@@ -368,9 +393,11 @@ fn grad_output_transform(s: &Conv2dShape, dy: &[f32], count: usize, dm: &mut [f3
 pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
     let [x_len, w_len, y_len] = s.lens();
     assert!(applies(s) && x.len() == x_len && w.len() == w_len && y.len() == y_len);
-    let [ho, wo] = s.output().unwrap_or([0, 0]);
-    let [th, tw] = tiles(s);
-    let slots = th * (tw + 1);
+    let Tiles {
+        out: [ho, wo],
+        slots,
+        ..
+    } = Tiles::of(s);
     let per_x = s.c_in * s.input[0] * s.input[1];
     let per_y = s.c_out * ho * wo;
     let u = weight_transform(s, w);
@@ -408,12 +435,14 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
 pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let [x_len, w_len, y_len] = s.lens();
     assert!(applies(s) && x.len() == x_len && dw.len() == w_len && dy.len() == y_len);
-    let [ho, wo] = s.output().unwrap_or([0, 0]);
-    let [th, tw] = tiles(s);
+    let Tiles {
+        out: [ho, wo],
+        slots,
+        ..
+    } = Tiles::of(s);
     let per_x = s.c_in * s.input[0] * s.input[1];
     let per_y = s.c_out * ho * wo;
     let pairs = s.c_out * s.c_in;
-    let slots = th * (tw + 1);
     let group = MIN_TILES.div_ceil(slots.max(1));
     // Adds the images n0..end to du [16, C_out, C_in].
     let add_images = |n0: usize, end: usize, du: &mut [f32], par: Parallelism| {
