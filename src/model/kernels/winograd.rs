@@ -28,7 +28,9 @@ use super::simd;
 use gemm::Parallelism;
 use rayon::prelude::*;
 
-/// Tiles a group of images should have for the GEMMs to amortise their packing.
+/// Tile slots per group of images: enough for the 16 GEMMs to amortise their packing, few
+/// enough that a group's V and M stay in cache (64–128 trained fastest on a 2-core Zen 3, 512
+/// a fifth slower; BENCHMARKS.md).
 const MIN_TILES: usize = 128;
 
 /// Whether F(2×2, 3×3) computes this convolution.
