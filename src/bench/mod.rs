@@ -82,11 +82,8 @@ pub struct TrainFigure {
     pub phases: Option<crate::train::phases::PhaseTimes>,
 }
 
-/// CPU time (user + system) this process has used, from /proc (Linux; USER_HZ = 100).
-pub(crate) fn process_cpu_seconds() -> Option<f64> {
-    let t = self_stat_cpu_ticks()?;
-    Some((t[0] + t[1]) / 100.0)
-}
+/// CPU time (user + system) this process has used: the phase timers' clock (getrusage).
+pub(crate) use crate::train::phases::process_cpu_seconds;
 
 /// This process's utime, stime, cutime and cstime from /proc/self/stat, in clock ticks.
 pub(crate) fn self_stat_cpu_ticks() -> Option<[f64; 4]> {
@@ -219,7 +216,8 @@ pub enum Reference {
 pub struct BenchReport {
     /// the device used
     pub device: DeviceInfo,
-    /// the CPU kernels: "fused" (src/model/kernels) or "burn" (DIFFUSION_PLAYGROUND_KERNELS=burn)
+    /// the CPU kernels (src/model/kernels): "fused, Winograd" or "fused, im2col" with the vector
+    /// level of their loops, or "burn" (DIFFUSION_PLAYGROUND_KERNELS=burn)
     pub cpu_kernels: String,
     /// logical CPUs
     pub cpus: usize,

@@ -68,7 +68,7 @@ pub fn enabled() -> bool {
 
 /// User + system CPU time of this process, in seconds (µs resolution), where the platform
 /// tells it.
-fn process_cpu_seconds() -> Option<f64> {
+pub(crate) fn process_cpu_seconds() -> Option<f64> {
     #[cfg(unix)]
     {
         let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();

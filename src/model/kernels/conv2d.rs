@@ -93,7 +93,7 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
 
 /// [`forward`] through im2col and one GEMM per group of images, whatever the kernel.
 pub fn forward_im2col(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
-    let group = images_per_gemm(s.pixels_out(), s.batch);
+    let group = images_per_group(s.pixels_out(), MIN_COLUMNS, s.batch);
     forward_in_groups(s, x, w, b, y, group);
 }
 
@@ -259,9 +259,7 @@ pub fn backward_input(s: &Conv2dShape, w: &[f32], dy: &[f32], dx: &mut [f32]) {
     for_each_chunk(s.batch, 1, dx, per_x, image);
 }
 
-/// dW = Σ_n dy_n · col(x_n)ᵀ. `dw` is overwritten. The batch is cut into [`RUNS_PER_THREAD`]
-/// runs of images per thread, each summed into its own buffer, and those are added in a fixed
-/// order (the same sum whatever thread ran which run).
+/// dW = Σ_n dy_n · col(x_n)ᵀ. `dw` is overwritten; the images' sum is [`sum_over_runs`]'s.
 pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     if winograd::applies(s) && super::winograd_enabled() {
         return winograd::backward_weight(s, x, dy, dw);
@@ -339,34 +337,42 @@ pub fn backward_weight_im2row(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [
             n += count;
         }
     };
+    sum_over_runs(s.batch, dw, add_images);
+}
+
+/// acc = Σ over the images 0..batch of what `add_images(first, end, acc, parallelism)` adds.
+/// With fewer images than threads: one call, with parallel GEMMs. Else the batch is cut into
+/// [`RUNS_PER_THREAD`] runs per thread, each summed into its own buffer on rayon's pool, and
+/// those are added in a fixed order (the same sum whatever thread ran which run).
+pub(super) fn sum_over_runs(
+    batch: usize,
+    acc: &mut [f32],
+    add_images: impl Fn(usize, usize, &mut [f32], Parallelism) + Sync,
+) {
     let threads = rayon::current_num_threads().max(1);
-    dw.fill(0.0);
-    if s.batch < threads {
-        add_images(0, s.batch, dw, Parallelism::Rayon(0));
+    acc.fill(0.0);
+    if batch < threads {
+        add_images(0, batch, acc, Parallelism::Rayon(0));
         return;
     }
-    let chunks = (RUNS_PER_THREAD * threads).min(s.batch);
-    let per_chunk = s.batch.div_ceil(chunks);
+    let chunks = (RUNS_PER_THREAD * threads).min(batch);
+    let per_chunk = batch.div_ceil(chunks);
     let partials: Vec<Vec<f32>> = (0..chunks)
         .into_par_iter()
         .map(|c| {
-            let mut acc = vec![0.0f32; dw.len()];
-            let start = (c * per_chunk).min(s.batch);
-            add_images(
-                start,
-                ((c + 1) * per_chunk).min(s.batch),
-                &mut acc,
-                Parallelism::None,
-            );
-            acc
+            let mut part = vec![0.0f32; acc.len()];
+            let start = (c * per_chunk).min(batch);
+            let end = ((c + 1) * per_chunk).min(batch);
+            add_images(start, end, &mut part, Parallelism::None);
+            part
         })
         .collect();
-    add_in_order(dw, &partials);
+    add_in_order(acc, &partials);
 }
 
 /// acc += Σ partials, each element summed in the partials' order (so the result does not
 /// depend on which thread ran which part); spread over rayon's pool.
-pub(super) fn add_in_order(acc: &mut [f32], partials: &[Vec<f32>]) {
+fn add_in_order(acc: &mut [f32], partials: &[Vec<f32>]) {
     const CHUNK: usize = 4096;
     acc.par_chunks_mut(CHUNK).enumerate().for_each(|(i, out)| {
         for part in partials {
@@ -377,8 +383,8 @@ pub(super) fn add_in_order(acc: &mut [f32], partials: &[Vec<f32>]) {
     });
 }
 
-/// db[c] = Σ_{n, p} dy[n, c, p], each image's row summed in 16 `f32` lanes, the rows in f64;
-/// channels spread over rayon's pool. `db` is overwritten.
+/// db[c] = Σ_{n, p} dy[n, c, p], each image's row by [`super::simd::lane_sum`], the rows in
+/// f64; channels spread over rayon's pool. `db` is overwritten.
 pub fn backward_bias(s: &Conv2dShape, dy: &[f32], db: &mut [f32]) {
     let p = s.pixels_out();
     assert!(dy.len() == s.lens()[2] && db.len() == s.c_out);
@@ -389,16 +395,7 @@ pub fn backward_bias(s: &Conv2dShape, dy: &[f32], db: &mut [f32]) {
                 let mut sum = 0.0f64;
                 for n in 0..s.batch {
                     let row = &dy[(n * s.c_out + c) * p..(n * s.c_out + c + 1) * p];
-                    let mut lanes = [0.0f32; 16];
-                    let chunks = row.chunks_exact(16);
-                    let rest = chunks.remainder();
-                    for chunk in chunks {
-                        for (l, &v) in lanes.iter_mut().zip(chunk) {
-                            *l += v;
-                        }
-                    }
-                    sum += lanes.iter().map(|&v| v as f64).sum::<f64>();
-                    sum += rest.iter().map(|&v| v as f64).sum::<f64>();
+                    sum += super::simd::lane_sum(row, row, |v, _| v);
                 }
                 *d = sum as f32;
             },
@@ -414,12 +411,12 @@ pub(super) const RUNS_PER_THREAD: usize = 4;
 /// Columns a GEMM should have for W's packing to be amortised.
 const MIN_COLUMNS: usize = 1024;
 
-/// Images per forward GEMM: enough for [`MIN_COLUMNS`] columns, but leaving at least one
-/// group per thread when the batch allows.
-fn images_per_gemm(pixels: usize, batch: usize) -> usize {
+/// Images per group: enough for `min_columns` GEMM columns (`per_image` each), but leaving at
+/// least one group per thread when the batch allows.
+pub(super) fn images_per_group(per_image: usize, min_columns: usize, batch: usize) -> usize {
     let threads = rayon::current_num_threads().max(1);
-    MIN_COLUMNS
-        .div_ceil(pixels.max(1))
+    min_columns
+        .div_ceil(per_image.max(1))
         .min((batch / threads).max(1))
         .min(batch.max(1))
 }

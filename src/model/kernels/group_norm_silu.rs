@@ -20,7 +20,7 @@
 //! the CPU's own vector instructions ([`super::simd`]).
 
 use super::exp::sigmoid;
-use super::simd;
+use super::simd::{self, lane_sum};
 use rayon::prelude::*;
 
 /// The sizes of one GroupNorm.
@@ -106,31 +106,6 @@ pub fn forward(
                 },
             )
         });
-}
-
-/// Σ f(a_k, b_k) in 16 `f32` lanes (a loop LLVM vectorises), each lane's sum moved into an
-/// `f64` total every 1024 values.
-#[inline(always)]
-fn lane_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f64 {
-    const LANES: usize = 16;
-    let mut total = 0.0f64;
-    for (ca, cb) in a.chunks(1024).zip(b.chunks(1024)) {
-        let mut acc = [0.0f32; LANES];
-        let (ea, eb) = (ca.chunks_exact(LANES), cb.chunks_exact(LANES));
-        let (ra, rb) = (ea.remainder(), eb.remainder());
-        for (xa, xb) in ea.zip(eb) {
-            for l in 0..LANES {
-                acc[l] += f(xa[l], xb[l]);
-            }
-        }
-        total += acc.iter().map(|&v| v as f64).sum::<f64>();
-        total += ra
-            .iter()
-            .zip(rb)
-            .map(|(&x, &y)| f(x, y) as f64)
-            .sum::<f64>();
-    }
-    total
 }
 
 /// dx, dγ, dβ for the output gradient `dy`, from the forward's input and `stats`.

@@ -122,6 +122,31 @@ pub fn dispatch<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Σ f(a_k, b_k) in 16 `f32` lanes (a loop LLVM vectorises), each lane's sum moved into an
+/// `f64` total every 1024 values.
+#[inline(always)]
+pub fn lane_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f64 {
+    const LANES: usize = 16;
+    let mut total = 0.0f64;
+    for (ca, cb) in a.chunks(1024).zip(b.chunks(1024)) {
+        let mut acc = [0.0f32; LANES];
+        let (ea, eb) = (ca.chunks_exact(LANES), cb.chunks_exact(LANES));
+        let (ra, rb) = (ea.remainder(), eb.remainder());
+        for (xa, xb) in ea.zip(eb) {
+            for l in 0..LANES {
+                acc[l] += f(xa[l], xb[l]);
+            }
+        }
+        total += acc.iter().map(|&v| v as f64).sum::<f64>();
+        total += ra
+            .iter()
+            .zip(rb)
+            .map(|(&x, &y)| f(x, y) as f64)
+            .sum::<f64>();
+    }
+    total
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]

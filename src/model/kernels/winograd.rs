@@ -22,7 +22,7 @@
 //! instructions of the CPU at hand.
 
 use super::conv2d::{
-    Conv2dShape, RUNS_PER_THREAD, add_in_order, for_each_chunk, matmul, with_scratch,
+    Conv2dShape, for_each_chunk, images_per_group, matmul, sum_over_runs, with_scratch,
 };
 use super::simd;
 use gemm::Parallelism;
@@ -66,16 +66,6 @@ impl Tiles {
             slots: th * (tw + 1),
         }
     }
-}
-
-/// Images per group: enough for [`MIN_TILES`] tiles, leaving one group per thread when the
-/// batch allows.
-fn images_per_group(tiles_per_image: usize, batch: usize) -> usize {
-    let threads = rayon::current_num_threads().max(1);
-    MIN_TILES
-        .div_ceil(tiles_per_image.max(1))
-        .min((batch / threads).max(1))
-        .min(batch.max(1))
 }
 
 /// U = G g Gᵀ for every (o, c): `[16, C_out, C_in]`. Each pair's 4×4 on rayon's pool, then
@@ -403,7 +393,7 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
     let per_x = s.c_in * s.input[0] * s.input[1];
     let per_y = s.c_out * ho * wo;
     let u = weight_transform(s, w);
-    let group = images_per_group(slots, s.batch);
+    let group = images_per_group(slots, MIN_TILES, s.batch);
     let run = |n0: usize, y_g: &mut [f32], par: Parallelism| {
         let count = y_g.len() / per_y.max(1);
         let t = count * slots;
@@ -431,9 +421,7 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
 }
 
 /// dW for a convolution that [`applies`], from its input x and output gradient dy. `dw` is
-/// overwritten. As in [`super::conv2d::backward_weight`], the batch is cut into
-/// [`RUNS_PER_THREAD`] runs of images per thread, each summed into its own dU, and those are
-/// added in a fixed order.
+/// overwritten; the images' sum of dU is [`sum_over_runs`]'s, as for im2row.
 pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let [x_len, w_len, y_len] = s.lens();
     assert!(applies(s) && x.len() == x_len && dw.len() == w_len && dy.len() == y_len);
@@ -473,25 +461,8 @@ pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
             n += count;
         }
     };
-    let threads = rayon::current_num_threads().max(1);
     let mut du = vec![0.0f32; 16 * pairs];
-    if s.batch < threads {
-        add_images(0, s.batch, &mut du, Parallelism::Rayon(0));
-    } else {
-        let chunks = (RUNS_PER_THREAD * threads).min(s.batch);
-        let per_chunk = s.batch.div_ceil(chunks);
-        let partials: Vec<Vec<f32>> = (0..chunks)
-            .into_par_iter()
-            .map(|c| {
-                let mut acc = vec![0.0f32; 16 * pairs];
-                let start = (c * per_chunk).min(s.batch);
-                let end = ((c + 1) * per_chunk).min(s.batch);
-                add_images(start, end, &mut acc, Parallelism::None);
-                acc
-            })
-            .collect();
-        add_in_order(&mut du, &partials);
-    }
+    sum_over_runs(s.batch, &mut du, add_images);
     weight_transform_adjoint(s, &du, dw);
 }
 
