@@ -257,17 +257,18 @@ impl ResBlock {
             &self.conv1,
             kernels::group_norm_silu(&self.norm1, x.clone()),
         ); // [b, c_out, h, w]
-        let t = self
-            .time
-            .forward(temb)
-            .unsqueeze_dim::<3>(2)
-            .unsqueeze_dim::<4>(3); // [b, c_out, 1, 1]
-        let h = kernels::conv2d(&self.conv2, kernels::group_norm_silu(&self.norm2, h + t));
+        let t = self.time.forward(temb); // [b, c_out]
         let x = match &self.skip {
             Some(conv) => kernels::conv2d(conv, x),
             None => x,
         };
-        x + h
+        // x + conv2(SiLU(GroupNorm(h + t))), the time embedding and the residual added inside
+        // the kernels
+        kernels::conv2d_residual(
+            &self.conv2,
+            kernels::group_norm_silu_shift(&self.norm2, h, t),
+            x,
+        )
     }
 }
 

@@ -85,10 +85,15 @@ impl Conv2dShape {
 /// y = conv(x, w) + b (see the module's doc comment). `y` is overwritten. Stride-1 3×3
 /// convolutions take [`super::winograd`]'s F(2×2, 3×3) unless [`super::winograd_enabled`] says no.
 pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
-    if winograd::applies(s) && super::winograd_enabled() {
+    if takes_winograd(s) {
         return winograd::forward(s, x, w, b, y);
     }
     forward_im2col(s, x, w, b, y);
+}
+
+/// Whether [`forward`] computes this convolution by Winograd on this thread.
+pub fn takes_winograd(s: &Conv2dShape) -> bool {
+    winograd::applies(s) && super::winograd_enabled()
 }
 
 /// [`forward`] through im2col and one GEMM per group of images, whatever the kernel.
@@ -261,7 +266,7 @@ pub fn backward_input(s: &Conv2dShape, w: &[f32], dy: &[f32], dx: &mut [f32]) {
 
 /// dW = Σ_n dy_n · col(x_n)ᵀ. `dw` is overwritten; the images' sum is [`sum_over_runs`]'s.
 pub fn backward_weight(s: &Conv2dShape, x: &[f32], dy: &[f32], dw: &mut [f32]) {
-    if winograd::applies(s) && super::winograd_enabled() {
+    if takes_winograd(s) {
         return winograd::backward_weight(s, x, dy, dw);
     }
     backward_weight_im2row(s, x, dy, dw);

@@ -3,9 +3,9 @@
 //! on the tensors' device at run time. Other devices never reach it: [`super`] calls burn's own
 //! ops for them.
 
-use super::{conv2d, group_norm_silu};
+use super::{conv2d, group_norm_silu, weight_cache, winograd};
 use burn::backend::autodiff::{
-    Autodiff,
+    Autodiff, NodeId,
     checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
     grads::Gradients,
     ops::{Backward, Ops, OpsKind},
@@ -15,6 +15,7 @@ use burn::backend::{Backend, Flex, backend_extension, tensor::FloatTensor};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Bytes, DType, Shape};
 use rayon::iter::ParallelExtend;
+use rayon::prelude::*;
 use std::borrow::Cow;
 
 /// Fused CPU operations. Only the flex backend (with or without autodiff) implements them.
@@ -28,6 +29,16 @@ pub trait FusedCpuOps: Backend {
         options: ConvOptions<2>,
     ) -> FloatTensor<Self>;
 
+    /// conv2d(x, weight) + bias + residual, one group: a residual block's output without an
+    /// addition of its own.
+    fn fused_conv2d_residual(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        residual: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self>;
+
     /// SiLU(GroupNorm(x)) with affine γ, β (see [`group_norm_silu`]).
     fn fused_group_norm_silu(
         x: FloatTensor<Self>,
@@ -36,10 +47,21 @@ pub trait FusedCpuOps: Backend {
         groups: usize,
         epsilon: f64,
     ) -> FloatTensor<Self>;
+
+    /// SiLU(GroupNorm(x + shift)) with a shift `[N, C]` per (image, channel), as a U-Net's time
+    /// embedding (see [`group_norm_silu`]).
+    fn fused_group_norm_silu_shift(
+        x: FloatTensor<Self>,
+        shift: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        groups: usize,
+        epsilon: f64,
+    ) -> FloatTensor<Self>;
 }
 
 /// The values of an `f32` flex tensor in row-major order (borrowed when already contiguous).
-fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
+pub(super) fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     match t.as_slice::<f32>() {
         Some(s) => Cow::Borrowed(s),
         None => Cow::Owned(
@@ -91,12 +113,31 @@ fn conv_shape(x: &FlexTensor, w: &FlexTensor, o: &ConvOptions<2>) -> conv2d::Con
     }
 }
 
-fn conv_forward(x: &FlexTensor, w: &FlexTensor, b: &FlexTensor, o: &ConvOptions<2>) -> FlexTensor {
+/// conv2d(x, w) + b (+ the residual r, of the output's shape).
+fn conv_forward(
+    x: &FlexTensor,
+    w: &FlexTensor,
+    b: &FlexTensor,
+    r: Option<&FlexTensor>,
+    o: &ConvOptions<2>,
+) -> FlexTensor {
     let s = conv_shape(x, w, o);
     let [ho, wo] = s.output().unwrap_or([0, 0]);
     let mut y = output_buffer(s.lens()[2]);
     conv2d::forward(&s, &values(x), &values(w), Some(&values(b)), &mut y);
+    add_residual(&mut y, r);
     tensor(y, vec![s.batch, s.c_out, ho, wo])
+}
+
+/// y += r, in parallel blocks while y is fresh (instead of one serial element-wise add).
+fn add_residual(y: &mut [f32], r: Option<&FlexTensor>) {
+    const BLOCK: usize = 1 << 14;
+    let Some(r) = r else { return };
+    let r = values(r);
+    assert_eq!(r.len(), y.len(), "the residual has the output's shape");
+    y.par_chunks_mut(BLOCK)
+        .zip(r.par_chunks(BLOCK))
+        .for_each(|(yb, rb)| yb.iter_mut().zip(rb).for_each(|(a, b)| *a += b));
 }
 
 fn norm_shape(x: &FlexTensor, groups: usize) -> group_norm_silu::GroupNormShape {
@@ -109,9 +150,10 @@ fn norm_shape(x: &FlexTensor, groups: usize) -> group_norm_silu::GroupNormShape 
     }
 }
 
-/// y and the per-(image, group) statistics.
+/// y and the per-(image, group) statistics, of x (+ the shift `[N, C]`).
 fn norm_forward(
     x: &FlexTensor,
+    shift: Option<&FlexTensor>,
     gamma: &FlexTensor,
     beta: &FlexTensor,
     groups: usize,
@@ -121,9 +163,11 @@ fn norm_forward(
     let xs = values(x);
     let mut y = output_buffer(xs.len());
     let mut stats = vec![0.0f32; 2 * s.batch * groups];
+    let shift = shift.map(values);
     group_norm_silu::forward(
         &s,
         &xs,
+        shift.as_deref(),
         &values(gamma),
         &values(beta),
         epsilon,
@@ -133,6 +177,27 @@ fn norm_forward(
     (tensor(y, dims(x)), stats)
 }
 
+/// conv2d(x, w) + b without autodiff (inference): Winograd's transformed weights come from
+/// [`weight_cache`], so a sampler transforms each layer's weights once, not once per step.
+fn conv_inference(
+    x: &FlexTensor,
+    w: &FlexTensor,
+    b: &FlexTensor,
+    r: Option<&FlexTensor>,
+    o: &ConvOptions<2>,
+) -> FlexTensor {
+    let s = conv_shape(x, w, o);
+    if !conv2d::takes_winograd(&s) {
+        return conv_forward(x, w, b, r, o);
+    }
+    let [ho, wo] = s.output().unwrap_or([0, 0]);
+    let u = weight_cache::transformed(w, |w| winograd::transform_weights(&s, w));
+    let mut y = output_buffer(s.lens()[2]);
+    winograd::forward_transformed(&s, &values(x), &u, Some(&values(b)), &mut y);
+    add_residual(&mut y, r);
+    tensor(y, vec![s.batch, s.c_out, ho, wo])
+}
+
 impl FusedCpuOps for Flex {
     fn fused_conv2d(
         x: FlexTensor,
@@ -140,7 +205,17 @@ impl FusedCpuOps for Flex {
         bias: FlexTensor,
         options: ConvOptions<2>,
     ) -> FlexTensor {
-        conv_forward(&x, &weight, &bias, &options)
+        conv_inference(&x, &weight, &bias, None, &options)
+    }
+
+    fn fused_conv2d_residual(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        residual: FlexTensor,
+        options: ConvOptions<2>,
+    ) -> FlexTensor {
+        conv_inference(&x, &weight, &bias, Some(&residual), &options)
     }
 
     fn fused_group_norm_silu(
@@ -150,7 +225,45 @@ impl FusedCpuOps for Flex {
         groups: usize,
         epsilon: f64,
     ) -> FlexTensor {
-        norm_forward(&x, &gamma, &beta, groups, epsilon).0
+        norm_forward(&x, None, &gamma, &beta, groups, epsilon).0
+    }
+
+    fn fused_group_norm_silu_shift(
+        x: FlexTensor,
+        shift: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        groups: usize,
+        epsilon: f64,
+    ) -> FlexTensor {
+        norm_forward(&x, Some(&shift), &gamma, &beta, groups, epsilon).0
+    }
+}
+
+/// dx, dW, db of a convolution for the output gradient `dy`, each registered where its parent
+/// is tracked.
+fn conv_backward(
+    (x, w, options): (FlexTensor, FlexTensor, ConvOptions<2>),
+    dy: &FlexTensor,
+    [node_x, node_w, node_b]: [Option<NodeId>; 3],
+    grads: &mut Gradients,
+) {
+    let s = conv_shape(&x, &w, &options);
+    let dy_values = values(dy);
+    if let Some(node) = node_x {
+        let mut dx = output_buffer(s.lens()[0]);
+        conv2d::backward_input(&s, &values(&w), &dy_values, &mut dx);
+        grads.register::<Flex>(node, tensor(dx, dims(&x)));
+    }
+    if let Some(node) = node_w {
+        let mut dw = vec![0.0f32; s.lens()[1]];
+        conv2d::backward_weight(&s, &values(&x), &dy_values, &mut dw);
+        grads.register::<Flex>(node, tensor(dw, dims(&w)));
+    }
+    if let Some(node) = node_b {
+        let mut db = vec![0.0f32; s.c_out];
+        conv2d::backward_bias(&s, &dy_values, &mut db);
+        grads.register::<Flex>(node, tensor(db, vec![s.c_out]));
     }
 }
 
@@ -161,26 +274,86 @@ impl Backward<Flex, 3> for Conv2dBackward {
     type State = (FlexTensor, FlexTensor, ConvOptions<2>);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [node_x, node_w, node_b] = ops.parents;
         let dy = grads.consume::<Flex>(&ops.node);
-        let (x, w, options) = ops.state;
-        let s = conv_shape(&x, &w, &options);
-        let dy_values = values(&dy);
-        if let Some(node) = node_x {
-            let mut dx = output_buffer(s.lens()[0]);
-            conv2d::backward_input(&s, &values(&w), &dy_values, &mut dx);
-            grads.register::<Flex>(node.id, tensor(dx, dims(&x)));
+        conv_backward(ops.state, &dy, ops.parents.map(|p| p.map(|n| n.id)), grads);
+    }
+}
+
+#[derive(Debug)]
+struct Conv2dResidualBackward;
+
+impl Backward<Flex, 4> for Conv2dResidualBackward {
+    type State = (FlexTensor, FlexTensor, ConvOptions<2>);
+
+    fn backward(self, ops: Ops<Self::State, 4>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x, node_w, node_b, node_r] = ops.parents.map(|p| p.map(|n| n.id));
+        let dy = grads.consume::<Flex>(&ops.node);
+        conv_backward(ops.state, &dy, [node_x, node_w, node_b], grads);
+        // d(residual) = dy: shared, not copied.
+        if let Some(node) = node_r {
+            grads.register::<Flex>(node, dy);
         }
-        if let Some(node) = node_w {
-            let mut dw = vec![0.0f32; s.lens()[1]];
-            conv2d::backward_weight(&s, &values(&x), &dy_values, &mut dw);
-            grads.register::<Flex>(node.id, tensor(dw, dims(&w)));
+    }
+}
+
+/// The state a GroupNorm+SiLU keeps for its backward: x, the shift `[N, C]` if any, γ, β, the
+/// forward's (μ, r) per (image, group), G.
+type NormState = (
+    FlexTensor,
+    Option<Vec<f32>>,
+    FlexTensor,
+    FlexTensor,
+    Vec<f32>,
+    usize,
+);
+
+/// dx (and ds), dγ, dβ of a GroupNorm+SiLU for the output gradient `dy`, each registered where
+/// its parent is tracked.
+fn norm_backward(
+    (x, shift, gamma, beta, stats, groups): NormState,
+    dy: &FlexTensor,
+    [node_x, node_shift, node_gamma, node_beta]: [Option<NodeId>; 4],
+    grads: &mut Gradients,
+) {
+    let s = norm_shape(&x, groups);
+    let xs = values(&x);
+    let mut dx = output_buffer(xs.len());
+    let mut dgamma = vec![0.0f32; s.channels];
+    let mut dbeta = vec![0.0f32; s.channels];
+    let mut dshift = vec![
+        0.0f32;
+        if node_shift.is_some() {
+            s.batch * s.channels
+        } else {
+            0
         }
-        if let Some(node) = node_b {
-            let mut db = vec![0.0f32; s.c_out];
-            conv2d::backward_bias(&s, &dy_values, &mut db);
-            grads.register::<Flex>(node.id, tensor(db, vec![s.c_out]));
-        }
+    ];
+    group_norm_silu::backward(
+        &s,
+        &xs,
+        shift.as_deref(),
+        &values(&gamma),
+        &values(&beta),
+        &stats,
+        &values(dy),
+        group_norm_silu::Gradients {
+            dx: &mut dx,
+            dgamma: &mut dgamma,
+            dbeta: &mut dbeta,
+            dshift: node_shift.is_some().then_some(&mut dshift[..]),
+        },
+    );
+    if let Some(node) = node_x {
+        grads.register::<Flex>(node, tensor(dx, dims(&x)));
+    }
+    if let Some(node) = node_shift {
+        grads.register::<Flex>(node, tensor(dshift, vec![s.batch, s.channels]));
+    }
+    if let Some(node) = node_gamma {
+        grads.register::<Flex>(node, tensor(dgamma, vec![s.channels]));
+    }
+    if let Some(node) = node_beta {
+        grads.register::<Flex>(node, tensor(dbeta, vec![s.channels]));
     }
 }
 
@@ -188,38 +361,24 @@ impl Backward<Flex, 3> for Conv2dBackward {
 struct GroupNormSiluBackward;
 
 impl Backward<Flex, 3> for GroupNormSiluBackward {
-    /// x, γ, β, the forward's (μ, r) per (image, group), G
-    type State = (FlexTensor, FlexTensor, FlexTensor, Vec<f32>, usize);
+    type State = NormState;
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [node_x, node_gamma, node_beta] = ops.parents;
+        let [node_x, node_gamma, node_beta] = ops.parents.map(|p| p.map(|n| n.id));
         let dy = grads.consume::<Flex>(&ops.node);
-        let (x, gamma, beta, stats, groups) = ops.state;
-        let s = norm_shape(&x, groups);
-        let xs = values(&x);
-        let mut dx = output_buffer(xs.len());
-        let mut dgamma = vec![0.0f32; s.channels];
-        let mut dbeta = vec![0.0f32; s.channels];
-        group_norm_silu::backward(
-            &s,
-            &xs,
-            &values(&gamma),
-            &values(&beta),
-            &stats,
-            &values(&dy),
-            &mut dx,
-            &mut dgamma,
-            &mut dbeta,
-        );
-        if let Some(node) = node_x {
-            grads.register::<Flex>(node.id, tensor(dx, dims(&x)));
-        }
-        if let Some(node) = node_gamma {
-            grads.register::<Flex>(node.id, tensor(dgamma, vec![s.channels]));
-        }
-        if let Some(node) = node_beta {
-            grads.register::<Flex>(node.id, tensor(dbeta, vec![s.channels]));
-        }
+        norm_backward(ops.state, &dy, [node_x, None, node_gamma, node_beta], grads);
+    }
+}
+
+#[derive(Debug)]
+struct GroupNormSiluShiftBackward;
+
+impl Backward<Flex, 4> for GroupNormSiluShiftBackward {
+    type State = NormState;
+
+    fn backward(self, ops: Ops<Self::State, 4>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let dy = grads.consume::<Flex>(&ops.node);
+        norm_backward(ops.state, &dy, ops.parents.map(|p| p.map(|n| n.id)), grads);
     }
 }
 
@@ -241,13 +400,45 @@ impl<C: CheckpointStrategy> FusedCpuOps for Autodiff<Flex, C> {
                     weight.into_primitive(),
                     bias.into_primitive(),
                 );
-                let y = conv_forward(&x, &w, &b, &options);
+                let y = conv_forward(&x, &w, &b, None, &options);
                 prep.finish((x, w, options), y)
             }
             OpsKind::UnTracked(prep) => prep.finish(conv_forward(
                 x.primitive(),
                 weight.primitive(),
                 bias.primitive(),
+                None,
+                &options,
+            )),
+        }
+    }
+
+    fn fused_conv2d_residual(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        residual: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        let prep = Conv2dResidualBackward
+            .prepare::<C>([x.node(), weight.node(), bias.node(), residual.node()])
+            .compute_bound()
+            .stateful();
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let (x, w, b) = (
+                    x.into_primitive(),
+                    weight.into_primitive(),
+                    bias.into_primitive(),
+                );
+                let y = conv_forward(&x, &w, &b, Some(residual.primitive()), &options);
+                prep.finish((x, w, options), y)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(conv_forward(
+                x.primitive(),
+                weight.primitive(),
+                bias.primitive(),
+                Some(residual.primitive()),
                 &options,
             )),
         }
@@ -271,12 +462,51 @@ impl<C: CheckpointStrategy> FusedCpuOps for Autodiff<Flex, C> {
                     gamma.into_primitive(),
                     beta.into_primitive(),
                 );
-                let (y, stats) = norm_forward(&x, &gamma, &beta, groups, epsilon);
-                prep.finish((x, gamma, beta, stats, groups), y)
+                let (y, stats) = norm_forward(&x, None, &gamma, &beta, groups, epsilon);
+                prep.finish((x, None, gamma, beta, stats, groups), y)
             }
             OpsKind::UnTracked(prep) => {
                 let (y, _) = norm_forward(
                     x.primitive(),
+                    None,
+                    gamma.primitive(),
+                    beta.primitive(),
+                    groups,
+                    epsilon,
+                );
+                prep.finish(y)
+            }
+        }
+    }
+
+    fn fused_group_norm_silu_shift(
+        x: FloatTensor<Self>,
+        shift: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        groups: usize,
+        epsilon: f64,
+    ) -> FloatTensor<Self> {
+        let prep = GroupNormSiluShiftBackward
+            .prepare::<C>([x.node(), shift.node(), gamma.node(), beta.node()])
+            .compute_bound()
+            .stateful();
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let (x, shift, gamma, beta) = (
+                    x.into_primitive(),
+                    shift.into_primitive(),
+                    gamma.into_primitive(),
+                    beta.into_primitive(),
+                );
+                let (y, stats) = norm_forward(&x, Some(&shift), &gamma, &beta, groups, epsilon);
+                let shift = values(&shift).into_owned();
+                prep.finish((x, Some(shift), gamma, beta, stats, groups), y)
+            }
+            OpsKind::UnTracked(prep) => {
+                let (y, _) = norm_forward(
+                    x.primitive(),
+                    Some(shift.primitive()),
                     gamma.primitive(),
                     beta.primitive(),
                     groups,

@@ -19,6 +19,7 @@ mod exp;
 mod extension;
 mod group_norm_silu;
 pub mod simd;
+mod weight_cache;
 mod winograd;
 
 use burn::backend::Dispatch;
@@ -109,13 +110,18 @@ fn fused_here(x: &Tensor<4>) -> bool {
         && x.device() == Device::flex()
 }
 
-/// `conv.forward(x)`: x `[N, C_in, H, W]` → `[N, C_out, H_o, W_o]`.
-pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    let padding = match conv.padding {
+/// The explicit (top, bottom), (left, right) padding of `conv`, or None for `Same`.
+fn conv_padding(conv: &Conv2d) -> Option<[(usize, usize); 2]> {
+    match conv.padding {
         PaddingConfig2d::Explicit(top, left, bottom, right) => Some([(top, bottom), (left, right)]),
         PaddingConfig2d::Valid => Some([(0, 0), (0, 0)]),
         PaddingConfig2d::Same => None,
-    };
+    }
+}
+
+/// `conv.forward(x)`: x `[N, C_in, H, W]` → `[N, C_out, H_o, W_o]`.
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = conv_padding(conv);
     match (&conv.bias, padding) {
         (Some(bias), Some(padding)) if conv.groups == 1 && fused_here(&x) => {
             let options = ConvOptions::new_with_padding(conv.stride, padding, conv.dilation, 1);
@@ -128,6 +134,40 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         }
         _ => conv.forward(x),
     }
+}
+
+/// `conv.forward(x) + residual`: x `[N, C_in, H, W]`, residual `[N, C_out, H_o, W_o]` →
+/// `[N, C_out, H_o, W_o]`, the residual added as the output is written.
+pub fn conv2d_residual(conv: &Conv2d, x: Tensor<4>, residual: Tensor<4>) -> Tensor<4> {
+    let padding = conv_padding(conv);
+    match (&conv.bias, padding) {
+        (Some(bias), Some(padding)) if conv.groups == 1 && fused_here(&x) => {
+            let options = ConvOptions::new_with_padding(conv.stride, padding, conv.dilation, 1);
+            let out = conv_output_dims(&x, conv, &options);
+            if residual.dims() != out {
+                return conv.forward(x) + residual;
+            }
+            Tensor::from_dispatch(<Dispatch as FusedCpuOps>::fused_conv2d_residual(
+                x.into_dispatch(),
+                conv.weight.val().into_dispatch(),
+                bias.val().into_dispatch(),
+                residual.into_dispatch(),
+                options,
+            ))
+        }
+        _ => conv.forward(x) + residual,
+    }
+}
+
+/// The output shape of `conv` on x.
+fn conv_output_dims(x: &Tensor<4>, conv: &Conv2d, o: &ConvOptions<2>) -> [usize; 4] {
+    let [n, _, h, w] = x.dims();
+    let [c_out, _, kh, kw] = conv.weight.dims();
+    let side = |i: usize, len: usize, k: usize| {
+        let (a, b) = o.padding[i];
+        (len + a + b).saturating_sub(o.dilation[i] * (k - 1) + 1) / o.stride[i] + 1
+    };
+    [n, c_out, side(0, h, kh), side(1, w, kw)]
 }
 
 /// `silu(norm.forward(x))`: x `[N, C, H, W]` → `[N, C, H, W]`.
@@ -145,6 +185,30 @@ pub fn group_norm_silu(norm: &GroupNorm, x: Tensor<4>) -> Tensor<4> {
             ))
         }
         _ => silu(norm.forward(x)),
+    }
+}
+
+/// `silu(norm.forward(x + shift))` with the shift `[N, C]` broadcast over the pixels (a U-Net's
+/// time embedding): x `[N, C, H, W]` → `[N, C, H, W]`.
+pub fn group_norm_silu_shift(norm: &GroupNorm, x: Tensor<4>, shift: Tensor<2>) -> Tensor<4> {
+    let [n, c, _, _] = x.dims();
+    match (&norm.gamma, &norm.beta) {
+        (Some(gamma), Some(beta))
+            if norm.affine
+                && c == norm.num_channels
+                && shift.dims() == [n, c]
+                && fused_here(&x) =>
+        {
+            Tensor::from_dispatch(<Dispatch as FusedCpuOps>::fused_group_norm_silu_shift(
+                x.into_dispatch(),
+                shift.into_dispatch(),
+                gamma.val().into_dispatch(),
+                beta.val().into_dispatch(),
+                norm.num_groups,
+                norm.epsilon,
+            ))
+        }
+        _ => silu(norm.forward(x + shift.unsqueeze_dim::<3>(2).unsqueeze_dim::<4>(3))),
     }
 }
 
@@ -265,6 +329,47 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// A residual block's fusions against burn's ops: conv2d + residual, and GroupNorm+SiLU
+        /// of x plus a per-(image, channel) shift; outputs and every gradient, the residual's and
+        /// the shift's included.
+        #[test]
+        fn fused_residual_and_shift_match_burn(
+            (batch, groups, per_group, h, w) in (1usize..4, 1usize..4, 2usize..4, 2usize..7, 2usize..7),
+            c_out in 1usize..5,
+            seed in 0u64..100,
+        ) {
+            let device = Device::flex().autodiff();
+            let channels = groups * per_group;
+            let norm = GroupNormConfig::new(groups, channels).init(&device);
+            let gamma = seeded([channels], seed + 1, 0.8, 1.0, &device);
+            let beta = seeded([channels], seed + 2, 0.8, 0.0, &device);
+            let norm = GroupNorm { gamma: Some(Param::from_tensor(gamma)), beta: Some(Param::from_tensor(beta)), ..norm };
+            let conv = Conv2dConfig::new([channels, c_out], [3, 3])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(&device);
+            let x = seeded([batch, channels, h, w], seed, 2.0, 0.5, &device).require_grad();
+            let shift = seeded([batch, channels], seed + 3, 2.0, 0.0, &device).require_grad();
+            let residual = seeded([batch, c_out, h, w], seed + 4, 1.0, 0.0, &device).require_grad();
+            let block = || conv2d_residual(&conv, group_norm_silu_shift(&norm, x.clone(), shift.clone()), residual.clone());
+            let ours = block();
+            let theirs = with_burn_ops(block);
+            let r = seeded(ours.dims(), seed + 7, 1.0, 0.0, &device);
+            let g_ours = ours.clone().mul(r.clone()).sum().backward();
+            let g_theirs = theirs.clone().mul(r).sum().backward();
+            close(&host(ours), &host(theirs), "forward")?;
+            close(&host(x.grad(&g_ours).unwrap()), &host(x.grad(&g_theirs).unwrap()), "input grad")?;
+            close(&host(shift.grad(&g_ours).unwrap()), &host(shift.grad(&g_theirs).unwrap()), "shift grad")?;
+            close(&host(residual.grad(&g_ours).unwrap()), &host(residual.grad(&g_theirs).unwrap()), "residual grad")?;
+            let gv = norm.gamma.as_ref().unwrap().val();
+            close(&host(gv.grad(&g_ours).unwrap()), &host(gv.grad(&g_theirs).unwrap()), "γ grad")?;
+            let wv = conv.weight.val();
+            close(&host(wv.grad(&g_ours).unwrap()), &host(wv.grad(&g_theirs).unwrap()), "weight grad")?;
+        }
+    }
+
     #[test]
     fn plain_flex_and_other_cases_take_the_right_path() {
         // Inference on flex without autodiff goes through the extension too.
@@ -286,6 +391,27 @@ mod tests {
             .zip(&theirs)
             .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
         assert!(worst < 1e-4, "{worst}");
+        // The same weights again (Winograd's transform from the cache), with a residual, and
+        // a shifted GroupNorm+SiLU, all without autodiff.
+        let r = seeded([1, 3, 5, 5], 3, 1.0, 0.0, &device);
+        let ours = host(conv2d_residual(&conv, x.clone(), r.clone()));
+        let theirs = host(conv.forward(x.clone()) + r);
+        let worst = ours
+            .iter()
+            .zip(&theirs)
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(worst < 1e-4, "residual: {worst}");
+        let norm = GroupNormConfig::new(1, 2).init(&device);
+        let shift = seeded([1, 2], 4, 1.0, 0.0, &device);
+        let ours = host(group_norm_silu_shift(&norm, x.clone(), shift.clone()));
+        let theirs = host(with_burn_ops(|| {
+            group_norm_silu_shift(&norm, x.clone(), shift.clone())
+        }));
+        let worst = ours
+            .iter()
+            .zip(&theirs)
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(worst < 1e-4, "shift: {worst}");
         // `Same` padding and grouped convolutions fall back to burn's op.
         let same = Conv2dConfig::new([2, 2], [3, 3])
             .with_padding(PaddingConfig2d::Same)

@@ -68,67 +68,61 @@ impl Tiles {
     }
 }
 
-/// U = G g Gᵀ for every (o, c): `[16, C_out, C_in]`. Each pair's 4×4 on rayon's pool, then
-/// the 16 planes gathered in parallel.
-fn weight_transform(s: &Conv2dShape, w: &[f32]) -> Vec<f32> {
+/// The coefficients of U_ξ = (G g Gᵀ)_(i, j) in the 9 kernel values, ξ = 4i + j:
+/// U_ξ = Σ_(a, b) G_(i, a) G_(j, b) g_(a, b). dW = Gᵀ dU G uses the same ones, transposed.
+fn transform_coefficients() -> [[f32; 9]; 16] {
+    const G: [[f32; 3]; 4] = [
+        [1.0, 0.0, 0.0],
+        [0.5, 0.5, 0.5],
+        [0.5, -0.5, 0.5],
+        [0.0, 0.0, 1.0],
+    ];
+    let mut c = [[0.0f32; 9]; 16];
+    for (xi, row) in c.iter_mut().enumerate() {
+        let (i, j) = (xi / 4, xi % 4);
+        for (k, v) in row.iter_mut().enumerate() {
+            *v = G[i][k / 3] * G[j][k % 3];
+        }
+    }
+    c
+}
+
+/// U = G g Gᵀ for every (o, c): `[16, C_out, C_in]`, each of the 16 planes written in one pass
+/// on rayon's pool.
+pub fn transform_weights(s: &Conv2dShape, w: &[f32]) -> Vec<f32> {
     let pairs = s.c_out * s.c_in;
-    let mut per_pair = vec![0.0f32; 16 * pairs];
-    per_pair
-        .par_chunks_mut(16 * 64)
-        .zip(w.par_chunks(9 * 64))
-        .for_each(|(out, g)| {
-            for (u, g) in out.chunks_exact_mut(16).zip(g.chunks_exact(9)) {
-                // G·g: [4, 3]
-                let mut t = [[0.0f32; 3]; 4];
-                for j in 0..3 {
-                    let (a, b, c) = (g[j], g[3 + j], g[6 + j]);
-                    t[0][j] = a;
-                    t[1][j] = 0.5 * (a + b + c);
-                    t[2][j] = 0.5 * (a - b + c);
-                    t[3][j] = c;
-                }
-                // (G·g)·Gᵀ: [4, 4]
-                for (i, [a, b, c]) in t.iter().enumerate() {
-                    u[i * 4..i * 4 + 4].copy_from_slice(&[
-                        *a,
-                        0.5 * (a + b + c),
-                        0.5 * (a - b + c),
-                        *c,
-                    ]);
-                }
-            }
-        });
+    let coef = transform_coefficients();
     let mut u = vec![0.0f32; 16 * pairs];
     u.par_chunks_mut(pairs.max(1))
-        .enumerate()
-        .for_each(|(xi, plane)| {
-            for (v, pair) in plane.iter_mut().zip(per_pair.chunks_exact(16)) {
-                *v = pair[xi];
+        .zip(coef.par_iter())
+        .for_each(|(plane, c)| {
+            for (v, g) in plane.iter_mut().zip(w.chunks_exact(9)) {
+                *v = c.iter().zip(g).map(|(a, b)| a * b).sum();
             }
         });
     u
 }
 
-/// dW = Gᵀ·dU·G for every (o, c), from dU `[16, C_out, C_in]`; `dw` is overwritten.
+/// dW = Gᵀ·dU·G for every (o, c), from dU `[16, C_out, C_in]`; `dw` is overwritten. Blocks
+/// of (o, c) pairs on rayon's pool.
 fn weight_transform_adjoint(s: &Conv2dShape, du: &[f32], dw: &mut [f32]) {
+    const BLOCK: usize = 256;
     let pairs = s.c_out * s.c_in;
-    for (pair, g) in dw.chunks_exact_mut(9).enumerate() {
-        let d = |i: usize, j: usize| du[(i * 4 + j) * pairs + pair];
-        // Gᵀ·dU: [3, 4]
-        let mut q = [[0.0f32; 4]; 3];
-        for j in 0..4 {
-            let (a, b, c, e) = (d(0, j), d(1, j), d(2, j), d(3, j));
-            q[0][j] = a + 0.5 * (b + c);
-            q[1][j] = 0.5 * (b - c);
-            q[2][j] = 0.5 * (b + c) + e;
-        }
-        // (Gᵀ·dU)·G: [3, 3]
-        for (i, [a, b, c, e]) in q.iter().enumerate() {
-            g[i * 3] = a + 0.5 * (b + c);
-            g[i * 3 + 1] = 0.5 * (b - c);
-            g[i * 3 + 2] = 0.5 * (b + c) + e;
-        }
-    }
+    let coef = transform_coefficients();
+    dw.par_chunks_mut(9 * BLOCK)
+        .enumerate()
+        .for_each(|(block, dw_block)| {
+            for (q, g) in dw_block.chunks_exact_mut(9).enumerate() {
+                let pair = block * BLOCK + q;
+                g.fill(0.0);
+                for (xi, c) in coef.iter().enumerate() {
+                    let d = du[xi * pairs + pair];
+                    for (gk, ck) in g.iter_mut().zip(c) {
+                        *gk += ck * d;
+                    }
+                }
+            }
+        });
 }
 
 /// `out[k] = f(a[k], b[k])` over the length of `out` (a loop LLVM vectorises).
@@ -383,8 +377,21 @@ fn grad_output_transform(s: &Conv2dShape, dy: &[f32], count: usize, dm: &mut [f3
 
 /// y = conv(x, w) + b for a convolution that [`applies`]. `y` is overwritten.
 pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut [f32]) {
-    let [x_len, w_len, y_len] = s.lens();
-    assert!(applies(s) && x.len() == x_len && w.len() == w_len && y.len() == y_len);
+    assert_eq!(w.len(), s.lens()[1]);
+    forward_transformed(s, x, &transform_weights(s, w), b, y);
+}
+
+/// [`forward`] from the weights already transformed by [`transform_weights`] (an inference
+/// pass reuses them from call to call).
+pub fn forward_transformed(
+    s: &Conv2dShape,
+    x: &[f32],
+    u: &[f32],
+    b: Option<&[f32]>,
+    y: &mut [f32],
+) {
+    let [x_len, _, y_len] = s.lens();
+    assert!(applies(s) && x.len() == x_len && u.len() == 16 * s.c_out * s.c_in && y.len() == y_len);
     let Tiles {
         out: [ho, wo],
         slots,
@@ -392,7 +399,6 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
     } = Tiles::of(s);
     let per_x = s.c_in * s.input[0] * s.input[1];
     let per_y = s.c_out * ho * wo;
-    let u = weight_transform(s, w);
     let group = images_per_group(slots, MIN_TILES, s.batch);
     let run = |n0: usize, y_g: &mut [f32], par: Parallelism| {
         let count = y_g.len() / per_y.max(1);
