@@ -5,8 +5,10 @@
 //! An entry is keyed by the weight tensor's storage (address, length and shape) and holds a
 //! clone of the tensor. The clone keeps the storage alive, so the address cannot be reused by
 //! another tensor while the entry lives, and makes flex's copy-on-write copy rather than change
-//! the storage in place. The cache holds at most [`MAX_BYTES`] of transformed weights, the
-//! least recently used dropped first. Training never uses it: its weights change every step.
+//! the storage in place. An entry whose weight only the cache still holds (its model was
+//! dropped: a sampler's EMA snapshot, say) goes at the next miss, and the cache holds at most
+//! [`MAX_BYTES`] of transformed weights, the least recently used dropped first. Training never
+//! uses it: its weights change every step.
 
 use burn::backend::flex::FlexTensor;
 use std::collections::VecDeque;
@@ -18,7 +20,7 @@ const MAX_BYTES: usize = 64 << 20;
 struct Entry {
     key: Key,
     /// keeps the storage (and so the key's address) alive and unchanged
-    _weight: FlexTensor,
+    weight: FlexTensor,
     u: Arc<Vec<f32>>,
 }
 
@@ -58,9 +60,10 @@ pub fn transformed(
     }
     let u = Arc::new(transform(w));
     if let Ok(mut cache) = CACHE.lock() {
+        cache.retain(|e| !e.weight.is_unique());
         cache.push_back(Entry {
             key,
-            _weight: weight.clone(),
+            weight: weight.clone(),
             u: u.clone(),
         });
         let mut bytes: usize = cache.iter().map(|e| 4 * e.u.len()).sum();
@@ -103,5 +106,20 @@ mod tests {
         let b = tensor(vec![1.0, 2.0, 4.0]);
         assert_eq!(*transformed(&b, count), vec![7.0]);
         assert_eq!(calls.get(), 2);
+        // Once only the cache holds a weight, the next miss drops its entry.
+        let held = |t: &FlexTensor| {
+            let p = t.as_slice::<f32>().map(|w| w.as_ptr() as usize);
+            let cache = CACHE.lock().unwrap();
+            cache.iter().any(|e| Some(e.key.address) == p)
+        };
+        assert!(held(&a));
+        let address_a = a.as_slice::<f32>().map(|w| w.as_ptr() as usize);
+        drop(a);
+        let c = tensor(vec![0.5]);
+        transformed(&c, count);
+        let cache = CACHE.lock().unwrap();
+        assert!(!cache.iter().any(|e| Some(e.key.address) == address_a));
+        drop(cache);
+        assert!(held(&b) && held(&c));
     }
 }
