@@ -91,9 +91,18 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
     forward_im2col(s, x, w, b, y);
 }
 
+/// The smallest output side that Winograd computes; smaller outputs take im2col. Each tile row
+/// has a spare slot (see [`winograd`]), half the GEMM work again at 4×4, and the 16×16 model
+/// trained ~5 % faster with its 4×4 level on im2col (126–130 against 132–144 ms per step in
+/// alternating runs; BENCHMARKS.md).
+const WINOGRAD_MIN_SIDE: usize = 8;
+
 /// Whether [`forward`] computes this convolution by Winograd on this thread.
 pub fn takes_winograd(s: &Conv2dShape) -> bool {
-    winograd::applies(s) && super::winograd_enabled()
+    winograd::applies(s)
+        && super::winograd_enabled()
+        && s.output()
+            .is_some_and(|[h, w]| h.min(w) >= WINOGRAD_MIN_SIDE)
 }
 
 /// [`forward`] through im2col and one GEMM per group of images, whatever the kernel.
