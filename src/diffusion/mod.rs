@@ -2,6 +2,7 @@
 //! samplers, and the variational bound. Nothing here knows about burn, egui or threads.
 
 pub mod elbo;
+pub mod flow_ode;
 pub mod gaussian;
 pub mod marginal;
 pub mod process;
