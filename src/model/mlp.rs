@@ -4,7 +4,7 @@
 //! ε̂(x_t, t) = W_out · SiLU(… SiLU(W₁ [x_t, sin/cos(π 2^k x_t), e(t)] + b₁) …) + b_out, with
 //! e(t) the same sinusoidal embedding as the U-Net's.
 
-use super::unet::timestep_embedding;
+use super::unet::time_label_embedding;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
@@ -61,9 +61,19 @@ pub struct Mlp {
 impl Mlp {
     /// ε̂ for x_t: [b, dim] at timesteps `ts` (one per row) → [b, dim].
     pub fn forward(&self, x_t: Tensor<2>, ts: &[usize]) -> Tensor<2> {
+        let labels: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
+        self.forward_at_labels(x_t, &labels)
+    }
+
+    /// ε̂ for x: [b, dim] at real time labels (one per row; an integer label is the
+    /// timestep t) → [b, dim].
+    pub fn forward_at_labels(&self, x_t: Tensor<2>, labels: &[f64]) -> Tensor<2> {
         let device = x_t.device();
         let emb = Tensor::<2>::from_data(
-            TensorData::new(timestep_embedding(ts, self.embed), [ts.len(), self.embed]),
+            TensorData::new(
+                time_label_embedding(labels, self.embed),
+                [labels.len(), self.embed],
+            ),
             &device,
         ); // [b, embed]
         let mut features = vec![x_t.clone()];

@@ -330,12 +330,19 @@ pub struct UNet {
 /// Sinusoidal embedding of integer timesteps, computed on the host:
 /// e[2i] = sin(t·ω_i), e[2i+1] = cos(t·ω_i), ω_i = 10000^(−i/(d/2−1)). Row-major [n, dim].
 pub fn timestep_embedding(ts: &[usize], dim: usize) -> Vec<f32> {
+    let labels: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
+    time_label_embedding(&labels, dim)
+}
+
+/// [`timestep_embedding`] at real time labels s (the probability-flow ODE's continuous time,
+/// in units of steps): the same sinusoids at a real argument.
+pub fn time_label_embedding(labels: &[f64], dim: usize) -> Vec<f32> {
     let half = (dim / 2).max(1);
-    let mut out = vec![0.0f32; ts.len() * dim];
-    for (row, &t) in ts.iter().enumerate() {
+    let mut out = vec![0.0f32; labels.len() * dim];
+    for (row, &t) in labels.iter().enumerate() {
         for i in 0..half {
             let freq = (-(10_000f64.ln()) * i as f64 / (half.max(2) - 1) as f64).exp();
-            let arg = t as f64 * freq;
+            let arg = t * freq;
             out[row * dim + 2 * i] = arg.sin() as f32;
             if 2 * i + 1 < dim {
                 out[row * dim + 2 * i + 1] = arg.cos() as f32;
@@ -348,11 +355,18 @@ pub fn timestep_embedding(ts: &[usize], dim: usize) -> Vec<f32> {
 impl UNet {
     /// ε̂ for x_t: [b, c, s, s] at timesteps `ts` (one per batch item) → [b, c, s, s].
     pub fn forward(&self, x_t: Tensor<4>, ts: &[usize]) -> Tensor<4> {
+        let labels: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
+        self.forward_at_labels(x_t, &labels)
+    }
+
+    /// ε̂ for x: [b, c, s, s] at real time labels (one per batch item; an integer label is
+    /// the timestep t) → [b, c, s, s].
+    pub fn forward_at_labels(&self, x_t: Tensor<4>, labels: &[f64]) -> Tensor<4> {
         let device = x_t.device();
         let emb = Tensor::<2>::from_data(
             TensorData::new(
-                timestep_embedding(ts, self.embed_dim),
-                [ts.len(), self.embed_dim],
+                time_label_embedding(labels, self.embed_dim),
+                [labels.len(), self.embed_dim],
             ),
             &device,
         ); // [b, base]
