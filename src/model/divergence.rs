@@ -218,6 +218,16 @@ mod tests {
             frozen.forward_at_labels(x, &vec![40.0; n])
         };
         let exact = eps_and_trace(&device, &x, [1, 3, 4, 4], &Probes::Exact, forward).unwrap();
+        // The fused CPU kernels' input gradients (parameters frozen) against burn's own ops.
+        let reference = crate::model::kernels::with_burn_ops(|| {
+            eps_and_trace(&device, &x, [1, 3, 4, 4], &Probes::Exact, forward).unwrap()
+        });
+        assert!(
+            (reference.trace[0] - exact.trace[0]).abs() < 1e-3 * exact.trace[0].abs().max(1.0),
+            "fused {} vs burn {}",
+            exact.trace[0],
+            reference.trace[0]
+        );
         let k = 256;
         let probes = Probes::rademacher(k, 1, dim, &mut rng);
         let est = eps_and_trace(&device, &x, [1, 3, 4, 4], &probes, forward).unwrap();
