@@ -132,6 +132,10 @@ fn run(cli: Cli) -> Result<(), cli::CliError> {
             let report = cli::likelihood(&args)?;
             print_report(&report, args.json, report.to_table())
         }
+        Some(Command::Nll(args)) => {
+            let report = cli::nll(&args)?;
+            print_report(&report, args.json, report.to_table())
+        }
         Some(Command::Toy(args)) => {
             let report = cli::toy(&args)?;
             print_report(&report, args.json, report.to_table())

@@ -278,6 +278,7 @@ eval-batch-held-out = evaluation batch: { $n ->
        *[other] { $n } held-out images
     } (every tenth image, never trained on)
 eval-batch-training = evaluation batch: the training images (fewer than 10, so none held out)
+split-err-no-heldout = the folder has { $images } images, fewer than { $from }, so none is held out: use --split train or --split all
 worker-training-on-one-image = training on this one image
 worker-training-on-this-image = training on this image alone, with batch { $batch } and learning rate { $lr } (were { $was_batch } and { $was_lr }) so that it shows in the samples within a minute; the EMA restarted from the current weights
 elbo-table =
@@ -311,6 +312,28 @@ cli-likelihood-seed = Seed of the draws.
 cli-likelihood-steps = DDIM steps of G.
 cli-likelihood-device = Device, as for train.
 cli-likelihood-json = Print one JSON object instead of a table.
+nll-table =
+    probability-flow ODE: { $bits } ± { $se } bits/dim  ({ $images } { $split } images, step { $step }, { $method }, { $nfe } network calls per solve, { $probes } Hutchinson probes, { $seconds } s per image)
+    the same images' −ELBO (every t): { $elbo } ± { $elbo_se } bits/dim
+    Both are the same network: the ODE's figure is its exact likelihood (plus the dequantisation's Jensen gap), the −ELBO an upper bound on it.
+cli-nll-about = The exact likelihood of a checkpoint's probability-flow ODE, in bits/dim, beside the same images' −ELBO.
+cli-nll-long =
+    The reverse ODE is an invertible G of the data's own dimension, so P(x) = N(G⁻¹(x)) |det ∂G⁻¹/∂x| is finite: log p(x) = log N(x_T; 0, I) + ∫ div f dt.
+    The divergence is Hutchinson's estimate with --probes Rademacher vectors, and each image is dequantised once inside its 8-bit bins. Standard errors are over the images.
+cli-nll-checkpoint = A checkpoint folder.
+cli-nll-data = The images: builtin:shapes, builtin:digits or a folder.
+cli-nll-images = How many images to evaluate.
+cli-nll-split = Which images: heldout (never trained on, the default), train or all.
+cli-nll-probes = K Rademacher probes per image for the trace (Hutchinson).
+cli-nll-solver = The integrator: rk45 (adaptive steps) or heun (fixed steps).
+cli-nll-rtol = RK45's relative tolerance.
+cli-nll-atol = RK45's absolute tolerance.
+cli-nll-steps = Heun's steps.
+cli-nll-seed = Seed of the dequantisation and the probes.
+cli-nll-no-elbo = Skip the same images' −ELBO (every t).
+cli-nll-device = Device, as for train.
+cli-nll-json = Print one JSON object instead of a table.
+cli-elbo-split = Which images: heldout (never trained on, the default), train or all.
 
 ## Lesson
 lesson-heading = Guided lesson
@@ -432,6 +455,7 @@ ckpt-err-mismatch = the checkpoint's model does not match: { $detail }
 ckpt-err-data = the checkpoint's dataset: { $error }
 train-err-non-finite = the loss became { $loss } at step { $step }; rolled back to step { $rolled_back_to }. Try a lower learning rate.
 train-err-device = the device failed: { $error }
+train-err-cancelled = cancelled
 
 ## Devices
 device-gpu = GPU · { $name } (wgpu)

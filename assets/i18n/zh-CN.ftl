@@ -261,6 +261,7 @@ curves-l0-floor = L_0 有下限：解码器的 σ₁ = √β̃₂（β̃₁ = 0 
 eval-batch-fresh = 评估批次：内置数据集的 8 个新样本（训练时从未用过这些样本）
 eval-batch-held-out = 评估批次：{ $n } 张留出图像（每十张留出一张，从不参与训练）
 eval-batch-training = 评估批次：训练图像本身（少于 10 张，没有留出）
+split-err-no-heldout = 文件夹只有 { $images } 张图像，少于 { $from } 张，因此没有留出的图像：请用 --split train 或 --split all
 worker-training-on-one-image = 正在用这一张图像训练
 worker-training-on-this-image = 只用这一张图像训练，批大小 { $batch }，学习率 { $lr }（之前为 { $was_batch } 和 { $was_lr }），这样一分钟内就能在样本中看到它；EMA 已从当前权重重新开始
 elbo-table =
@@ -291,6 +292,28 @@ cli-likelihood-seed = 样本的种子。
 cli-likelihood-steps = G 的 DDIM 步数。
 cli-likelihood-device = 设备，与 train 相同。
 cli-likelihood-json = 输出一个 JSON 对象而不是表格。
+nll-table =
+    概率流 ODE：{ $bits } ± { $se } 比特/维（{ $images } 张 { $split } 图像，第 { $step } 步，{ $method }，每次求解 { $nfe } 次网络调用，Hutchinson 向量 { $probes } 个，每张图像 { $seconds } 秒）
+    同一批图像的负 ELBO（所有 t）：{ $elbo } ± { $elbo_se } 比特/维
+    两者是同一个网络：ODE 给出的是精确似然（加上反量化的 Jensen 差距），负 ELBO 是它的上界。
+cli-nll-about = 计算检查点的概率流 ODE 的精确似然（比特/维），并给出同一批图像的负 ELBO。
+cli-nll-long =
+    反向 ODE 是一个与数据同维、一一对应的 G，所以 P(x) = N(G⁻¹(x)) |det ∂G⁻¹/∂x| 是有限的：log p(x) = log N(x_T; 0, I) + ∫ div f dt。
+    散度用 Hutchinson 估计（--probes 个 Rademacher 向量），每张图像在它的 8 位区间内反量化一次。标准误差按图像计算。
+cli-nll-checkpoint = 检查点文件夹。
+cli-nll-data = 图像：builtin:shapes、builtin:digits 或一个文件夹。
+cli-nll-images = 要评估多少张图像。
+cli-nll-split = 用哪些图像：heldout（留出的，默认）、train 或 all。
+cli-nll-probes = 每张图像用于估计迹的 Rademacher 向量个数 K（Hutchinson）。
+cli-nll-solver = 积分方法：rk45（自适应步长）或 heun（固定步数）。
+cli-nll-rtol = RK45 的相对容差。
+cli-nll-atol = RK45 的容差（atol，与数值大小无关的部分）。
+cli-nll-steps = Heun 的步数。
+cli-nll-seed = 反量化和 Hutchinson 向量的种子。
+cli-nll-no-elbo = 不计算同一批图像的负 ELBO（所有 t）。
+cli-nll-device = 设备，与 train 相同。
+cli-nll-json = 输出一个 JSON 对象而不是表格。
+cli-elbo-split = 用哪些图像：heldout（留出的，默认）、train 或 all。
 
 ## Lesson
 lesson-heading = 引导课程
@@ -400,6 +423,7 @@ ckpt-err-mismatch = 检查点的模型不匹配：{ $detail }
 ckpt-err-data = 检查点的数据集：{ $error }
 train-err-non-finite = 第 { $step } 步的损失变成了 { $loss }；已回滚到第 { $rolled_back_to } 步。请尝试更小的学习率。
 train-err-device = 设备出错：{ $error }
+train-err-cancelled = 已取消
 
 ## Devices
 device-gpu = GPU · { $name }（wgpu）

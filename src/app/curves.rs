@@ -274,6 +274,7 @@ impl CurvesPanel {
                         timesteps_evaluated: extra(10).unwrap_or(0.0) as usize,
                         strata: None,
                         images: extra(11).unwrap_or(0.0) as usize,
+                        per_image_bpd: Vec::new(),
                     },
                     held_out_loss: held as f32,
                     batch: None,

@@ -7,6 +7,7 @@
 //!   and the indicator likelihood's hits G(z) = x.
 
 use super::{CliError, ckpt_err, device_choice};
+use crate::data::split::{Split, split_images};
 use crate::data::{DataSource, Dataset};
 use crate::diffusion::marginal::{MarginalEstimate, SIGMA_RANGE, estimate_marginal};
 use crate::diffusion::{TimestepPlan, VlbEstimate};
@@ -14,7 +15,6 @@ use crate::train::Trainer;
 use crate::train::checkpoint;
 use crate::train::generator::{DEFAULT_G_STEPS, generate};
 use clap::Args;
-use rand::SeedableRng;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -30,6 +30,9 @@ pub struct ElboArgs {
     /// How many images to evaluate.
     #[arg(long, default_value_t = 64)]
     pub images: usize,
+    /// Which images: heldout, train or all.
+    #[arg(long, default_value = "heldout")]
+    pub split: String,
     /// K strata of t (one random t in each, per image), or `all` for every t.
     #[arg(long, default_value = "20")]
     pub strata: String,
@@ -185,7 +188,7 @@ impl LikelihoodReport {
 }
 
 /// Open a checkpoint for evaluation, with `data` as its dataset.
-fn open(
+pub(super) fn open(
     dir: &Path,
     device: &Option<String>,
     data: Option<(DataSource, Dataset)>,
@@ -199,7 +202,7 @@ fn open(
     checkpoint::load(dir, super::open_device(choice), Some(data)).map_err(ckpt_err(dir))
 }
 
-fn progress_bar(total: usize, what: &str) -> indicatif::ProgressBar {
+pub(super) fn progress_bar(total: usize, what: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(total as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(&format!(
@@ -224,6 +227,12 @@ pub fn elbo(args: &ElboArgs) -> Result<ElboReport, CliError> {
             args.images
         )));
     }
+    let split = Split::parse(&args.split).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--split must be heldout, train or all, got '{}'",
+            args.split
+        ))
+    })?;
     let source = DataSource::parse(&args.data).map_err(|e| CliError::Usage(e.to_string()))?;
     let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
     let size = info.config.model.image_size;
@@ -237,29 +246,16 @@ pub fn elbo(args: &ElboArgs) -> Result<ElboReport, CliError> {
         );
     }
     let (dataset, _) = Dataset::open(&source, size).map_err(|e| CliError::Usage(e.to_string()))?;
-    if let Some(images) = dataset.images()
-        && images.len() < args.images
-    {
+    // The images do not depend on --seed, so estimates with different seeds can be averaged.
+    let chosen = split_images(&dataset, split, args.images, size)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if chosen.count < args.images {
         eprintln!(
-            "note: {} holds {} images: evaluating all {} (asked for --images {})",
-            args.data,
-            images.len(),
-            images.len(),
-            args.images
+            "note: the {} split of {} holds {} images: evaluating all {} (asked for --images {})",
+            split, args.data, chosen.available, chosen.count, args.images
         );
     }
-    // The images do not depend on --seed, so estimates with different seeds can be averaged.
-    let x0 = match dataset.images() {
-        Some(images) => images
-            .iter()
-            .take(args.images)
-            .flat_map(|img| img.data.iter().copied())
-            .collect::<Vec<f32>>(),
-        None => {
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xE1B0);
-            dataset.batch(&mut rng, args.images, size)
-        }
-    };
+    let x0 = chosen.values;
     let trainer = open(&args.checkpoint, &args.device, Some((source, dataset)))?;
     let rounds = plan.timesteps_per_image(trainer.schedule()) + 1;
     let bar = progress_bar(rounds, "t");

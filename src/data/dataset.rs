@@ -248,7 +248,7 @@ impl fmt::Display for EvalBatch {
 
 /// Copy `img` into `out` (side `size`), mirrored left-right when `flip`. Images loaded at
 /// another size are resampled by nearest neighbour.
-fn copy_resized(img: &ImageRgb, size: usize, flip: bool, out: &mut [f32]) {
+pub(super) fn copy_resized(img: &ImageRgb, size: usize, flip: bool, out: &mut [f32]) {
     let (src, plane_in, plane_out) = (img.size, img.size * img.size, size * size);
     for c in 0..3 {
         for y in 0..size {

@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod dataset;
 pub mod image;
 pub mod points;
+pub mod split;
 
 pub use self::image::{ImageError, ImageRgb, decode_image, load_image};
 pub use builtin::Builtin;

@@ -97,6 +97,9 @@ pub struct VlbEstimate {
     /// images in the batch
     #[serde(default)]
     pub images: usize,
+    /// each image's −ELBO, bits/dim (L_T + Σ L_{t−1} + L_0 of that image)
+    #[serde(default)]
+    pub per_image_bpd: Vec<f64>,
 }
 
 impl VlbEstimate {
@@ -262,6 +265,7 @@ pub fn estimate_vlb<E>(
         timesteps_evaluated,
         strata: strata_k,
         images: n,
+        per_image_bpd: totals.iter().map(|&v| nats_to_bits(v)).collect(),
     })
 }
 

@@ -112,6 +112,16 @@ impl ToyTrainer {
         &self.schedule
     }
 
+    /// The plain device of the backend (predictions, likelihoods).
+    pub fn plain_device(&self) -> Device {
+        self.plain.clone()
+    }
+
+    /// The EMA weights (plain device).
+    pub fn ema(&self) -> &Mlp {
+        &self.ema
+    }
+
     /// Steps taken.
     pub fn step_count(&self) -> u64 {
         self.step

@@ -75,6 +75,8 @@ pub enum TrainError {
     },
     /// the device failed during a computation
     Device(String),
+    /// the caller cancelled a long computation
+    Cancelled,
 }
 
 impl std::fmt::Display for TrainError {
@@ -94,6 +96,7 @@ impl std::fmt::Display for TrainError {
                 rolled_back_to = rolled_back_to
             )),
             Self::Device(m) => f.write_str(&tr!("train-err-device", error = m)),
+            Self::Cancelled => f.write_str(&tr!("train-err-cancelled")),
         }
     }
 }
@@ -417,6 +420,18 @@ impl Trainer {
             x_t.extend(q_sample(&self.schedule, &x0_unit[r.clone()], t, &eps[r]));
         }
         (x_t, eps, ts)
+    }
+
+    /// [C, H, W] of one image.
+    pub fn image_shape(&self) -> [usize; 3] {
+        let s = self.config.model.image_size;
+        [self.config.model.image_channels, s, s]
+    }
+
+    /// The EMA on the autodiff device with its parameters frozen: gradients reach the input,
+    /// never the weights (for the ODE's vector–Jacobian products).
+    pub(crate) fn ema_for_gradients(&self) -> UNet {
+        self.ema.clone().freeze().train()
     }
 
     fn tensor4(&self, values: Vec<f32>, n: usize, device: &Device) -> Tensor<4> {
