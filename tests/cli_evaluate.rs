@@ -127,6 +127,42 @@ fn likelihood_of_a_photograph() {
     }
 }
 
+/// `nll` on two held-out images with a cheap fixed-step solve: every key, bits/dim of 8-bit
+/// bins ≥ 0 per image, and the same images' −ELBO beside them.
+#[test]
+fn nll_reports_the_ode_bits_beside_the_elbo() {
+    let ckpt = bundled();
+    let v = run_json(&[
+        "nll",
+        "--checkpoint",
+        &ckpt,
+        "--data",
+        "builtin:shapes",
+        "--images",
+        "2",
+        "--solver",
+        "heun",
+        "--steps",
+        "12",
+        "--json",
+    ]);
+    assert_eq!(v["images"], 2);
+    assert_eq!(v["split"], "heldout");
+    assert_eq!(v["probes"], 1);
+    assert_eq!(v["nfe"].as_f64(), Some(24.0));
+    assert!(v["method"].as_str().unwrap().starts_with("heun"));
+    let bits = v["bits_per_dim"].as_f64().unwrap();
+    assert!(bits.is_finite() && bits > 0.0, "{v}");
+    assert!(v["stderr_bits"].as_f64().is_some_and(f64::is_finite));
+    let per_image = v["per_image"].as_array().unwrap();
+    assert_eq!(per_image.len(), 2);
+    for image in per_image {
+        assert!(image["bits"].as_f64().unwrap() >= 0.0, "{v}");
+        assert!(image["elbo_bits"].as_f64().unwrap() > 0.0, "{v}");
+    }
+    assert!(v["elbo_bits"].as_f64().unwrap() > 0.0);
+}
+
 #[test]
 fn bad_evaluation_input_exits_2_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -166,4 +202,26 @@ fn bad_evaluation_input_exits_2_with_one_line() {
         &["elbo", "--data", "builtin:shapes", "--checkpoint"],
         Some(dir.path()),
     );
+    elbo(&["--data", "builtin:shapes", "--split", "test"]);
+    // A folder of four images holds none out.
+    let small = dir.path().join("four");
+    std::fs::create_dir(&small).unwrap();
+    for i in 0..4 {
+        RgbImage::from_pixel(8, 8, Rgb([i * 50, 20, 30]))
+            .save(small.join(format!("{i}.png")))
+            .unwrap();
+    }
+    elbo(&["--data", small.to_str().unwrap()]);
+    let nll = |extra: &[&str]| {
+        let mut a = vec!["nll", "--checkpoint", ckpt.as_str(), "--data"];
+        a.extend_from_slice(extra);
+        assert_one_line_exit_2(&a, None);
+    };
+    nll(&[small.to_str().unwrap()]);
+    nll(&["builtin:shapes", "--probes", "0"]);
+    nll(&["builtin:shapes", "--solver", "euler"]);
+    nll(&["builtin:shapes", "--rtol", "0"]);
+    nll(&["builtin:shapes", "--solver", "heun", "--steps", "0"]);
+    nll(&["builtin:shapes", "--split", "test"]);
+    nll(&["builtin:shapes", "--images", "0"]);
 }

@@ -562,6 +562,7 @@ mod tests {
             timesteps_evaluated: 20,
             strata: None,
             images: 8,
+            per_image_bpd: Vec::new(),
         }
     }
 

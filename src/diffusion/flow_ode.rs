@@ -23,8 +23,9 @@
 //! bin (2/255).
 //!
 //! **Solvers.** An adaptive Dormand–Prince RK45 with rtol/atol on the whole state (points
-//! and their log-determinants), or a fixed-step Heun on a grid quadratic in s (dense where
-//! ᾱ changes fastest relative to σ). Both report the number of field evaluations (NFE).
+//! and their log-determinants), or a fixed-step Heun on a grid uniform in the log
+//! signal-to-noise ratio log(ᾱ/(1 − ᾱ)) (geometric in s near 0, where the divergence of
+//! 8-bit data grows like D/(2s)). Both report the number of field evaluations (NFE).
 //!
 //! **Bits.** An 8-bit value v = −1 + 2k/255 owns the bin [v − 1/255, v + 1/255].
 //! Dequantising, x = v + u with u ~ U(−1/255, 1/255)^D, gives
@@ -130,6 +131,42 @@ impl FlowSchedule {
     pub fn sigma(&self, s: f64) -> f64 {
         (-self.log_alpha_bar(s).exp_m1()).sqrt()
     }
+
+    /// The log signal-to-noise ratio λ(s) = log(ᾱ/(1 − ᾱ)), decreasing in s.
+    pub fn log_snr(&self, s: f64) -> f64 {
+        let la = self.log_alpha_bar(s);
+        la - (-la.exp_m1()).ln()
+    }
+
+    /// The s in [lo, hi] where λ(s) = `lambda` (bisection; λ is monotone).
+    fn s_at_log_snr(&self, lambda: f64, lo: f64, hi: f64) -> f64 {
+        let (mut a, mut b) = (lo, hi);
+        for _ in 0..100 {
+            let m = 0.5 * (a + b);
+            if self.log_snr(m) > lambda {
+                a = m;
+            } else {
+                b = m;
+            }
+        }
+        0.5 * (a + b)
+    }
+
+    /// `steps` + 1 times from s0 to s1, uniform in λ: geometric in s near 0, where the field
+    /// of 8-bit data grows like 1/s, and even elsewhere.
+    pub fn log_snr_grid(&self, s0: f64, s1: f64, steps: usize) -> Vec<f64> {
+        let (l0, l1) = (self.log_snr(s0), self.log_snr(s1));
+        (0..=steps)
+            .map(|i| match i {
+                0 => s0,
+                i if i == steps => s1,
+                i => {
+                    let lambda = l0 + (l1 - l0) * i as f64 / steps as f64;
+                    self.s_at_log_snr(lambda, s0, s1)
+                }
+            })
+            .collect()
+    }
 }
 
 /// How the ODE is integrated.
@@ -143,7 +180,7 @@ pub enum OdeSolver {
         /// absolute tolerance
         atol: f64,
     },
-    /// Heun's method on `steps` steps of a grid quadratic in s (2·steps evaluations).
+    /// Heun's method on `steps` steps of a grid uniform in log-SNR (2·steps evaluations).
     Heun {
         /// steps
         steps: usize,
@@ -228,7 +265,9 @@ pub fn log_likelihood<E>(
     };
     let steps = match solver {
         OdeSolver::Rk45 { rtol, atol } => rk45(&mut field, &mut y, s0, s1, rtol, atol)?,
-        OdeSolver::Heun { steps } => heun(&mut field, &mut y, s0, s1, steps.max(1))?,
+        OdeSolver::Heun { steps } => {
+            heun(&mut field, &mut y, &fs.log_snr_grid(s0, s1, steps.max(1)))?
+        }
     };
     let x_end = y[..n * dim].to_vec();
     let prior_nats: Vec<f64> = x_end
@@ -249,15 +288,14 @@ pub fn log_likelihood<E>(
     })
 }
 
-/// Heun's method (explicit trapezoid) from s0 to s1 on a grid quadratic in s.
+/// Heun's method (explicit trapezoid) over the times of `grid`.
 fn heun<E>(
     field: &mut impl FnMut(f64, &[f64], &mut [f64]) -> Result<(), E>,
     y: &mut [f64],
-    s0: f64,
-    s1: f64,
-    steps: usize,
+    grid: &[f64],
 ) -> Result<usize, E> {
-    let at = |i: usize| s0 + (s1 - s0) * (i as f64 / steps as f64).powi(2);
+    let steps = grid.len() - 1;
+    let at = |i: usize| grid[i];
     let len = y.len();
     let (mut k1, mut k2, mut y_mid) = (vec![0.0; len], vec![0.0; len], vec![0.0; len]);
     field(at(0), y, &mut k1)?;

@@ -127,11 +127,7 @@ impl Trainer {
                 })?;
             nfe += out.nfe;
             solves += 1;
-            per_image_bits.extend(
-                out.log_p_nats
-                    .iter()
-                    .map(|&l| bits_per_dim_of_bins(l, dim)),
-            );
+            per_image_bits.extend(out.log_p_nats.iter().map(|&l| bits_per_dim_of_bins(l, dim)));
         }
         let _ = progress(n, n);
         Ok(NllEstimate {
