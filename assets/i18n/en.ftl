@@ -623,6 +623,7 @@ points-err-unknown = unknown toy data '{ $name }': expected moons, spiral, rings
 toy-table =
     { $data }: { $steps } steps in { $seconds } s ({ $rate } steps/s)
     sliced Wasserstein distance to the data: { $swd } (floor between two data draws { $floor }, from N(0, I) { $start })
+toy-table-likelihood = { $points } held-out points, two models from one network: the probability-flow ODE's exact −log p { $ode } ± { $ode_se } nats/point ({ $nfe } network calls), the diffusion model's −ELBO (every t) { $elbo } ± { $elbo_se } nats/point
 cli-toy-about = Train the 1-D/2-D world's small MLP from scratch and report how close its samples come to the data.
 cli-toy-long =
     The same schedule, loss and DDIM sampler as the image model, on points instead of pixels: it trains in seconds on any CPU. The distance is the sliced Wasserstein distance between 2000 samples and 2000 data points, printed beside the floor (two independent data draws) and the start (N(0, I) against the data).

@@ -588,6 +588,7 @@ points-err-unknown = 未知的玩具数据「{ $name }」：应为 moons、spira
 toy-table =
     { $data }：{ $steps } 步，用时 { $seconds } 秒（每秒 { $rate } 步）
     与数据之间的切片 Wasserstein 距离：{ $swd }（两次独立数据抽样之间的下限 { $floor }，N(0, I) 与数据之间 { $start }）
+toy-table-likelihood = { $points } 个留出的点，同一个网络的两个模型：概率流 ODE 的精确 −log p 为 { $ode } ± { $ode_se } 奈特/点（{ $nfe } 次网络调用），扩散模型的负 ELBO（所有 t）为 { $elbo } ± { $elbo_se } 奈特/点
 cli-toy-about = 从头训练一维/二维世界的小型 MLP，并报告其样本与数据的接近程度。
 cli-toy-long =
     与图像模型相同的噪声调度、损失和 DDIM 采样器，只是作用在点而不是像素上：在任何 CPU 上几秒钟就能训练好。距离是 2000 个样本与 2000 个数据点之间的切片 Wasserstein 距离，并给出下限（两次独立的数据抽样之间）和起点（N(0, I) 与数据之间）。
