@@ -225,3 +225,40 @@ fn bad_evaluation_input_exits_2_with_one_line() {
     nll(&["builtin:shapes", "--split", "test"]);
     nll(&["builtin:shapes", "--images", "0"]);
 }
+
+/// `toy` on the 1-D mixture: every held-out point gets its exact ODE −log p and the same
+/// network's −ELBO, and the ODE's mean lands near the data's own entropy (the mixture's
+/// −log p on the same points: a trained model's cross-entropy is a little above it).
+#[test]
+fn toy_reports_the_ode_nll_beside_the_elbo_per_point() {
+    let v = run_json(&["toy", "--data", "mixture", "--steps", "3000", "--json"]);
+    let points = v["per_point"].as_array().unwrap();
+    assert_eq!(points.len(), 256);
+    assert_eq!(v["held_out"], 256);
+    assert!(v["ode_nfe"].as_u64().unwrap() > 10);
+    let comps = [(0.3, -1.2, 0.25), (0.5, 0.4, 0.35), (0.2, 1.6, 0.15)];
+    let true_nll = |x: f64| {
+        -comps
+            .iter()
+            .map(|&(w, m, s): &(f64, f64, f64)| {
+                w * (-(x - m).powi(2) / (2.0 * s * s)).exp()
+                    / (s * (2.0 * std::f64::consts::PI).sqrt())
+            })
+            .sum::<f64>()
+            .ln()
+    };
+    let mut entropy = 0.0;
+    for p in points {
+        let x = p["x"][0].as_f64().unwrap();
+        let ode = p["ode_nll_nats"].as_f64().unwrap();
+        let elbo = p["neg_elbo_nats"].as_f64().unwrap();
+        assert!(ode.is_finite() && elbo.is_finite(), "{p}");
+        entropy += true_nll(x) / 256.0;
+    }
+    let ode = v["ode_nll_nats"].as_f64().unwrap();
+    let se = v["ode_nll_stderr_nats"].as_f64().unwrap();
+    assert!(
+        ode > entropy - 3.0 * se && ode < entropy + 0.5,
+        "ODE −log p {ode} ± {se}, the data's own {entropy}"
+    );
+}

@@ -170,7 +170,15 @@ fn every_command_in_the_readme_works_verbatim() {
         .iter()
         .filter_map(|c| c.line.split_whitespace().nth(1))
         .collect();
-    for sub in ["inspect", "train", "sample", "elbo", "likelihood", "toy"] {
+    for sub in [
+        "inspect",
+        "train",
+        "sample",
+        "elbo",
+        "likelihood",
+        "nll",
+        "toy",
+    ] {
         assert!(subcommands.contains(sub), "the README shows no {sub}");
     }
     let dir = tempfile::tempdir().unwrap();
