@@ -124,6 +124,27 @@ fn likelihood_of_a_photograph() {
         assert!(v["log_p_x_stderr_nats"].as_f64().unwrap().is_finite());
         let bpd = v["bits_per_dim"].as_f64().unwrap();
         assert!((bpd + log_p / (768.0 * std::f64::consts::LN_2)).abs() < 1e-9);
+        // bits of 8-bit bins: a probability, so never below 0 (the density's would be)
+        assert!(bpd >= 0.0, "{v}");
+        let eff = v["effective_draws"].as_f64().unwrap();
+        assert!((1.0..=16.0).contains(&eff), "{v}");
+        assert!(v["log_p_x_density_nats"].as_f64().unwrap().is_finite());
+        // At σ = 1 no value's bin holds more than (2/255)·φ(0): above 8 bits/dim.
+        let wide = run_json(&[
+            "likelihood",
+            "--checkpoint",
+            &ckpt,
+            "--image",
+            image.to_str().unwrap(),
+            "--draws",
+            "4",
+            "--steps",
+            "10",
+            "--sigma",
+            "1",
+            "--json",
+        ]);
+        assert!(wide["bits_per_dim"].as_f64().unwrap() > 8.0, "{wide}");
     }
 }
 

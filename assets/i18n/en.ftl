@@ -201,9 +201,10 @@ likelihood-pixel = pixel ({ $u }, { $v })
 likelihood-ask-first = Ask the model for G(z) to see P(x).
 likelihood-integral = P(x) = ∫ P(z) p(x|z) dz ≈ (1/N) Σᵢ p(x|zᵢ), zᵢ ~ N(0, I)
 likelihood-indicator-estimate = G(zᵢ) = x on all { $d } values (the same 8-bit level everywhere) for { $hits } of { $n } draws → P(x) ≈ { $hits }/{ $n }.
-likelihood-indicator-zero = No draw hits x exactly. For a continuous G the set of z with G(z) = x has probability 0, so P(x) = 0 exactly, whatever N: the indicator likelihood gives every real image probability zero, and no gradient.
-likelihood-gaussian-estimate = log P(x) ≈ { $log_p } ± { $se } nats for the whole image ({ $d } values) = { $bpd } bits/dim (−log₂ P(x)/d), over N = { $n } draws, σ = { $sigma }.
-likelihood-dominated = The sum is dominated by draw { $k }, the z whose G(z) lies nearest x (shown above). With so few effective draws the ± is only indicative, and the log of a Monte Carlo mean is too low on average (Jensen).
+likelihood-indicator-zero = No draw hits x exactly. For a continuous G the set of z with G(z) = x has probability 0, so for almost every x P(x) = 0, whatever N: the indicator likelihood gives almost every real image probability zero, and no gradient. (The exception: a G clipped at ±1 gives saturated images, all black or white, positive mass.)
+likelihood-gaussian-estimate = log P(x) ≈ { $log_p } ± { $se } nats that y ~ N(G(z), σ²I) lands in x's 8-bit bins, for the whole image ({ $d } values) = { $bpd } bits/dim (−log₂ P(x)/d, the −ELBO's unit), over N = { $n } draws ({ $eff } effective), σ = { $sigma }. This P_θ is G plus σ: a different model from panel ④'s diffusion model p_θ.
+likelihood-dominated = Fewer than 2 effective draws: the sum is dominated by draw { $k }, the z whose G(z) lies nearest x (shown above). The ± is only indicative, and the log of a Monte Carlo mean is too low on average (Jensen).
+likelihood-best-draw = The largest weight is draw { $k }'s, the z whose G(z) lies nearest x (shown above).
 likelihood-bell = The bell N(·; G(z), σ²) at the studied value for draw { $k }, step { $step }: G(z) = { $g }, x = { $x }. Grey: the other steps.
 likelihood-step-scrub = training step
 likelihood-axis-value = value (unit space, −1 … 1)
@@ -214,7 +215,7 @@ likelihood-x-line = x
 likelihood-collapse = P(y lands on x's 8-bit levels in the first d values) as d grows to the whole image:
 likelihood-axis-d = d, the number of values (log scale)
 likelihood-axis-log-p = log₁₀ P
-likelihood-collapse-gaussian = Gaussian: (1/N) Σᵢ P(|y − x| < 1/255 | zᵢ)
+likelihood-collapse-gaussian = Gaussian: (1/N) Σᵢ P(y in x's bins | zᵢ), the bins open at ±1
 likelihood-collapse-indicator = indicator: hits/N
 likelihood-zero-hits = indicator: 0 hits, P = 0 (log = −∞)
 likelihood-one-over-n = 1/N = 1/{ $n }: the smallest non-zero hit rate
@@ -229,8 +230,10 @@ likelihood-walk-followed = draw { $k }
 likelihood-walk-nearest = nearest of all N draws
 likelihood-key-other-steps = other training steps
 likelihood-table =
-    log P(x) ≈ { $log_p } ± { $se } nats ({ $dims } values) = { $bpd } bits/dim, σ = { $sigma }
+    log P(x's 8-bit bins) ≈ { $log_p } ± { $se } nats ({ $dims } values) = { $bpd } bits/dim, σ = { $sigma }, { $eff } effective draws
+    continuous density (not a probability, not comparable with bits/dim): log p(x) ≈ { $density } nats
     indicator: G(z) = x for { $hits } of { $draws } draws
+likelihood-table-few-draws = warning: fewer than 2 effective draws, so log P(x) is biased low and its ± is only indicative.
 
 ## Curves panel
 curves-smoothing = smoothing

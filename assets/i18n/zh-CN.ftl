@@ -193,9 +193,10 @@ likelihood-pixel = 像素 ({ $u }, { $v })
 likelihood-ask-first = 先向模型询问 G(z)，才能看到 P(x)。
 likelihood-integral = P(x) = ∫ P(z) p(x|z) dz ≈ (1/N) Σᵢ p(x|zᵢ)，zᵢ ~ N(0, I)
 likelihood-indicator-estimate = 在全部 { $d } 个取值上 G(zᵢ) = x（每处 8 位取值都相同）的样本有 { $hits } 个（共 { $n } 个）→ P(x) ≈ { $hits }/{ $n }。
-likelihood-indicator-zero = 没有一个样本恰好命中 x。对连续的 G，满足 G(z) = x 的 z 的集合概率为 0，所以无论 N 多大，P(x) 都恰好为 0：示性函数定义的似然让每张真实图像的概率都为零，也没有梯度。
-likelihood-gaussian-estimate = 整张图像（{ $d } 个取值）的 log P(x) ≈ { $log_p } ± { $se } 奈特 = { $bpd } 比特/维（−log₂ P(x)/d），基于 N = { $n } 个样本，σ = { $sigma }。
-likelihood-dominated = 这个和由第 { $k } 个样本主导：它的 G(z) 离 x 最近（见上图）。有效样本这么少时，± 只能作参考，而且蒙特卡洛均值的对数平均来说偏低（詹森不等式）。
+likelihood-indicator-zero = 没有一个样本恰好命中 x。对连续的 G，满足 G(z) = x 的 z 的集合概率为 0，所以对几乎每个 x，无论 N 多大，P(x) 都为 0：示性函数定义的似然让几乎每张真实图像的概率都为零，也没有梯度。（例外：把 G(z) 截断到 ±1 时，取值为 ±1（纯黑或全白）的图像会得到正的概率。）
+likelihood-gaussian-estimate = 整张图像（{ $d } 个取值）落在 x 的 8 位区间里的 log P(x) ≈ { $log_p } ± { $se } 奈特 = { $bpd } 比特/维（−log₂ P(x)/d，与负 ELBO 同一单位），基于 N = { $n } 个样本（有效样本 { $eff } 个），σ = { $sigma }。这里的 P_θ 是 G 加上 σ：与面板 ④ 的扩散模型 p_θ 不是同一个模型。
+likelihood-dominated = 有效样本少于 2 个：这个和由第 { $k } 个样本主导（它的 G(z) 离 x 最近，见上图）。± 只能作参考，而且蒙特卡洛均值的对数平均来说偏低（詹森不等式）。
+likelihood-best-draw = 权重最大的是第 { $k } 个样本：它的 G(z) 离 x 最近（见上图）。
 likelihood-bell = 第 { $k } 个样本在所研究取值处的钟形曲线 N(·; G(z), σ²)，第 { $step } 步：G(z) = { $g }，x = { $x }。灰色：其他步。
 likelihood-step-scrub = 训练步数
 likelihood-axis-value = 取值（单位空间，−1 … 1）
@@ -206,7 +207,7 @@ likelihood-x-line = x
 likelihood-collapse = 前 d 个取值上 y 落在 x 的 8 位取值内的概率，随 d 增长到整张图像：
 likelihood-axis-d = 取值个数 d（对数刻度）
 likelihood-axis-log-p = log₁₀ P
-likelihood-collapse-gaussian = 高斯：(1/N) Σᵢ P(|y − x| < 1/255 | zᵢ)
+likelihood-collapse-gaussian = 高斯：(1/N) Σᵢ P(y 落在 x 的区间 | zᵢ)，±1 处的区间是开的
 likelihood-collapse-indicator = 示性函数：命中数/N
 likelihood-zero-hits = 示性函数：0 次命中，P = 0（log = −∞）
 likelihood-one-over-n = 1/N = 1/{ $n }：非零命中率的最小值
@@ -221,8 +222,10 @@ likelihood-walk-followed = 第 { $k } 个样本
 likelihood-walk-nearest = N 个样本中最近的
 likelihood-key-other-steps = 其他训练步
 likelihood-table =
-    log P(x) ≈ { $log_p } ± { $se } 奈特（{ $dims } 个取值）= { $bpd } 比特/维，σ = { $sigma }
+    log P(x 的 8 位区间) ≈ { $log_p } ± { $se } 奈特（{ $dims } 个取值）= { $bpd } 比特/维，σ = { $sigma }，有效样本 { $eff } 个
+    连续密度（不是概率，不能与比特/维相比）：log p(x) ≈ { $density } 奈特
     示性函数：{ $draws } 个样本中 G(z) = x 的有 { $hits } 个
+likelihood-table-few-draws = 注意：有效样本少于 2 个，log P(x) 偏低，± 只能作参考。
 
 ## Curves panel
 curves-smoothing = 平滑

@@ -14,7 +14,7 @@ use super::textures::{TextureSlot, hash_values};
 use crate::data::ImageRgb;
 use crate::diffusion::gaussian::normal_log_pdf;
 use crate::diffusion::marginal::{
-    CollapsePoint, MarginalEstimate, collapse_curve, estimate_marginal,
+    CollapsePoint, FEW_EFFECTIVE_DRAWS, MarginalEstimate, collapse_curve, estimate_marginal,
 };
 use crate::tr;
 use egui_plot::{HLine, Line, LineStyle, MarkerShape, Plot, Points, VLine};
@@ -380,9 +380,17 @@ impl LikelihoodPanel {
                 d = e.dims,
                 bpd = format!("{:.3}", e.bits_per_dim),
                 n = e.draws,
+                eff = format!("{:.1}", e.effective_draws),
                 sigma = format!("{:.3}", e.sigma)
             ));
-            ui.weak(tr!("likelihood-dominated", k = e.best_draw + 1));
+            if e.effective_draws < FEW_EFFECTIVE_DRAWS {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    tr!("likelihood-dominated", k = e.best_draw + 1),
+                );
+            } else {
+                ui.weak(tr!("likelihood-best-draw", k = e.best_draw + 1));
+            }
         }
     }
 

@@ -9,7 +9,9 @@
 use super::{CliError, ckpt_err, device_choice};
 use crate::data::split::{Split, split_images};
 use crate::data::{DataSource, Dataset};
-use crate::diffusion::marginal::{MarginalEstimate, SIGMA_RANGE, estimate_marginal};
+use crate::diffusion::marginal::{
+    FEW_EFFECTIVE_DRAWS, MarginalEstimate, SIGMA_RANGE, estimate_marginal,
+};
 use crate::diffusion::{TimestepPlan, VlbEstimate};
 use crate::train::Trainer;
 use crate::train::checkpoint;
@@ -149,8 +151,10 @@ impl ElboReport {
     }
 }
 
-/// What `likelihood --json` prints: the estimate's keys (`log_p_x_nats`,
-/// `log_p_x_stderr_nats`, `bits_per_dim`, `indicator_hits`, `draws`, `dims`, `sigma`) and these.
+/// What `likelihood --json` prints: the estimate's keys (`log_p_x_nats` and
+/// `log_p_x_stderr_nats` of x's 8-bit bins, `bits_per_dim`, `effective_draws`,
+/// `log_p_x_density_nats` and its `log_p_x_density_stderr_nats`, `indicator_hits`, `draws`,
+/// `dims`, `sigma`) and these.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LikelihoodReport {
     /// P(x) over the prior draws, and the indicator's hits
@@ -177,12 +181,18 @@ impl LikelihoodReport {
                 "n/a".to_owned()
             },
             bpd = format!("{:.4}", e.bits_per_dim),
+            eff = format!("{:.1}", e.effective_draws),
+            density = format!("{:.2}", e.log_p_x_density_nats),
             hits = e.indicator_hits,
             draws = e.draws,
             dims = e.dims,
             sigma = e.sigma
         );
         out.push('\n');
+        if e.effective_draws < FEW_EFFECTIVE_DRAWS {
+            out.push_str(&crate::tr!("likelihood-table-few-draws"));
+            out.push('\n');
+        }
         out
     }
 }
