@@ -15,8 +15,8 @@ use super::plot_key::{colors, key_ui};
 use crate::data::ImageRgb;
 use crate::data::points::{ToyData, default_mixture, image_cloud, pixel_values};
 use crate::diffusion::toy::{
-    GaussianMixture1d, grid, indicator_integral, normal_pdf, pushforward_density,
-    quadrature_density,
+    GaussianMixture1d, grid, indicator_integral, normal_pdf, piecewise_linear_density,
+    pushforward_density,
 };
 use crate::tr;
 use crate::train::toy::{ToyCommand, ToyConfig, ToyEvent, ToyView, ToyWorker};
@@ -797,9 +797,9 @@ impl WorldPanel {
             let sigma = self.sigma;
             self.densities = Some(Densities {
                 key,
-                p_theta: line(&|x| quadrature_density(&z, &g, x, sigma)),
+                p_theta: line(&|x| piecewise_linear_density(&z, &g, x, sigma)),
                 push: line(&|x| pushforward_density(&z, &g, x).min(5.0)),
-                nll_at_sigma: nll(&|x| quadrature_density(&z, &g, x, sigma)),
+                nll_at_sigma: nll(&|x| piecewise_linear_density(&z, &g, x, sigma)),
                 nll_push: nll(&|x| pushforward_density(&z, &g, x)),
             });
         }
