@@ -243,7 +243,7 @@ fn curves_show_the_elbo_of_the_bundled_model() {
     assert!(e.total_bpd().is_finite() && e.total_bpd() > 0.0);
     assert_eq!(
         (e.strata, e.timesteps_evaluated, e.images),
-        (Some(20), 20, 8)
+        (Some(20), 30, 8)
     );
     assert!(e.total_stderr_bpd > 0.0 && e.total_stderr_bpd < e.total_bpd());
     assert_eq!(

@@ -240,12 +240,12 @@ curves-smoothing = smoothing
 curves-export = Export CSV…
 curves-export-tip = Save every curve as a CSV file (and every estimate's per-t terms beside it)
 curves-elbo-now = Estimate now (K = { $k } strata)
-curves-elbo-now-tip = One random t in each of K equal strata of 2…T for every image, weighted by the stratum's size: an unbiased estimate of Σ L_(t−1).
+curves-elbo-now-tip = Every t of the head 2 … 1+⌈T/100⌉ exactly (most of the sum sits there), then one random t in each of K equal strata of the rest for every image, weighted by the stratum's size: an unbiased estimate of Σ L_(t−1) whose error bar covers it.
 curves-elbo-exact = Exact (all { $n } t)
 curves-elbo-exact-tip = Sum every term t = 2 … T. Takes T−1 network evaluations of the batch (training and sampling wait meanwhile).
 curves-elbo-pending = estimating −ELBO…
 curves-last-elbo = −ELBO (NLL upper bound) at step { $step }: { $total } bits/dim = L_T { $prior } + ΣL_(t−1) { $diffusion } + L_0 { $decoder }
-curves-elbo-how-strata = Σ L_(t−1) from K = { $k } strata, one random t and one noise draw per stratum and image; { $images ->
+curves-elbo-how-strata = Σ L_(t−1): every t = 2 … { $head } exactly, then K = { $k } strata of the rest, one random t and one noise draw per stratum and image; { $images ->
         [one] 1 image
        *[other] { $images } images
     }; ± one standard error over the images
@@ -295,11 +295,11 @@ elbo-table =
 cli-elbo-about = Estimate −ELBO, the variational upper bound on −log p(x), of a checkpoint in bits/dim.
 cli-elbo-long =
     −ELBO = L_T + Σ L_(t−1) + L_0 on a batch of images, each term in bits per dimension.
-    Σ L_(t−1) has T−1 terms: --strata all evaluates every one; --strata K draws one t in each of K equal strata per image and weights it by the stratum's size, which is unbiased. Standard errors are over the images.
+    Σ L_(t−1) has T−1 terms: --strata all evaluates every one; --strata K evaluates every t of the head 2 … 1+⌈T/100⌉ and draws one t in each of K equal strata of the rest per image, weighted by the stratum's size, which is unbiased. Standard errors are over the images.
 cli-elbo-checkpoint = A checkpoint folder.
 cli-elbo-data = The images: builtin:shapes, builtin:digits or a folder.
 cli-elbo-images = How many images to evaluate.
-cli-elbo-strata = K strata of t (one random t in each, per image), or `all` for every t.
+cli-elbo-strata = K strata of the t after an exact head 2 … 1+⌈T/100⌉ (one random t in each, per image), or `all` for every t.
 cli-elbo-seed = Seed of the random t and the noise (the images stay the same for every seed).
 cli-elbo-device = Device, as for train.
 cli-elbo-json = Print one JSON object instead of a table.

@@ -232,12 +232,12 @@ curves-smoothing = 平滑
 curves-export = 导出 CSV…
 curves-export-tip = 把所有曲线保存为 CSV 文件（每次估计的逐 t 项另存在旁边）
 curves-elbo-now = 立即估计（K = { $k } 层）
-curves-elbo-now-tip = 把 2…T 等分为 K 层，每张图像在每层随机取一个 t，并按层的大小加权：这是 Σ L_(t−1) 的无偏估计。
+curves-elbo-now-tip = 开头的 t = 2 … 1+⌈T/100⌉ 每一项精确计算（和的大部分在这里），其余的 t 分为 K 层，每张图像在每层随机取一个 t，并按层的大小加权：这是 Σ L_(t−1) 的无偏估计，它的误差范围能包含真值。
 curves-elbo-exact = 精确计算（全部 { $n } 个 t）
 curves-elbo-exact-tip = 对 t = 2 … T 的每一项求和。需要对该批次做 T−1 次网络计算（期间训练和采样会等待）。
 curves-elbo-pending = 正在估计负 ELBO…
 curves-last-elbo = 第 { $step } 步的负 ELBO（负对数似然上界）：{ $total } 比特/维 = L_T { $prior } + ΣL_(t−1) { $diffusion } + L_0 { $decoder }
-curves-elbo-how-strata = Σ L_(t−1) 来自 K = { $k } 层，每层每张图像一个随机 t 和一次噪声抽样；{ $images } 张图像；± 为图像间的一个标准误差
+curves-elbo-how-strata = Σ L_(t−1)：t = 2 … { $head } 每一项精确计算，其余的 t 分为 K = { $k } 层，每层每张图像一个随机 t 和一次噪声抽样；{ $images } 张图像；± 为图像间的一个标准误差
 curves-elbo-how-all = Σ L_(t−1) 对全部 { $n } 个 t 求和，每个 t 每张图像一次噪声抽样；{ $images } 张图像；± 为图像间的一个标准误差
 curves-elbo-how-file = 读自曲线文件
 curves-batch-unknown = 未记录批次
@@ -275,11 +275,11 @@ elbo-table =
 cli-elbo-about = 估计检查点的负 ELBO（−log p(x) 的变分上界），单位为比特/维。
 cli-elbo-long =
     负 ELBO = L_T + Σ L_(t−1) + L_0，在一批图像上计算，每一项以比特/维为单位。
-    Σ L_(t−1) 有 T−1 项：--strata all 计算每一项；--strata K 把 t 等分为 K 层，每张图像在每层随机取一个 t 并按层的大小加权，这是无偏的。标准误差按图像计算。
+    Σ L_(t−1) 有 T−1 项：--strata all 计算每一项；--strata K 精确计算开头的 t = 2 … 1+⌈T/100⌉，其余的 t 等分为 K 层，每张图像在每层随机取一个 t 并按层的大小加权，这是无偏的。标准误差按图像计算。
 cli-elbo-checkpoint = 检查点文件夹。
 cli-elbo-data = 图像：builtin:shapes、builtin:digits 或一个文件夹。
 cli-elbo-images = 要评估多少张图像。
-cli-elbo-strata = t 的层数 K（每张图像在每层随机取一个 t），或用 `all` 计算每个 t。
+cli-elbo-strata = 开头的 t = 2 … 1+⌈T/100⌉ 精确计算之后，其余 t 的层数 K（每张图像在每层随机取一个 t），或用 `all` 计算每个 t。
 cli-elbo-seed = 随机 t 和噪声的种子（图像对每个种子都相同）。
 cli-elbo-device = 设备，与 train 相同。
 cli-elbo-json = 输出一个 JSON 对象而不是表格。

@@ -357,7 +357,12 @@ impl CurvesPanel {
                 .strong(),
             );
             let how = match e.strata {
-                Some(k) => tr!("curves-elbo-how-strata", k = k, images = e.images),
+                Some(k) => tr!(
+                    "curves-elbo-how-strata",
+                    head = 1 + e.timesteps_evaluated.saturating_sub(k),
+                    k = k,
+                    images = e.images
+                ),
                 None if e.timesteps_evaluated > 0 => {
                     tr!(
                         "curves-elbo-how-all",
