@@ -254,6 +254,8 @@ curves-elbo-how-all = Σ L_(t−1) over all { $n } t, one noise draw per t and i
        *[other] { $images } images
     }; ± one standard error over the images
 curves-elbo-how-file = read from a curves file
+curves-elbo-how-unknown = read from an older curves file, which did not record how Σ L_(t−1) was estimated (every t, or K strata without the exact head)
+curves-elbo-how-midpoint = read from an old curves file: Σ L_(t−1) by the old midpoint rule (20 fixed t), a biased estimate with no error bar
 curves-batch-unknown = batch not recorded
 curves-no-data = No data yet: press Train.
 curves-loss = L_simple = mean over all values of (ε − ε_θ(x_t, t))², per step (and on the evaluation batch)

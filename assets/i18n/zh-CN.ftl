@@ -240,6 +240,8 @@ curves-last-elbo = 第 { $step } 步的负 ELBO（负对数似然上界）：{ $
 curves-elbo-how-strata = Σ L_(t−1)：t = 2 … { $head } 每一项精确计算，其余的 t 分为 K = { $k } 层，每层每张图像一个随机 t 和一次噪声抽样；{ $images } 张图像；± 为图像间的一个标准误差
 curves-elbo-how-all = Σ L_(t−1) 对全部 { $n } 个 t 求和，每个 t 每张图像一次噪声抽样；{ $images } 张图像；± 为图像间的一个标准误差
 curves-elbo-how-file = 读自曲线文件
+curves-elbo-how-unknown = 读自以前版本的曲线文件，文件没有记录 Σ L_(t−1) 是如何估计的（全部 t，或不含精确开头的 K 层）
+curves-elbo-how-midpoint = 读自过去版本的曲线文件：Σ L_(t−1) 用过去的中点法则（20 个固定的 t）计算，这是有偏的估计，没有误差范围
 curves-batch-unknown = 未记录批次
 curves-no-data = 还没有数据：请按「训练」。
 curves-loss = L_simple = 对所有取值求平均的 (ε − ε_θ(x_t, t))²，每一步（以及评估批次上的值）

@@ -13,8 +13,11 @@ use std::fmt::Write as _;
 /// Points kept per series; past this, older points are thinned by half.
 pub const MAX_POINTS: usize = 20_000;
 
-/// The first line of the curves CSV.
-pub const CSV_HEADER: &str = "step,l_simple,images_per_s,held_out_l_simple,neg_elbo_bpd,neg_elbo_stderr_bpd,l_t_bpd,sum_l_t_minus_1_bpd,sum_l_t_minus_1_stderr_bpd,l_0_bpd,timesteps_evaluated,images";
+/// The first line of the curves CSV. `sum_method` says how Σ L_(t−1) was estimated: `all`
+/// (every t) or `head+strata:K` (every t of the head, K strata of the rest).
+pub const CSV_HEADER: &str = "step,l_simple,images_per_s,held_out_l_simple,neg_elbo_bpd,neg_elbo_stderr_bpd,l_t_bpd,sum_l_t_minus_1_bpd,sum_l_t_minus_1_stderr_bpd,l_0_bpd,timesteps_evaluated,images,sum_method";
+/// The header of curves files written before the method was recorded.
+const V2_CSV_HEADER: &str = "step,l_simple,images_per_s,held_out_l_simple,neg_elbo_bpd,neg_elbo_stderr_bpd,l_t_bpd,sum_l_t_minus_1_bpd,sum_l_t_minus_1_stderr_bpd,l_0_bpd,timesteps_evaluated,images";
 /// The header of curves files written before the standard errors were recorded.
 const OLD_CSV_HEADER: &str =
     "step,l_simple,images_per_s,held_out_l_simple,vlb_bpd,l_t_bpd,sum_l_t_minus_1_bpd,l_0_bpd";
@@ -79,6 +82,17 @@ pub struct ElboPoint {
     pub held_out_loss: f32,
     /// what the batch was (None: read from a file that did not say)
     pub batch: Option<EvalBatch>,
+    /// read from an older curves file that did not record how Σ L_(t−1) was estimated
+    pub from_older_file: Option<OlderFile>,
+}
+
+/// What an older curves file left out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OlderFile {
+    /// errors, K and images recorded, the method not (every t, or K strata over all of 2…T)
+    MethodUnknown,
+    /// the first format: Σ by a midpoint rule over 20 fixed t, biased, no error
+    MidpointRule,
 }
 
 /// State of the curves panel.
@@ -164,9 +178,13 @@ impl CurvesPanel {
             if elbo_step == Some(step) {
                 let e = &self.elbo[j];
                 let v = &e.estimate;
+                let method = match v.strata {
+                    Some(k) => format!("head+strata:{k}"),
+                    None => "all".to_owned(),
+                };
                 let _ = write!(
                     out,
-                    ",{},{},{},{},{},{},{},{},{}",
+                    ",{},{},{},{},{},{},{},{},{},{method}",
                     e.held_out_loss,
                     v.total_bpd(),
                     v.total_stderr_bpd,
@@ -179,7 +197,7 @@ impl CurvesPanel {
                 );
                 j += 1;
             } else {
-                out.push_str(",,,,,,,,,");
+                out.push_str(",,,,,,,,,,");
             }
             out.push('\n');
         }
@@ -231,12 +249,12 @@ impl CurvesPanel {
     /// Read curves written by [`Self::to_csv`]. Rows that do not parse are skipped and counted.
     pub fn from_csv(text: &str) -> Result<(Self, usize), String> {
         let mut lines = text.lines();
-        let old = match lines.next().map(str::trim) {
-            Some(CSV_HEADER) => false,
-            Some(OLD_CSV_HEADER) => true,
+        let (old, older_file, columns) = match lines.next().map(str::trim) {
+            Some(CSV_HEADER) => (false, None, 13),
+            Some(V2_CSV_HEADER) => (false, Some(OlderFile::MethodUnknown), 12),
+            Some(OLD_CSV_HEADER) => (true, Some(OlderFile::MidpointRule), 8),
             _ => return Err(crate::tr!("curves-err-header").to_owned()),
         };
-        let columns = if old { 8 } else { 12 };
         let mut curves = Self::default();
         let mut skipped = 0;
         for line in lines.filter(|l| !l.trim().is_empty()) {
@@ -262,6 +280,10 @@ impl CurvesPanel {
                 (num(3), num(prior), num(diffusion), num(decoder))
             {
                 let extra = |k: usize| if old { None } else { num(k) };
+                let method = cells.get(12).map(|c| c.trim());
+                let strata = method
+                    .and_then(|m| m.strip_prefix("head+strata:"))
+                    .and_then(|k| k.parse::<usize>().ok());
                 curves.push_elbo(ElboPoint {
                     step,
                     estimate: VlbEstimate {
@@ -272,12 +294,13 @@ impl CurvesPanel {
                         total_stderr_bpd: extra(5).unwrap_or(f64::NAN),
                         per_t: Vec::new(),
                         timesteps_evaluated: extra(10).unwrap_or(0.0) as usize,
-                        strata: None,
+                        strata,
                         images: extra(11).unwrap_or(0.0) as usize,
                         per_image_bpd: Vec::new(),
                     },
                     held_out_loss: held as f32,
                     batch: None,
+                    from_older_file: older_file,
                 });
             }
         }
@@ -356,21 +379,23 @@ impl CurvesPanel {
                 ))
                 .strong(),
             );
-            let how = match e.strata {
-                Some(k) => tr!(
+            let how = match (last.from_older_file, e.strata) {
+                (Some(OlderFile::MethodUnknown), _) => tr!("curves-elbo-how-unknown").to_owned(),
+                (Some(OlderFile::MidpointRule), _) => tr!("curves-elbo-how-midpoint").to_owned(),
+                (None, Some(k)) => tr!(
                     "curves-elbo-how-strata",
                     head = 1 + e.timesteps_evaluated.saturating_sub(k),
                     k = k,
                     images = e.images
                 ),
-                None if e.timesteps_evaluated > 0 => {
+                (None, None) if e.timesteps_evaluated > 0 => {
                     tr!(
                         "curves-elbo-how-all",
                         n = e.timesteps_evaluated,
                         images = e.images
                     )
                 }
-                None => tr!("curves-elbo-how-file").to_owned(),
+                (None, None) => tr!("curves-elbo-how-file").to_owned(),
             };
             let batch = last
                 .batch
@@ -583,12 +608,16 @@ mod tests {
             estimate: estimate(0.125, 1.0, 2.0),
             held_out_loss: 0.75,
             batch: None,
+            from_older_file: None,
         });
         let csv = c.to_csv();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert_eq!(lines[1], "1,0.9,10.000,,,,,,,,,");
-        assert_eq!(lines[2], "2,0.8,11.000,0.75,3.125,0.5,0.125,2,0.25,1,20,8");
+        assert_eq!(lines[1], "1,0.9,10.000,,,,,,,,,,");
+        assert_eq!(
+            lines[2],
+            "2,0.8,11.000,0.75,3.125,0.5,0.125,2,0.25,1,20,8,all"
+        );
 
         // An estimate at a step without a loss (a loaded model, paused) gets its own row,
         // and the CSVs read back to the same curves, per-t profile included.
@@ -597,11 +626,12 @@ mod tests {
             estimate: estimate(0.5, 1.5, 2.5),
             held_out_loss: 0.25,
             batch: None,
+            from_older_file: None,
         });
         let csv = c.to_csv();
         assert_eq!(
             csv.lines().nth(3),
-            Some("5,,,0.25,4.5,0.5,0.5,2.5,0.25,1.5,20,8")
+            Some("5,,,0.25,4.5,0.5,0.5,2.5,0.25,1.5,20,8,all")
         );
         let (mut back, skipped) = CurvesPanel::from_csv(&format!("{csv}garbage,row\n")).unwrap();
         assert_eq!(skipped, 1);
@@ -615,6 +645,28 @@ mod tests {
         let (back, skipped) = CurvesPanel::from_csv(&old).unwrap();
         assert_eq!(skipped, 0);
         assert_eq!(back.elbo[0].estimate.diffusion_bpd, 2.0);
+        assert_eq!(back.elbo[0].from_older_file, Some(OlderFile::MidpointRule));
+        // ...and those written before the method was: K = 20 is not taken for every t.
+        let v2 = format!("{V2_CSV_HEADER}\n2,0.8,11.000,0.75,3.125,0.5,0.125,2,0.25,1,20,8\n");
+        let (back, _) = CurvesPanel::from_csv(&v2).unwrap();
+        assert_eq!(back.elbo[0].from_older_file, Some(OlderFile::MethodUnknown));
+        assert_eq!(back.elbo[0].estimate.strata, None);
+        // A head+strata estimate reads back as one.
+        let mut k = CurvesPanel::default();
+        let mut e = estimate(0.5, 1.5, 2.5);
+        e.strata = Some(20);
+        e.timesteps_evaluated = 30;
+        k.push_elbo(ElboPoint {
+            step: 3,
+            estimate: e,
+            held_out_loss: 0.5,
+            batch: None,
+            from_older_file: None,
+        });
+        let (back, _) = CurvesPanel::from_csv(&k.to_csv()).unwrap();
+        assert!(k.to_csv().contains(",30,8,head+strata:20"));
+        assert_eq!(back.elbo[0].estimate.strata, Some(20));
+        assert_eq!(back.elbo[0].from_older_file, None);
     }
 
     #[test]

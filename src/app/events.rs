@@ -64,6 +64,7 @@ impl App {
                     estimate,
                     held_out_loss,
                     batch: Some(batch),
+                    from_older_file: None,
                 })
             }
             Event::History(steps) => self.curves.set_history(&steps),
