@@ -108,6 +108,9 @@ pub struct WorldPanel {
     pub x_query: f64,
     /// (step, G(z₀)) for the bell, with z₀ fixed per x
     pub walk: Vec<(u64, f64)>,
+    /// the 1-D data of the current run as a mixture (the pixel values' in pixels mode): z₀
+    /// and the walk read its CDF
+    data_mixture: Option<GaussianMixture1d>,
     /// the last problem with the chosen data
     pub error: Option<String>,
     /// the reverse paths play by themselves
@@ -140,6 +143,7 @@ impl Default for WorldPanel {
             sigma: 0.1,
             x_query: 0.4,
             walk: Vec::new(),
+            data_mixture: None,
             error: None,
             playing: false,
             add_at: None,
@@ -257,6 +261,7 @@ impl WorldPanel {
     }
 
     fn sample_data(&mut self, data: &ToyData) {
+        self.data_mixture = mixture_of(data);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
         self.data_points = data.sample(&mut rng, if data.dim() == 1 { 4000 } else { 1200 });
     }
@@ -337,29 +342,13 @@ impl WorldPanel {
 
     /// The 1-D data as a mixture (the pixel values become one narrow bump per 8-bit level).
     fn mixture(&self, image: &ImageRgb) -> Option<GaussianMixture1d> {
-        match self.data(image).ok()? {
-            ToyData::Mixture(m) => Some(m),
-            ToyData::Pixels(values) => {
-                let mut counts = [0.0f64; 256];
-                for v in values {
-                    counts[crate::diffusion::marginal::level(v) as usize] += 1.0;
-                }
-                GaussianMixture1d::new(
-                    counts
-                        .iter()
-                        .enumerate()
-                        .map(|(k, &c)| (c, k as f64 / 127.5 - 1.0, 1.0 / 255.0))
-                        .collect(),
-                )
-            }
-            _ => None,
-        }
+        mixture_of(&self.data(image).ok()?)
     }
 
-    /// z₀ = Φ⁻¹(F_data(x)), the z that a perfect monotone G sends to x, and G(z₀) in `view`.
+    /// z₀ = Φ⁻¹(F_data(x)), the z that a perfect monotone G sends to x, and G(z₀) in `view`,
+    /// with F the CDF of the data the run trains on (the pixel values in pixels mode).
     fn g_of_z0(&self, view: &ToyView) -> Option<f64> {
-        let m = GaussianMixture1d::new(self.components.clone())?;
-        let z0 = quantile_z(&m, self.x_query);
+        let z0 = quantile_z(self.data_mixture.as_ref()?, self.x_query);
         interpolate(&view.g_curve, z0)
     }
 
@@ -810,10 +799,10 @@ impl WorldPanel {
     fn walk_ui(&mut self, ui: &mut egui::Ui) {
         ui.add_space(6.0);
         ui.label(egui::RichText::new(tr!("world-walk")).strong());
-        let Some(m) = GaussianMixture1d::new(self.components.clone()) else {
+        let Some(m) = self.data_mixture.as_ref() else {
             return;
         };
-        let z0 = quantile_z(&m, self.x_query);
+        let z0 = quantile_z(m, self.x_query);
         ui.weak(tr!(
             "world-walk-z0",
             z0 = format!("{z0:.2}"),
@@ -953,6 +942,27 @@ impl WorldPanel {
     }
 }
 
+/// The 1-D data as a mixture (the pixel values become one narrow bump per 8-bit level).
+fn mixture_of(data: &ToyData) -> Option<GaussianMixture1d> {
+    match data {
+        ToyData::Mixture(m) => Some(m.clone()),
+        ToyData::Pixels(values) => {
+            let mut counts = [0.0f64; 256];
+            for &v in values {
+                counts[crate::diffusion::marginal::level(v) as usize] += 1.0;
+            }
+            GaussianMixture1d::new(
+                counts
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &c)| (c, k as f64 / 127.5 - 1.0, 1.0 / 255.0))
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
 /// Φ⁻¹(F(x)) for the mixture: the z that the monotone transport from N(0, 1) sends to x.
 fn quantile_z(m: &GaussianMixture1d, x: f64) -> f64 {
     let cdf: f64 = m
@@ -987,6 +997,24 @@ fn interpolate(curve: &[(f32, f32)], z: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pixels_mode_reads_z0_from_the_pixel_values_not_the_editable_mixture() {
+        // Three quarters of the pixels at level 64, a quarter at 200: x between them has
+        // F = 3/4 whatever the editable mixture says.
+        let v = |k: u32| -1.0 + 2.0 * k as f32 / 255.0;
+        let values: Vec<f32> = (0..400)
+            .map(|i| if i % 4 == 3 { v(200) } else { v(64) })
+            .collect();
+        let mut panel = WorldPanel::default();
+        panel.sample_data(&ToyData::Pixels(values));
+        let m = panel.data_mixture.clone().expect("a pixel mixture");
+        let z0 = quantile_z(&m, 0.2);
+        let want = 0.674_489_75; // Φ⁻¹(3/4)
+        assert!((z0 - want).abs() < 1e-4, "{z0}");
+        let editable = GaussianMixture1d::new(panel.components.clone()).unwrap();
+        assert!((quantile_z(&editable, 0.2) - want).abs() > 0.1);
+    }
 
     #[test]
     fn the_quantile_z_of_a_gaussian_is_its_standard_score() {
