@@ -256,6 +256,14 @@ curves-elbo-how-all = Σ L_(t−1) over all { $n } t, one noise draw per t and i
 curves-elbo-how-file = read from a curves file
 curves-elbo-how-unknown = read from an older curves file, which did not record how Σ L_(t−1) was estimated (every t, or K strata without the exact head)
 curves-elbo-how-midpoint = read from an old curves file: Σ L_(t−1) by the old midpoint rule (20 fixed t), a biased estimate with no error bar
+curves-vlb-ode = ODE (exact)
+ode-button = Exact likelihood (ODE)
+ode-button-tip = The same network's probability-flow ODE, dx/dt = −½β(t)[x − ε̂(x, t)/σ_t], is an invertible map of the images' own dimension, so log p(x) = log N(x_T; 0, I) + ∫ div f dt is exact, not a bound. Heun, 100 steps (200 network calls per image), Hutchinson's trace with one probe, each image dequantised once inside its 8-bit bins; −ELBO is estimated at the same step. One image at a time between training steps.
+ode-progress = ODE likelihood: { $done }/{ $total } images scored (weights of step { $step })…
+ode-result = Probability-flow ODE at step { $step }: { $bits } ± { $se } bits/dim, the exact likelihood of the same network ({ $images } evaluation images, { $method }, { $nfe } network calls per image, { $probes } Hutchinson probe)
+ode-gap = −ELBO at the same step on the same images: { $elbo } ± { $elbo_se } bits/dim. The bound's slack, −ELBO − ODE: { $gap } ± { $gap_se } bits/dim (paired over the images).
+ode-gap-none = Estimate −ELBO at step { $step } to see the gap.
+ode-two-models = One network, two models: −ELBO bounds the diffusion model's −log p from above; the ODE turns the same ε̂ into an invertible G with an exact likelihood. Both are in bits/dim of 8-bit bins.
 curves-batch-unknown = batch not recorded
 curves-no-data = No data yet: press Train.
 curves-loss = L_simple = mean over all values of (ε − ε_θ(x_t, t))², per step (and on the evaluation batch)
@@ -426,6 +434,8 @@ worker-autosave-failed = autosave failed, turned off: { $error }
 worker-training-paused = training paused: { $error }
 worker-elbo-not-finite = the ELBO estimate was not finite; not plotted
 worker-elbo-failed = ELBO estimate failed: { $error }
+worker-ode-failed = the ODE likelihood could not be estimated: { $error }
+worker-ode-model-changed = the ODE likelihood estimate stopped: the model changed
 
 ## Errors: images and datasets
 image-err-io = cannot read { $path }: { $error }

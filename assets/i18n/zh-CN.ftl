@@ -242,6 +242,14 @@ curves-elbo-how-all = Σ L_(t−1) 对全部 { $n } 个 t 求和，每个 t 每�
 curves-elbo-how-file = 读自曲线文件
 curves-elbo-how-unknown = 读自以前版本的曲线文件，文件没有记录 Σ L_(t−1) 是如何估计的（全部 t，或不含精确开头的 K 层）
 curves-elbo-how-midpoint = 读自过去版本的曲线文件：Σ L_(t−1) 用过去的中点法则（20 个固定的 t）计算，这是有偏的估计，没有误差范围
+curves-vlb-ode = ODE（精确）
+ode-button = 精确似然（ODE）
+ode-button-tip = 同一个网络的概率流 ODE，dx/dt = −½β(t)[x − ε̂(x, t)/σ_t]，是与图像同维、一一对应的映射，所以 log p(x) = log N(x_T; 0, I) + ∫ div f dt 是精确的，而不是一个界。Heun 方法，100 步（每张图像 200 次网络调用），迹用 Hutchinson 估计（1 个向量），每张图像在它的 8 位区间内反量化一次；同一步也估计负 ELBO。在训练步之间一次计算一张图像。
+ode-progress = ODE 似然：已计算 { $done }/{ $total } 张图像（第 { $step } 步的权重）…
+ode-result = 第 { $step } 步的概率流 ODE：{ $bits } ± { $se } 比特/维，同一个网络的精确似然（{ $images } 张评估图像，{ $method }，每张图像 { $nfe } 次网络调用，Hutchinson 向量 { $probes } 个）
+ode-gap = 同一步、同一批图像的负 ELBO：{ $elbo } ± { $elbo_se } 比特/维。上界的差距，负 ELBO − ODE：{ $gap } ± { $gap_se } 比特/维（按图像配对）。
+ode-gap-none = 在第 { $step } 步估计负 ELBO 才能看到差距。
+ode-two-models = 同一个网络，两个模型：负 ELBO 是扩散模型 −log p 的上界；ODE 把同一个 ε̂ 变成一个一一对应的 G，它的似然是精确的。两者都以 8 位区间的比特/维为单位。
 curves-batch-unknown = 未记录批次
 curves-no-data = 还没有数据：请按「训练」。
 curves-loss = L_simple = 对所有取值求平均的 (ε − ε_θ(x_t, t))²，每一步（以及评估批次上的值）
@@ -403,6 +411,8 @@ worker-autosave-failed = 自动保存失败，已关闭：{ $error }
 worker-training-paused = 训练已暂停：{ $error }
 worker-elbo-not-finite = ELBO 估计值不是有限数；未绘制
 worker-elbo-failed = ELBO 估计失败：{ $error }
+worker-ode-failed = 无法估计 ODE 似然：{ $error }
+worker-ode-model-changed = ODE 似然的估计已停止：模型变了
 
 ## Errors: images and datasets
 image-err-io = 无法读取 { $path }：{ $error }

@@ -32,6 +32,7 @@ const TOTAL: egui::Color32 = colors::ORANGE;
 const PRIOR: egui::Color32 = colors::GREY;
 const SUM: egui::Color32 = colors::BLUE;
 const DECODER: egui::Color32 = colors::GREEN;
+const ODE: egui::Color32 = colors::PURPLE;
 /// The training loss and the evaluation batch's loss.
 const TRAIN: egui::Color32 = colors::RED;
 const HELD: egui::Color32 = colors::YELLOW;
@@ -108,6 +109,8 @@ pub struct CurvesPanel {
     pub smooth: usize,
     /// an estimate asked for and not yet back
     pub pending: Option<TimestepPlan>,
+    /// the probability-flow ODE's exact likelihood beside the bound
+    pub ode: super::ode_likelihood::OdePanel,
 }
 
 fn smoothed(points: &[[f64; 2]], window: usize) -> Vec<[f64; 2]> {
@@ -138,6 +141,7 @@ impl CurvesPanel {
         self.loss.truncate_after(s);
         self.images_per_s.truncate_after(s);
         self.elbo.retain(|e| e.step <= step);
+        self.ode.points.retain(|p| p.step <= step);
     }
 
     /// Add an ELBO snapshot, bounded like the series.
@@ -358,6 +362,7 @@ impl CurvesPanel {
                 super::repaint::busy_ui(ui);
                 ui.weak(tr!("curves-elbo-pending"));
             }
+            self.ode.button_ui(ui, out);
         });
         if let Some(last) = self.elbo.last() {
             let e = &last.estimate;
@@ -403,6 +408,7 @@ impl CurvesPanel {
                 .unwrap_or_else(|| tr!("curves-batch-unknown").to_owned());
             ui.weak(format!("{how} · {batch}"));
         }
+        self.ode.result_ui(ui, &self.elbo);
         if self.loss.points.is_empty() && self.elbo.is_empty() {
             ui.add_space(20.0);
             ui.label(egui::RichText::new(tr!("curves-no-data")).size(16.0));
@@ -499,11 +505,33 @@ impl CurvesPanel {
                                 }
                             }
                         }
+                        // The same network's exact likelihood (probability-flow ODE), ± 1 SE.
+                        let ode = self.ode.plot_points();
+                        if !ode.is_empty() {
+                            let name = tr!("curves-vlb-ode");
+                            for &(x, m, se) in &ode {
+                                if se.is_finite() && se > 0.0 {
+                                    p.line(
+                                        Line::new(name, vec![[x, m - se], [x, m + se]])
+                                            .color(ODE)
+                                            .width(1.0),
+                                    );
+                                }
+                            }
+                            let pts: Vec<[f64; 2]> = ode.iter().map(|&(x, m, _)| [x, m]).collect();
+                            p.points(
+                                Points::new(name, pts)
+                                    .radius(4.0)
+                                    .shape(egui_plot::MarkerShape::Diamond)
+                                    .color(ODE),
+                            );
+                        }
                     });
                 key_ui(
                     ui,
                     &[
                         (TOTAL, "●", tr!("curves-vlb-total")),
+                        (ODE, "◆", tr!("curves-vlb-ode")),
                         (PRIOR, "●", tr!("curves-vlb-prior")),
                         (SUM, "●", "Σ L_(t−1)"),
                         (DECODER, "●", tr!("curves-vlb-decoder")),

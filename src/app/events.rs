@@ -68,6 +68,11 @@ impl App {
                 })
             }
             Event::History(steps) => self.curves.set_history(&steps),
+            Event::OdeNllProgress { done, total, step } => {
+                self.curves.ode.on_progress(done, total, step)
+            }
+            Event::OdeNll { step, estimate } => self.curves.ode.on_result(step, estimate),
+            Event::OdeNllFailed(why) => self.curves.ode.on_failed(why),
             Event::ElboFailed(why) => {
                 self.curves.pending = None;
                 self.notice(Level::Warning, why);

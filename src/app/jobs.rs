@@ -83,6 +83,22 @@ impl App {
         }));
     }
 
+    /// Ask the worker for the ODE likelihood of the evaluation batch (once at a time).
+    pub(super) fn estimate_ode_nll(&mut self) {
+        if self.curves.ode.progress.is_some() {
+            return;
+        }
+        // Shown as started until the worker's first report says how many images.
+        self.curves
+            .ode
+            .on_progress(0, crate::train::worker::HELD_OUT, self.status.step);
+        // The worker sends −ELBO at the same step itself.
+        self.curves.pending = Some(crate::diffusion::TimestepPlan::Stratified {
+            strata: crate::diffusion::DEFAULT_STRATA,
+        });
+        self.send(Command::OdeNll);
+    }
+
     pub(super) fn estimate_elbo(&mut self, plan: crate::diffusion::TimestepPlan) {
         if self.curves.pending == Some(plan) {
             return; // the same estimate is on its way

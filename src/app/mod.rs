@@ -15,6 +15,7 @@ mod jobs;
 pub mod layout;
 pub mod lesson;
 pub mod likelihood;
+pub mod ode_likelihood;
 pub mod plot_key;
 pub mod repaint;
 pub mod reverse;
@@ -81,6 +82,8 @@ pub enum AppCommand {
     IndicatorToggled(bool),
     /// estimate −ELBO now, with these timesteps
     EstimateElbo(crate::diffusion::TimestepPlan),
+    /// estimate the probability-flow ODE's exact likelihood (and −ELBO at the same step)
+    EstimateOdeNll,
     /// move training to the device this picks (GPU or CPU), carrying the run over
     SetDevice(DeviceChoice),
     /// open the About window
@@ -624,6 +627,7 @@ impl App {
             AppCommand::PickPixel(u, v) => self.likelihood.pick_pixel(u, v, &self.image.model),
             AppCommand::IndicatorToggled(on) => self.likelihood.indicator = on,
             AppCommand::EstimateElbo(plan) => self.estimate_elbo(plan),
+            AppCommand::EstimateOdeNll => self.estimate_ode_nll(),
             AppCommand::OpenImageDialog => self.spawn_dialog(Dialog::Image),
             AppCommand::LoadImagePath(p) => self.load_path(p),
             AppCommand::UseExample(i) => {

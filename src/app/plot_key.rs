@@ -16,9 +16,11 @@ pub mod colors {
     pub const RED: Color32 = Color32::from_rgb(220, 90, 90);
     /// a marker such as the current t or the data point x
     pub const YELLOW: Color32 = Color32::from_rgb(235, 200, 70);
+    /// an exact likelihood (the probability-flow ODE) beside a bound
+    pub const PURPLE: Color32 = Color32::from_rgb(190, 130, 235);
 }
 
-/// One entry: its colour, a mark that shows how it is drawn (━ line, ● points, ▼, ╌ dashed,
+/// One entry: its colour, a mark that shows how it is drawn (━ line, ● points, ◆, ▼, ╌ dashed,
 /// ┃ vertical line, ▮ bars) and its name.
 pub type Entry<'a> = (egui::Color32, &'a str, &'a str);
 

@@ -5,6 +5,7 @@ pub mod clip;
 pub mod device;
 pub mod generator;
 pub mod history;
+pub mod ode_job;
 pub mod ode_nll;
 pub mod one_image;
 pub mod phases;

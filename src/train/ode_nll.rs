@@ -15,6 +15,7 @@ use crate::diffusion::elbo::{mean, std_error};
 use crate::diffusion::flow_ode::{
     self, EpsAndTrace, FlowSchedule, OdeLikelihood, OdeSolver, bits_per_dim_of_bins,
 };
+use crate::model::UNet;
 use crate::model::divergence::{Probes, eps_and_trace};
 use burn::module::Module;
 use burn::tensor::Tensor;
@@ -87,6 +88,58 @@ fn field<const R: usize>(
     })
 }
 
+/// bits/dim of `x0_unit` (images [C, H, W] in [−1, 1], row-major) under the probability-flow
+/// ODE of `frozen` (a U-Net on the autodiff device with frozen parameters, see
+/// [`Trainer::ema_for_gradients`]). `progress(done, total)` counts images; Break cancels.
+pub(crate) fn images_nll(
+    frozen: &UNet,
+    schedule: &crate::diffusion::Schedule,
+    device: &burn::tensor::Device,
+    [c, h, w]: [usize; 3],
+    x0_unit: &[f32],
+    request: &NllRequest,
+    mut progress: impl FnMut(usize, usize) -> ControlFlow<()>,
+) -> Result<NllEstimate, TrainError> {
+    if request.probes == 0 {
+        return Err(TrainError::Invalid("at least one probe is needed".into()));
+    }
+    let dim = c * h * w;
+    let n = x0_unit.len() / dim.max(1);
+    let fs = FlowSchedule::new(schedule);
+    let forward = |x: Tensor<4>, labels: &[f64]| frozen.forward_at_labels(x, labels);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(request.seed);
+    let chunk = (BATCH_VALUES / request.probes).max(1);
+    let mut per_image_bits = Vec::with_capacity(n);
+    let (mut nfe, mut solves) = (0usize, 0usize);
+    for images in x0_unit.chunks(chunk * dim) {
+        if progress(per_image_bits.len(), n).is_break() {
+            return Err(TrainError::Cancelled);
+        }
+        let b = images.len() / dim;
+        let x: Vec<f64> = if request.dequantise {
+            flow_ode::dequantise(images, &mut rng)
+        } else {
+            images.iter().map(|&v| v as f64).collect()
+        };
+        let probes = Probes::rademacher(request.probes, b, dim, &mut rng);
+        let out: OdeLikelihood = flow_ode::log_likelihood(&fs, &x, dim, request.solver, |s, x| {
+            field(device, x, [b, c, h, w], &probes, s, &forward)
+        })?;
+        nfe += out.nfe;
+        solves += 1;
+        per_image_bits.extend(out.log_p_nats.iter().map(|&l| bits_per_dim_of_bins(l, dim)));
+    }
+    let _ = progress(n, n);
+    Ok(NllEstimate {
+        bits_per_dim: mean(&per_image_bits),
+        stderr_bits: std_error(&per_image_bits),
+        per_image_bits,
+        nfe: nfe as f64 / solves.max(1) as f64,
+        probes: request.probes,
+        method: request.solver.describe(),
+    })
+}
+
 impl Trainer {
     /// bits/dim of `x0_unit` (images in [−1, 1], row-major) under the EMA's probability-flow
     /// ODE. `progress(done, total)` counts images finished; Break cancels.
@@ -94,50 +147,17 @@ impl Trainer {
         &self,
         x0_unit: &[f32],
         request: &NllRequest,
-        mut progress: impl FnMut(usize, usize) -> ControlFlow<()>,
+        progress: impl FnMut(usize, usize) -> ControlFlow<()>,
     ) -> Result<NllEstimate, TrainError> {
-        if request.probes == 0 {
-            return Err(TrainError::Invalid("at least one probe is needed".into()));
-        }
-        let dim = self.image_dim();
-        let n = x0_unit.len() / dim.max(1);
-        let [c, h, w] = self.image_shape();
-        let fs = FlowSchedule::new(self.schedule());
-        let device = self.device_info().device();
-        let frozen = self.ema_for_gradients();
-        let forward = |x: Tensor<4>, labels: &[f64]| frozen.forward_at_labels(x, labels);
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(request.seed);
-        let chunk = (BATCH_VALUES / request.probes).max(1);
-        let mut per_image_bits = Vec::with_capacity(n);
-        let (mut nfe, mut solves) = (0usize, 0usize);
-        for images in x0_unit.chunks(chunk * dim) {
-            if progress(per_image_bits.len(), n).is_break() {
-                return Err(TrainError::Cancelled);
-            }
-            let b = images.len() / dim;
-            let x: Vec<f64> = if request.dequantise {
-                flow_ode::dequantise(images, &mut rng)
-            } else {
-                images.iter().map(|&v| v as f64).collect()
-            };
-            let probes = Probes::rademacher(request.probes, b, dim, &mut rng);
-            let out: OdeLikelihood =
-                flow_ode::log_likelihood(&fs, &x, dim, request.solver, |s, x| {
-                    field(&device, x, [b, c, h, w], &probes, s, &forward)
-                })?;
-            nfe += out.nfe;
-            solves += 1;
-            per_image_bits.extend(out.log_p_nats.iter().map(|&l| bits_per_dim_of_bins(l, dim)));
-        }
-        let _ = progress(n, n);
-        Ok(NllEstimate {
-            bits_per_dim: mean(&per_image_bits),
-            stderr_bits: std_error(&per_image_bits),
-            per_image_bits,
-            nfe: nfe as f64 / solves.max(1) as f64,
-            probes: request.probes,
-            method: request.solver.describe(),
-        })
+        images_nll(
+            &self.ema_for_gradients(),
+            self.schedule(),
+            &self.device_info().device(),
+            self.image_shape(),
+            x0_unit,
+            request,
+            progress,
+        )
     }
 }
 

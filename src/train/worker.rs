@@ -91,6 +91,9 @@ pub enum Command {
     CancelSample,
     /// estimate −ELBO on the evaluation batch now, with these timesteps
     Vlb(TimestepPlan),
+    /// estimate the probability-flow ODE's exact likelihood on the evaluation batch, with
+    /// the EMA as it is now, and −ELBO at the same step (one image per turn of the loop)
+    OdeNll,
     /// write a checkpoint
     Save(PathBuf),
     /// read a checkpoint (keeps the current state if it fails)
@@ -186,6 +189,24 @@ pub enum Event {
     },
     /// a −ELBO estimate could not be made (why, for the user)
     ElboFailed(String),
+    /// the ODE likelihood job has scored this many of the evaluation images
+    OdeNllProgress {
+        /// images done
+        done: usize,
+        /// images in all
+        total: usize,
+        /// the step of the weights being scored
+        step: u64,
+    },
+    /// the probability-flow ODE's bits/dim of the evaluation batch
+    OdeNll {
+        /// the step of the weights scored (a −ELBO estimate of the same step was sent first)
+        step: u64,
+        /// the estimate
+        estimate: super::ode_nll::NllEstimate,
+    },
+    /// the ODE likelihood could not be estimated (why, for the user)
+    OdeNllFailed(String),
     /// the loss history of an opened checkpoint, oldest first (replaces the curves)
     History(Vec<StepReport>),
     /// a sampling result
@@ -343,6 +364,8 @@ struct State {
     unsent: Vec<StepReport>,
     /// a simulated device loss for the next step: Some(weights_lost)
     fault: Option<bool>,
+    /// the ODE likelihood estimate in progress
+    ode: Option<super::ode_job::OdeJob>,
 }
 
 impl State {
@@ -355,6 +378,9 @@ impl State {
         self.running = false;
         self.remaining = None;
         self.unsent.clear();
+        if self.ode.take().is_some() {
+            out.event(Event::OdeNllFailed(tr!("worker-ode-model-changed").into()));
+        }
         out.event(Event::Running(false));
     }
 
@@ -445,12 +471,13 @@ fn run(
         autosave: None,
         unsent: Vec::new(),
         fault: None,
+        ode: None,
     };
     ready(out, &state.trainer);
     let mut pending: VecDeque<SampleJob> = VecDeque::new();
     loop {
         // Drain commands; block only while idle.
-        let next = if state.running || !pending.is_empty() {
+        let next = if state.running || !pending.is_empty() || state.ode.is_some() {
             match commands.try_recv() {
                 Ok(c) => Some(c),
                 Err(TryRecvError::Empty) => None,
@@ -478,6 +505,7 @@ fn run(
             }
             continue;
         }
+        advance_ode(&mut state, out);
         if state.running {
             train_once(&mut state, out);
         }
@@ -562,6 +590,21 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
             Err(e) => out.notice(Level::Warning, tr!("notice-kept-data", error = e)),
         },
         Command::Vlb(plan) => send_vlb(state, plan, out),
+        Command::OdeNll => {
+            if state.ode.is_none() {
+                // −ELBO at the same step and on the same images, for the gap between them
+                send_vlb(state, state.vlb_plan, out);
+                let seed = HELD_OUT_SEED ^ state.trainer.step_count();
+                let job = super::ode_job::OdeJob::new(&state.trainer, &state.held_out.0, seed);
+                let (done, total) = job.progress(&state.trainer);
+                out.event(Event::OdeNllProgress {
+                    done,
+                    total,
+                    step: job.step(),
+                });
+                state.ode = Some(job);
+            }
+        }
         Command::SetVlbEvery(n) => state.vlb_every = n,
         Command::SetAutosave(a) => state.autosave = a.filter(|(_, every)| *every > 0),
         Command::SimulateDeviceLoss { weights_lost } => state.fault = Some(weights_lost),
@@ -819,6 +862,29 @@ fn train_once(state: &mut State, out: &Outbox) {
             state.running = false;
             out.event(Event::Running(false));
             out.notice(Level::Error, tr!("worker-training-paused", error = e));
+        }
+    }
+}
+
+/// Score one more image of the ODE likelihood job, if one runs, and report.
+fn advance_ode(state: &mut State, out: &Outbox) {
+    let Some(job) = state.ode.as_mut() else {
+        return;
+    };
+    match job.advance(&state.trainer) {
+        Ok(Some(estimate)) => {
+            let step = job.step();
+            state.ode = None;
+            out.event(Event::OdeNll { step, estimate });
+        }
+        Ok(None) => {
+            let (done, total) = job.progress(&state.trainer);
+            let step = job.step();
+            out.event(Event::OdeNllProgress { done, total, step });
+        }
+        Err(e) => {
+            state.ode = None;
+            out.event(Event::OdeNllFailed(tr!("worker-ode-failed", error = e)));
         }
     }
 }
