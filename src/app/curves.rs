@@ -146,6 +146,8 @@ impl CurvesPanel {
 
     /// Add an ELBO snapshot, bounded like the series.
     pub fn push_elbo(&mut self, point: ElboPoint) {
+        // The same step gives the same estimate (its seed follows the step): keep the newest.
+        self.elbo.retain(|e| e.step != point.step);
         if self.elbo.len() >= MAX_POINTS / 10 {
             thin_by_half(&mut self.elbo);
         }
