@@ -677,7 +677,7 @@ world-indicator = The line x meets G at { $n ->
         [one] one isolated point z*
        *[other] { $n } isolated points z*
     }, a set of probability zero: the indicator likelihood gives ∫ N(z; 0, 1) 1[G(z) = x] dz = { $value } (on the grid of z), for every x.
-world-density = P_θ(x) = ∫ N(z; 0, 1) N(x; G(z), σ²) dz by quadrature, beside the data and the samples
+world-density = P_θ(x) = ∫ N(z; 0, 1) N(x; G(z), σ²) dz, exact for G piecewise linear between the plotted z, beside the data and the samples
 world-sigma-tip = σ of p(x|z) = N(x; G(z), σ²). As σ → 0, P_θ tends to the push-forward density Σ N(z*)/|G′(z*)|.
 world-key-data = data
 world-key-hist = samples (histogram)
@@ -699,6 +699,15 @@ cli-bench-toy-only = Measure only the 1-D/2-D world (a minute or two instead of 
 cli-bench-window = Open the real window (on the display there is: a desktop, or Xvfb) and measure scripted scenes in it: frames per second, whole-frame times, the UI thread's CPU and the trainer's speed in the window beside the same worker without one.
 cli-bench-scene-seconds = With --window: measured seconds per scene, after a 3 s warm-up ("train on this image" runs at least 29 s when this is 10 or more, to read the samples at 30 s).
 cli-bench-scenes = With --window: only these scenes (comma-separated): train-on-image, sampling, likelihood, world-1d, world-2d.
-world-nll = On { $n } held-out samples, in nats per sample: −log P_θ(x) = { $at_sigma } exactly (quadrature, σ = { $sigma }); { $push } as σ → 0 (the push-forward density of G); and the diffusion model's −ELBO (all { $t } KL terms, a Gaussian decoder) = { $elbo } ± { $se }, an upper bound on its own −log p_θ(x): the gap between a bound and an exact likelihood is visible here.
+world-nll = On { $n } held-out samples, in nats per sample: −log P_θ(x) = { $at_sigma } exactly (G = DDIM plus σ = { $sigma }); { $push } as σ → 0 (the push-forward density of G); and the diffusion model's −ELBO (all { $t } KL terms, a Gaussian decoder) = { $elbo } ± { $se }, an upper bound on its own −log p_θ(x). These are different models from one network (P_θ adds σ to the DDIM map, p_θ is the stochastic chain): compare a bound with an exact likelihood of the same model with the ODE below.
+world-ode-title = The exact likelihood of the same network: its probability-flow ODE
+world-ode-button = Compute the ODE's density
+world-ode-button-tip = The probability-flow ODE dx/dt = −½β(t)[x − ε̂(x, t)/σ_t] maps N(0, I) one-to-one onto a density of the data's own dimension: log p(x) = log N(x_T; 0, I) + ∫ div f dt, with the divergence exact here. Computed once for the current weights (a few seconds; training waits meanwhile).
+world-ode-pending = solving the ODE…
+world-key-ode = ODE p(x), exact
+world-ode-held-out = On the same { $n } held-out points at step { $step }, nats per point: the ODE's −log p = { $ode } ± { $ode_se } (exact divergence, RK45, { $nfe } network calls); the same network's −ELBO = { $elbo } ± { $elbo_se }; −ELBO − ODE = { $gap } ± { $gap_se } (paired). Unlike G plus σ, the ODE's G is invertible and of the data's own dimension, so its P(x) is a finite density without any σ.
+world-ode-heat-model = ODE density p(x), step { $step } (Heun, { $nfe } network calls per point)
+world-ode-heat-data = data density (histogram of 20,000 draws)
+world-ode-heat-scale = Both over [−{ $w }, { $w }]², on one colour scale: the square root of the density, from 0 (dark) to { $top } (bright, the data's densest cell).
 world-play-tip = Play the reverse process from x_T to x₀ (ten frames a second)
 world-click-tip = Click the plot to add a mixture component there; drag the μ, s and w values above to move, widen or weigh one.

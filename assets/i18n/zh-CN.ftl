@@ -639,7 +639,7 @@ world-key-g = G(z)
 world-key-x = 取值 x
 world-key-crossings = 满足 G(z*) = x 的 z*
 world-indicator = 直线 x 与 G 只相交于 { $n } 个孤立点 z*，这是一个概率为零的集合：对每个 x，示性函数似然都给出 ∫ N(z; 0, 1) 1[G(z) = x] dz = { $value }（在 z 的网格上）。
-world-density = 用数值积分计算 P_θ(x) = ∫ N(z; 0, 1) N(x; G(z), σ²) dz，并与数据和样本对照
+world-density = P_θ(x) = ∫ N(z; 0, 1) N(x; G(z), σ²) dz（G 在所画的 z 之间连成直线时精确计算），并与数据和样本对照
 world-sigma-tip = p(x|z) = N(x; G(z), σ²) 的 σ。当 σ → 0 时，P_θ 趋于推前密度 Σ N(z*)/|G′(z*)|。
 world-key-data = 数据
 world-key-hist = 样本（直方图）
@@ -661,6 +661,15 @@ cli-bench-toy-only = 只测量一维/二维世界（一两分钟，而不是一�
 cli-bench-window = 打开真实窗口（在现有的显示上：桌面或 Xvfb），在其中测量预设的演示：每秒帧数、整帧时间、界面线程的 CPU 占用，以及窗口中训练的快慢与不开窗口的同一训练线程对比。
 cli-bench-scene-seconds = 与 --window 一起用：每个演示预热 3 秒后测量的秒数（为了读取 30 秒时的样本，当它不小于 10 时，“用这张图像训练”最少运行 29 秒）。
 cli-bench-scenes = 与 --window 一起用：只运行这些演示（用逗号分隔）：train-on-image、sampling、likelihood、world-1d、world-2d。
-world-nll = 在 { $n } 个留出样本上，以每个样本的奈特计：−log P_θ(x) = { $at_sigma }（数值积分精确计算，σ = { $sigma }）；σ → 0 时为 { $push }（G 的推前密度）；扩散模型的负 ELBO（全部 { $t } 个 KL 项，高斯解码器）= { $elbo } ± { $se }，是它自己的 −log p_θ(x) 的上界：在这里可以看到上界与精确似然之间的差距。
+world-nll = 在 { $n } 个留出样本上，以每个样本的奈特计：−log P_θ(x) = { $at_sigma }（精确计算，G = DDIM 加上 σ = { $sigma }）；σ → 0 时为 { $push }（G 的推前密度）；扩散模型的负 ELBO（全部 { $t } 个 KL 项，高斯解码器）= { $elbo } ± { $se }，是它自己的 −log p_θ(x) 的上界。这些是同一个网络的不同模型（P_θ 在 DDIM 映射上加了 σ，p_θ 是随机的链）：要对比同一个模型的上界与精确似然，请看下面的 ODE。
+world-ode-title = 同一个网络的精确似然：它的概率流 ODE
+world-ode-button = 计算 ODE 的密度
+world-ode-button-tip = 概率流 ODE dx/dt = −½β(t)[x − ε̂(x, t)/σ_t] 把 N(0, I) 一一对应地映射成与数据同维的密度：log p(x) = log N(x_T; 0, I) + ∫ div f dt，这里的散度是精确的。对当前的权重计算一次（几秒钟；期间训练会等待）。
+world-ode-pending = 正在求解 ODE…
+world-key-ode = ODE 的 p(x)，精确
+world-ode-held-out = 在同样的 { $n } 个留出点上（第 { $step } 步），以每个点的奈特计：ODE 的 −log p = { $ode } ± { $ode_se }（精确散度，RK45，{ $nfe } 次网络调用）；同一个网络的负 ELBO = { $elbo } ± { $elbo_se }；负 ELBO − ODE = { $gap } ± { $gap_se }（配对）。与 G 加上 σ 不同，ODE 的 G 是与数据同维、一一对应的，所以不需要任何 σ，它的 P(x) 就是一个有限的密度。
+world-ode-heat-model = ODE 的密度 p(x)，第 { $step } 步（Heun，每个点 { $nfe } 次网络调用）
+world-ode-heat-data = 数据的密度（20,000 次抽样的直方图）
+world-ode-heat-scale = 两者都在 [−{ $w }, { $w }]² 上，用同一个色标：密度的平方根，从 0（暗）到 { $top }（亮，数据最密的格子）。
 world-play-tip = 播放从 x_T 到 x₀ 的反向过程（每秒十帧）
 world-click-tip = 点击图中某处即可在那里添加一个混合分量；拖动上方的 μ、s、w 数值可以移动、加宽或改变一个分量的权重。

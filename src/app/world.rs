@@ -111,6 +111,8 @@ pub struct WorldPanel {
     /// the 1-D data of the current run as a mixture (the pixel values' in pixels mode): z₀
     /// and the walk read its CDF
     data_mixture: Option<GaussianMixture1d>,
+    /// the probability-flow ODE's density and held-out likelihood
+    ode: super::world_ode::WorldOde,
     /// the last problem with the chosen data
     pub error: Option<String>,
     /// the reverse paths play by themselves
@@ -144,6 +146,7 @@ impl Default for WorldPanel {
             x_query: 0.4,
             walk: Vec::new(),
             data_mixture: None,
+            ode: Default::default(),
             error: None,
             playing: false,
             add_at: None,
@@ -283,6 +286,7 @@ impl WorldPanel {
                 self.losses.clear();
                 self.swd.clear();
                 self.walk.clear();
+                self.ode.clear();
                 self.frame = None;
                 self.send(ToyCommand::Reset(ToyConfig::new(data, seed)));
             }
@@ -315,6 +319,7 @@ impl WorldPanel {
                     self.steps_per_s = steps_per_s;
                 }
                 ToyEvent::Running(r) => self.running = r,
+                ToyEvent::OdeDensity(r) => self.ode.on_result(*r),
                 ToyEvent::View(v) => {
                     thin(&mut self.swd);
                     self.swd.push([v.step as f64, v.swd.model]);
@@ -386,9 +391,22 @@ impl WorldPanel {
                     self.flow_2d_ui(ui, &view);
                 } else {
                     self.swd_ui(ui, &view);
+                    self.ode_ui(ui);
+                    self.ode.heat_maps_ui(ui);
                 }
             });
         }
+    }
+
+    /// The ODE button and the held-out comparison of the same network's two models.
+    fn ode_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(6.0);
+        ui.label(egui::RichText::new(tr!("world-ode-title")).strong());
+        if self.ode.button_ui(ui) {
+            self.ode.pending = true;
+            self.send(ToyCommand::OdeDensity);
+        }
+        self.ode.held_out_ui(ui);
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui, image: &ImageRgb, seed: u64) {
@@ -706,6 +724,7 @@ impl WorldPanel {
             })
             .collect();
         let mass: f64 = p_theta.iter().map(|p| p[1]).sum::<f64>() * dx;
+        let ode_line = self.ode.line_1d();
         let clicked = Plot::new("world-density")
             .height(170.0)
             .allow_scroll(false)
@@ -719,6 +738,9 @@ impl WorldPanel {
                 }
                 p.line(Line::new("push", push).color(colors::BLUE).width(1.0));
                 p.line(Line::new("P", p_theta).color(colors::ORANGE).width(2.0));
+                if let Some(l) = ode_line {
+                    p.line(l);
+                }
                 p.vline(VLine::new("x", self.x_query).color(colors::YELLOW));
                 p.response()
                     .clicked()
@@ -738,6 +760,7 @@ impl WorldPanel {
                 (colors::BLUE, "━", tr!("world-key-push")),
             ],
         );
+        self.ode.key_1d_ui(ui);
         ui.weak(tr!("world-mass", mass = format!("{mass:.3}")));
         // The likelihoods of held-out samples: the note's model exactly (quadrature), its
         // σ → 0 limit, and the diffusion model's −ELBO.
@@ -754,6 +777,7 @@ impl WorldPanel {
                 t = view.timesteps - 1
             ));
         }
+        self.ode_ui(ui);
     }
 
     /// P_θ at σ and its σ → 0 limit on the plotted grid, and the held-out samples' mean

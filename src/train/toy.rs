@@ -397,6 +397,8 @@ pub enum ToyCommand {
     Reset(ToyConfig),
     /// send a view now
     View,
+    /// compute the probability-flow ODE's density now (see [`super::toy_ode`])
+    OdeDensity,
     /// end the thread
     Shutdown,
 }
@@ -417,6 +419,8 @@ pub enum ToyEvent {
     Running(bool),
     /// a new view
     View(Box<ToyView>),
+    /// the ODE's density, or why it failed
+    OdeDensity(Box<Result<super::toy_ode::ToyOdeDensity, String>>),
 }
 
 /// The UI's side of the toy worker.
@@ -520,6 +524,10 @@ fn run(
                 send(ToyEvent::View(Box::new(view(&trainer))));
             }
             Some(ToyCommand::View) => send(ToyEvent::View(Box::new(view(&trainer)))),
+            Some(ToyCommand::OdeDensity) => {
+                let result = super::toy_ode::toy_ode_density(&trainer).map_err(|e| e.to_string());
+                send(ToyEvent::OdeDensity(Box::new(result)));
+            }
             None => {}
         }
         if !running {
@@ -593,7 +601,7 @@ mod worker_tests {
                 Ok(ToyEvent::Running(r)) => running = r,
                 Ok(ToyEvent::Trained { step, .. }) => trained = step,
                 Ok(ToyEvent::View(_)) => views += 1,
-                Err(_) => {}
+                Ok(ToyEvent::OdeDensity(_)) | Err(_) => {}
             }
         }
         assert!(
