@@ -165,6 +165,11 @@ fn the_lesson_steps_drive_the_panels() {
     });
     assert_eq!(h.state().lesson.step, 10);
     run(&mut h, AppCommand::WorldTrain(false));
+    // Step 12: the exact likelihood of the probability-flow ODE, beside the bound.
+    open_step(&mut h, 11);
+    step_until(&mut h, "the ODE likelihood", |a| {
+        a.settings.tab == Tab::Curves && !a.curves.ode.points.is_empty()
+    });
 }
 
 #[test]

@@ -204,6 +204,7 @@ likelihood-indicator-estimate = G(zᵢ) = x on all { $d } values (the same 8-bit
 likelihood-indicator-zero = No draw hits x exactly. For a continuous G the set of z with G(z) = x has probability 0, so for almost every x P(x) = 0, whatever N: the indicator likelihood gives almost every real image probability zero, and no gradient. (The exception: a G clipped at ±1 gives saturated images, all black or white, positive mass.)
 likelihood-gaussian-estimate = log P(x) ≈ { $log_p } ± { $se } nats that y ~ N(G(z), σ²I) lands in x's 8-bit bins, for the whole image ({ $d } values) = { $bpd } bits/dim (−log₂ P(x)/d, the −ELBO's unit), over N = { $n } draws ({ $eff } effective), σ = { $sigma }. This P_θ is G plus σ: a different model from panel ④'s diffusion model p_θ.
 likelihood-dominated = Fewer than 2 effective draws: the sum is dominated by draw { $k }, the z whose G(z) lies nearest x (shown above). The ± is only indicative, and the log of a Monte Carlo mean is too low on average (Jensen).
+likelihood-ode-escape = A third way out of the collapse: the probability-flow ODE (panel ④, "Exact likelihood (ODE)") makes G invertible and of the image's own dimension, so P(x) = N(G⁻¹(x)) · |det ∂G⁻¹/∂x| is a finite density with no σ at all.
 likelihood-best-draw = The largest weight is draw { $k }'s, the z whose G(z) lies nearest x (shown above).
 likelihood-bell = The bell N(·; G(z), σ²) at the studied value for draw { $k }, step { $step }: G(z) = { $g }, x = { $x }. Grey: the other steps.
 likelihood-step-scrub = training step
@@ -384,7 +385,7 @@ lesson-6-title = 6 · Maximum likelihood is a KL
 lesson-6-body =
     We want the model's distribution P_θ to give the real images high probability: maximise ∏ᵢ P_θ(xᵢ). Taking logs and averaging, this is the same as minimising KL(P_data ‖ P_θ).
 
-    For diffusion models the log-likelihood is bounded by the ELBO: L = L_T + Σ L_(t−1) + L_0, shown in bits per dimension in panel ④.
+    For diffusion models −log P_θ(x) is bounded from above: −log P_θ(x) ≤ L = −ELBO = L_T + Σ L_(t−1) + L_0 (the log-likelihood is at least the ELBO), shown in bits per dimension in panel ④.
 lesson-7-title = 7 · The marginal integral
 lesson-7-body =
     P_θ(x) cannot be read off the network directly. The note writes it as an integral over the noise: P_θ(x) = ∫ P(z) · P_θ(x | z) dz with z ~ N(0, I). P(z) is the easy part, a standard Gaussian. G is the generator: here the deterministic DDIM chain (η = 0) that carries z = x_T to an image G(z). Everything hinges on P_θ(x | z): how likely the network, given z, is to produce x.
@@ -392,7 +393,7 @@ lesson-7-body =
     Panel ③ shows a prior draw z, its G(z) and x side by side, and estimates P(x) ≈ (1/N) Σᵢ P_θ(x | zᵢ) over N draws of z.
 lesson-8-title = 8 · The indicator likelihood
 lesson-8-body =
-    The intuitive definition: P_θ(x | z) = 1 if G(z) = x, otherwise 0. But G's output almost never equals x exactly, in every one of hundreds of values at once. For a continuous G the z with G(z) = x form a set of probability zero, so P_θ(x) = 0 exactly, and there is no gradient to learn from.
+    The intuitive definition: P_θ(x | z) = 1 if G(z) = x, otherwise 0. But G's output almost never equals x exactly, in every one of hundreds of values at once. For a continuous G the z with G(z) = x form a set of probability zero, so P_θ(x) = 0 for almost every x, and there is no gradient to learn from. (A G clipped at ±1 is the exception: it gives saturated images, all black or all white, positive mass.)
 
     Panel ③ counts how many of the N draws hit x: in the collapse plot the hit rate drops to zero (drawn as ▼ at the bottom edge, log P = −∞) as the number of values d grows.
 lesson-9-title = 9 · The Gaussian (VAE) view
@@ -405,10 +406,15 @@ lesson-10-title = 10 · The whole distribution, in one dimension
 lesson-10-body =
     Images show one sample at a time; with one value per sample the whole distribution fits on screen. Panel ⑤ now trains a small network on a mixture of Gaussians, live.
 
-    Left: the forward marginal q(x_t), exact for a mixture, melting into N(0, 1), and particles walking back. Right: the generator G(z), and P_θ(x) = ∫ N(z) N(x; G(z), σ²) dz computed exactly by quadrature. The line x meets G only at isolated z*, so the indicator likelihood is 0; with σ → 0 the Gaussian one tends to N(z*)/|G′(z*)|.
+    Left: the forward marginal q(x_t), exact for a mixture, melting into N(0, 1), and particles walking back. Right: the generator G(z), and P_θ(x) = ∫ N(z) N(x; G(z), σ²) dz computed exactly, piece by piece of G. The line x meets G only at isolated z*, so the indicator likelihood is 0; with σ → 0 the Gaussian one tends to Σ over the crossings z* of N(z*)/|G′(z*)|.
 lesson-11-title = 11 · Two dimensions
 lesson-11-body =
     In two dimensions the particles flow from N(0, I) onto the two moons along the learned −ε̂. The sliced Wasserstein distance between samples and data falls toward the floor that two independent draws of the data reach; choose "my image" to learn the dark pixels of your own picture.
+lesson-12-title = 12 · The exact likelihood: the probability-flow ODE
+lesson-12-body =
+    The note's question has a full answer. Run the reverse process without noise and it becomes an ordinary differential equation, dx/dt = −½β(t)[x − ε̂(x, t)/σ_t], whose marginals are the same as the diffusion's. Its map G from x_T to x is invertible and keeps the dimension, so nothing collapses: P(x) = N(G⁻¹(x)) · |det ∂G⁻¹/∂x|, and log p(x) = log N(x_T; 0, I) + ∫ div f dt, a finite density with no σ at all.
+
+    Panel ④ now scores the evaluation images this way (Hutchinson's trace, one dequantisation draw per image) and shows the result beside −ELBO of the same network at the same step: the gap is the bound's slack. In ⑤, "Compute the ODE's density" draws the same density over the whole 1-D or 2-D world.
 ## Worker notices
 worker-open-failed = could not open { $path }: { $error }; starting fresh
 worker-data-note = : { $summary }

@@ -1,7 +1,8 @@
-//! The guided lesson: eleven steps that follow the study note (the premise, the diffusion
+//! The guided lesson: twelve steps that follow the study note (the premise, the diffusion
 //! process, training data, inference, the network, maximum likelihood as KL, the marginal
 //! integral, the indicator likelihood, the Gaussian view), then the same argument over a whole
-//! distribution in the 1-D and 2-D worlds. Each step explains what the panel
+//! distribution in the 1-D and 2-D worlds, and the exact likelihood of the probability-flow
+//! ODE that answers the note's question. Each step explains what the panel
 //! beside it shows and sets that panel up.
 
 use super::AppCommand;
@@ -24,6 +25,8 @@ pub enum Action {
     Train,
     /// open panel ④ and estimate the ELBO
     Elbo,
+    /// open panel ④ and estimate the probability-flow ODE's exact likelihood beside it
+    OdeNll,
     /// open panel ⑤ on this data and train it
     World(super::world::Choice),
     /// open panel ③ with the Gaussian or the indicator likelihood, pick a pixel (as fractions
@@ -47,7 +50,7 @@ pub struct Step {
 }
 
 /// The lesson.
-pub const STEPS: [Step; 11] = [
+pub const STEPS: [Step; 12] = [
     Step {
         title: "lesson-1-title",
         body: "lesson-1-body",
@@ -112,6 +115,11 @@ pub const STEPS: [Step; 11] = [
         body: "lesson-11-body",
         action: Action::World(super::world::Choice::Moons),
     },
+    Step {
+        title: "lesson-12-title",
+        body: "lesson-12-body",
+        action: Action::OdeNll,
+    },
 ];
 
 /// State of the lesson panel.
@@ -143,6 +151,7 @@ impl LessonPanel {
                     strata: crate::diffusion::DEFAULT_STRATA,
                 }),
             ],
+            Action::OdeNll => vec![AppCommand::Focus(Tab::Curves), AppCommand::EstimateOdeNll],
             Action::World(choice) => vec![
                 AppCommand::Focus(Tab::World),
                 AppCommand::WorldData(choice),
@@ -226,6 +235,10 @@ mod tests {
             LessonPanel { step: 4 }
                 .commands()
                 .contains(&AppCommand::Train(true))
+        );
+        assert_eq!(
+            LessonPanel { step: 11 }.commands(),
+            vec![AppCommand::Focus(Tab::Curves), AppCommand::EstimateOdeNll]
         );
     }
 }

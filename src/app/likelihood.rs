@@ -383,6 +383,7 @@ impl LikelihoodPanel {
                 eff = format!("{:.1}", e.effective_draws),
                 sigma = format!("{:.3}", e.sigma)
             ));
+            ui.weak(tr!("likelihood-ode-escape"));
             if e.effective_draws < FEW_EFFECTIVE_DRAWS {
                 ui.colored_label(
                     ui.visuals().warn_fg_color,
