@@ -199,7 +199,7 @@ fn samples_likelihood_training_and_curves() {
     h.run_steps(2);
     h.get_by_label("Ask the model for G(z) now").click();
     step_until(&mut h, "a probe", |a| a.likelihood.probe.is_some());
-    h.get_by_label_contains("nats for the whole image (768 values)");
+    h.get_by_label_contains("for the whole image (768 values)");
     h.get_by_label("Gaussian: p(x|z) = N(x; G(z), σ²I)").click();
     h.run_steps(2);
     assert!(h.state().likelihood.indicator);

@@ -405,6 +405,8 @@ fn clamped_values_are_announced() {
             folder.to_str().unwrap(),
             "--images",
             "64",
+            "--split",
+            "all",
             "--strata",
             "5000",
             "--json",

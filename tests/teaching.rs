@@ -120,7 +120,9 @@ fn the_lesson_steps_drive_the_panels() {
     step_until(&mut h, "the pause", |a| !a.status.running);
 
     h.get_by_label("Next ▶").click(); // 6: the ELBO
-    step_until(&mut h, "an ELBO estimate", |a| !a.curves.elbo.is_empty());
+    step_until(&mut h, "an ELBO estimate", |a| {
+        a.lesson.step == 5 && a.curves.pending.is_none() && !a.curves.elbo.is_empty()
+    });
 
     h.get_by_label("Next ▶").click(); // 7: the marginal, Gaussian view
     h.run_steps(1);
@@ -140,7 +142,8 @@ fn the_lesson_steps_drive_the_panels() {
     assert!(!h.state().likelihood.indicator);
     assert_eq!(h.state().lesson.step, 8);
 
-    // And back again.
+    // And back again (after the new step's text has been laid out).
+    h.run_steps(3);
     h.get_by_label("◀ Back").click();
     h.run_steps(1);
     assert_eq!(h.state().lesson.step, 7);

@@ -326,6 +326,10 @@ cli-likelihood-seed = Seed of the draws.
 cli-likelihood-steps = DDIM steps of G.
 cli-likelihood-device = Device, as for train.
 cli-likelihood-json = Print one JSON object instead of a table.
+cli-likelihood-data = Instead of one image: a dataset (builtin:shapes, builtin:digits or a folder), whose --images images of --split are each scored with the same prior draws.
+cli-likelihood-images = With --data: how many images.
+cli-likelihood-split = With --data: which images, heldout (the default), train or all.
+likelihood-set-table = P_θ = G (DDIM) plus σ = { $sigma } on { $images } { $split } images: { $bpd } ± { $se } bits/dim of their 8-bit bins (N = { $draws } shared prior draws; fewest effective draws of any image { $eff })
 nll-table =
     probability-flow ODE: { $bits } ± { $se } bits/dim  ({ $images } { $split } images, step { $step }, { $method }, { $nfe } network calls per solve, { $probes } Hutchinson probes, { $seconds } s per image)
     the same images' −ELBO (every t): { $elbo } ± { $elbo_se } bits/dim

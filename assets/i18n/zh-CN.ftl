@@ -306,6 +306,10 @@ cli-likelihood-seed = 样本的种子。
 cli-likelihood-steps = G 的 DDIM 步数。
 cli-likelihood-device = 设备，与 train 相同。
 cli-likelihood-json = 输出一个 JSON 对象而不是表格。
+cli-likelihood-data = 不用单张图像时：一个数据集（builtin:shapes、builtin:digits 或一个文件夹），对其中 --split 的 --images 张图像，每张都用同样的先验样本计算。
+cli-likelihood-images = 使用 --data 时：多少张图像。
+cli-likelihood-split = 使用 --data 时：用哪些图像，heldout（默认）、train 或 all。
+likelihood-set-table = P_θ = G（DDIM）加上 σ = { $sigma }，在 { $images } 张 { $split } 图像上：{ $bpd } ± { $se } 比特/维（8 位区间；N = { $draws } 个共用的先验样本；各图像中最少的有效样本数 { $eff }）
 nll-table =
     概率流 ODE：{ $bits } ± { $se } 比特/维（{ $images } 张 { $split } 图像，第 { $step } 步，{ $method }，每次求解 { $nfe } 次网络调用，Hutchinson 向量 { $probes } 个，每张图像 { $seconds } 秒）
     同一批图像的负 ELBO（所有 t）：{ $elbo } ± { $elbo_se } 比特/维

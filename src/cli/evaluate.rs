@@ -56,8 +56,18 @@ pub struct LikelihoodArgs {
     #[arg(long)]
     pub checkpoint: PathBuf,
     /// The image x.
+    #[arg(long, required_unless_present = "data", conflicts_with = "data")]
+    pub image: Option<PathBuf>,
+    /// Instead of one image: a dataset (builtin:shapes, builtin:digits or a folder), whose
+    /// --images images of --split are each scored with the same prior draws.
     #[arg(long)]
-    pub image: PathBuf,
+    pub data: Option<String>,
+    /// With --data: how many images.
+    #[arg(long, default_value_t = 8)]
+    pub images: usize,
+    /// With --data: which images, heldout, train or all.
+    #[arg(long, default_value = "heldout")]
+    pub split: String,
     /// N, the number of prior draws z ~ N(0, I).
     #[arg(long, default_value_t = 64)]
     pub draws: usize,
@@ -197,6 +207,82 @@ impl LikelihoodReport {
     }
 }
 
+/// One image of `likelihood --data`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LikelihoodImage {
+    /// log P(x's 8-bit bins), nats
+    pub log_p_x_nats: f64,
+    /// its standard error over the draws (delta method)
+    pub log_p_x_stderr_nats: f64,
+    /// bits/dim of the bins
+    pub bits_per_dim: f64,
+    /// (Σw)²/Σw² of the draws' weights
+    pub effective_draws: f64,
+}
+
+/// What `likelihood --data … --json` prints.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LikelihoodSetReport {
+    /// the images' mean bits/dim of their 8-bit bins under P_θ = G (DDIM) plus σ
+    pub bits_per_dim: f64,
+    /// its standard error over the images
+    pub stderr_bits: f64,
+    /// the least effective number of draws of any image (below 2: that image's log P is
+    /// biased low)
+    pub min_effective_draws: f64,
+    /// σ of p(x|z)
+    pub sigma: f64,
+    /// N prior draws, shared by every image
+    pub draws: usize,
+    /// images scored
+    pub images: usize,
+    /// which images
+    pub split: Split,
+    /// DDIM steps of G
+    pub g_steps: usize,
+    /// the checkpoint's training step
+    pub step: u64,
+    /// per image
+    pub per_image: Vec<LikelihoodImage>,
+}
+
+/// What `likelihood` prints: one image, or a set of them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum LikelihoodOutput {
+    /// `--image`
+    One(LikelihoodReport),
+    /// `--data`
+    Set(LikelihoodSetReport),
+}
+
+impl LikelihoodOutput {
+    /// The human-readable form.
+    pub fn to_table(&self) -> String {
+        match self {
+            Self::One(r) => r.to_table(),
+            Self::Set(r) => {
+                let mut out = crate::tr!(
+                    "likelihood-set-table",
+                    bpd = format!("{:.4}", r.bits_per_dim),
+                    se = format!("{:.4}", r.stderr_bits),
+                    images = r.images,
+                    split = r.split.name(),
+                    sigma = r.sigma,
+                    draws = r.draws,
+                    eff = format!("{:.1}", r.min_effective_draws)
+                );
+                out.push('\n');
+                if r.min_effective_draws < FEW_EFFECTIVE_DRAWS {
+                    out.push_str(&crate::tr!("likelihood-table-few-draws"));
+                    out.push('\n');
+                }
+                out
+            }
+        }
+    }
+}
+
 /// Open a checkpoint for evaluation, with `data` as its dataset.
 pub(super) fn open(
     dir: &Path,
@@ -246,13 +332,15 @@ pub fn elbo(args: &ElboArgs) -> Result<ElboReport, CliError> {
     let source = DataSource::parse(&args.data).map_err(|e| CliError::Usage(e.to_string()))?;
     let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
     let size = info.config.model.image_size;
-    let span = info.config.schedule.timesteps.saturating_sub(1);
+    let schedule = info.config.schedule.build()?;
+    let head = crate::diffusion::elbo::head_end(&schedule);
+    let span = schedule.timesteps().saturating_sub(head);
     if let TimestepPlan::Stratified { strata } = plan
         && strata > span
     {
         eprintln!(
-            "note: --strata {strata} is more than the {span} terms of Σ L_(t−1) (T = {}): using {span} strata, one t each",
-            info.config.schedule.timesteps
+            "note: --strata {strata} is more than the {span} terms of Σ L_(t−1) after its exact head t = 2 … {head} (T = {}): using {span} strata, one t each",
+            schedule.timesteps()
         );
     }
     let (dataset, _) = Dataset::open(&source, size).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -290,7 +378,7 @@ pub fn elbo(args: &ElboArgs) -> Result<ElboReport, CliError> {
 }
 
 /// Run `likelihood`.
-pub fn likelihood(args: &LikelihoodArgs) -> Result<LikelihoodReport, CliError> {
+pub fn likelihood(args: &LikelihoodArgs) -> Result<LikelihoodOutput, CliError> {
     let (lo, hi) = SIGMA_RANGE;
     if !(lo..=hi).contains(&args.sigma) {
         return Err(CliError::Usage(format!(
@@ -312,13 +400,40 @@ pub fn likelihood(args: &LikelihoodArgs) -> Result<LikelihoodReport, CliError> {
             args.steps
         )));
     }
-    let x =
-        crate::data::load_image(&args.image, info.config.model.image_size).map_err(|source| {
-            CliError::Image {
-                path: args.image.clone(),
+    let size = info.config.model.image_size;
+    // The images: one file, or a split of a dataset.
+    let (images, split) = match (&args.image, &args.data) {
+        (Some(path), _) => {
+            let x = crate::data::load_image(path, size).map_err(|source| CliError::Image {
+                path: path.clone(),
                 source,
+            })?;
+            (x.data, None)
+        }
+        (None, Some(spec)) => {
+            let split = Split::parse(&args.split).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--split must be heldout, train or all, got '{}'",
+                    args.split
+                ))
+            })?;
+            if !(1..=1024).contains(&args.images) {
+                return Err(CliError::Usage(format!(
+                    "--images must be between 1 and 1024, got {}",
+                    args.images
+                )));
             }
-        })?;
+            let source = DataSource::parse(spec).map_err(|e| CliError::Usage(e.to_string()))?;
+            let (dataset, _) =
+                Dataset::open(&source, size).map_err(|e| CliError::Usage(e.to_string()))?;
+            let chosen = split_images(&dataset, split, args.images, size)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            (chosen.values, Some(split))
+        }
+        (None, None) => {
+            return Err(CliError::Usage("give --image or --data".into()));
+        }
+    };
     let trainer = open(&args.checkpoint, &args.device, None)?;
     let bar = progress_bar(1, "G(z)");
     let generated = generate(
@@ -334,20 +449,51 @@ pub fn likelihood(args: &LikelihoodArgs) -> Result<LikelihoodReport, CliError> {
     )
     .map_err(|e| CliError::Usage(e.to_string()))?;
     bar.finish_and_clear();
-    let est = estimate_marginal(&x.data, &generated.g, args.sigma);
-    let dim = x.data.len();
-    let best = &generated.g[est.best_draw * dim..(est.best_draw + 1) * dim];
-    let nearest_rms = (best
-        .iter()
-        .zip(&x.data)
-        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-        .sum::<f64>()
-        / dim as f64)
-        .sqrt();
-    Ok(LikelihoodReport {
-        estimate: est,
+    let dim = 3 * size * size;
+    let step = trainer.step_count();
+    let Some(split) = split else {
+        let est = estimate_marginal(&images, &generated.g, args.sigma);
+        let best = &generated.g[est.best_draw * dim..(est.best_draw + 1) * dim];
+        let nearest_rms = (best
+            .iter()
+            .zip(&images)
+            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+            .sum::<f64>()
+            / dim as f64)
+            .sqrt();
+        return Ok(LikelihoodOutput::One(LikelihoodReport {
+            estimate: est,
+            g_steps: args.steps,
+            nearest_rms,
+            step,
+        }));
+    };
+    let per_image: Vec<LikelihoodImage> = images
+        .chunks(dim)
+        .map(|x| {
+            let e = estimate_marginal(x, &generated.g, args.sigma);
+            LikelihoodImage {
+                log_p_x_nats: e.log_p_x_nats,
+                log_p_x_stderr_nats: e.log_p_x_stderr_nats,
+                bits_per_dim: e.bits_per_dim,
+                effective_draws: e.effective_draws,
+            }
+        })
+        .collect();
+    let bits: Vec<f64> = per_image.iter().map(|p| p.bits_per_dim).collect();
+    Ok(LikelihoodOutput::Set(LikelihoodSetReport {
+        bits_per_dim: crate::diffusion::elbo::mean(&bits),
+        stderr_bits: crate::diffusion::elbo::std_error(&bits),
+        min_effective_draws: per_image
+            .iter()
+            .map(|p| p.effective_draws)
+            .fold(f64::INFINITY, f64::min),
+        sigma: args.sigma,
+        draws: args.draws,
+        images: per_image.len(),
+        split,
         g_steps: args.steps,
-        nearest_rms,
-        step: trainer.step_count(),
-    })
+        step,
+        per_image,
+    }))
 }

@@ -17,7 +17,9 @@ pub mod nll;
 pub mod output;
 pub mod toy;
 pub mod train;
-pub use evaluate::{ElboArgs, ElboReport, LikelihoodArgs, LikelihoodReport, elbo, likelihood};
+pub use evaluate::{
+    ElboArgs, ElboReport, LikelihoodArgs, LikelihoodOutput, LikelihoodReport, elbo, likelihood,
+};
 pub use nll::{NllArgs, NllReport, nll};
 use rand::SeedableRng;
 use serde::Serialize;
