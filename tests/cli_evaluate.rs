@@ -171,6 +171,7 @@ fn nll_reports_the_ode_bits_beside_the_elbo() {
     assert_eq!(v["images"], 2);
     assert_eq!(v["split"], "heldout");
     assert_eq!(v["probes"], 1);
+    assert_eq!(v["dequantisation_draws"], 1);
     assert_eq!(v["nfe"].as_f64(), Some(24.0));
     assert!(v["method"].as_str().unwrap().starts_with("heun"));
     let bits = v["bits_per_dim"].as_f64().unwrap();

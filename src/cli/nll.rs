@@ -85,6 +85,8 @@ pub struct NllReport {
     pub split: Split,
     /// K Hutchinson probes per image
     pub probes: usize,
+    /// uniform dequantisation draws per image (each image's point inside its 8-bit bins)
+    pub dequantisation_draws: usize,
     /// the integrator
     pub method: String,
     /// the same images' −ELBO, every t, bits/dim (absent with --no-elbo)
@@ -239,6 +241,7 @@ pub fn nll(args: &NllArgs) -> Result<NllReport, CliError> {
         images: chosen.count,
         split,
         probes: est.probes,
+        dequantisation_draws: 1,
         method: est.method,
         elbo_bits: elbo.as_ref().map(|e| e.total_bpd()),
         elbo_stderr_bits: elbo.as_ref().map(|e| e.total_stderr_bpd),
