@@ -4,6 +4,7 @@
 //! roughly in [-2, 2]^dim, where N(0, I) can reach it.
 
 use super::image::ImageRgb;
+use crate::diffusion::guidance::LabelledMixture2d;
 use crate::diffusion::toy::GaussianMixture1d;
 use crate::tr;
 use rand::Rng;
@@ -45,6 +46,8 @@ pub enum ToyData {
     Grid,
     /// a 1-D Gaussian mixture
     Mixture(GaussianMixture1d),
+    /// a 2-D Gaussian mixture whose overlapping components are the classes
+    Overlap(LabelledMixture2d),
     /// the values of an image's pixels, in unit space (1-D)
     Pixels(Vec<f32>),
     /// points of an image (2-D), one per chosen pixel centre, in [-1.6, 1.6]²
@@ -58,9 +61,10 @@ pub enum ToyData {
 
 impl ToyData {
     /// The named sets of the CLI and the panel's menu.
-    pub const NAMES: [&'static str; 5] = ["moons", "spiral", "rings", "grid", "mixture"];
+    pub const NAMES: [&'static str; 6] = ["moons", "spiral", "rings", "grid", "mixture", "overlap"];
 
-    /// `moons`, `spiral`, `rings`, `grid` or `mixture` (the default three-bump mixture).
+    /// `moons`, `spiral`, `rings`, `grid`, `mixture` (the default three-bump mixture) or
+    /// `overlap` (three overlapping labelled classes in 2-D).
     pub fn parse(name: &str) -> Result<Self, PointsError> {
         match name.trim().to_ascii_lowercase().as_str() {
             "moons" => Ok(Self::Moons),
@@ -68,6 +72,7 @@ impl ToyData {
             "rings" => Ok(Self::Rings),
             "grid" => Ok(Self::Grid),
             "mixture" => Ok(Self::Mixture(default_mixture())),
+            "overlap" => Ok(Self::Overlap(LabelledMixture2d::overlap())),
             other => Err(PointsError::Unknown {
                 name: other.to_owned(),
             }),
@@ -90,8 +95,62 @@ impl ToyData {
             Self::Rings => "rings",
             Self::Grid => "grid",
             Self::Mixture(_) => "mixture",
+            Self::Overlap(_) => "overlap",
             Self::Pixels(_) => "pixels",
             Self::Cloud { .. } => "image",
+        }
+    }
+
+    /// Classes of a labelled set: the moons' two branches, the spiral's two arms, the
+    /// overlapping mixture's components; 0 for an unlabelled set.
+    pub fn classes(&self) -> usize {
+        match self {
+            Self::Moons | Self::Spiral => 2,
+            Self::Overlap(m) => m.classes(),
+            _ => 0,
+        }
+    }
+
+    /// `n` points, [n, dim] flattened, and their classes (all 0 for an unlabelled set).
+    pub fn sample_labelled(&self, rng: &mut impl Rng, n: usize) -> (Vec<f32>, Vec<usize>) {
+        let normal = |rng: &mut dyn rand::RngCore| -> f64 {
+            rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng)
+        };
+        match self {
+            Self::Overlap(m) => m.sample(rng, n),
+            Self::Moons => {
+                let mut out = Vec::with_capacity(2 * n);
+                let mut labels = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let u = rng.random::<f64>() * PI;
+                    let upper = rng.random::<bool>();
+                    let (x, y) = if upper {
+                        (u.cos(), u.sin())
+                    } else {
+                        (1.0 - u.cos(), 0.5 - u.sin())
+                    };
+                    out.push(((x - 0.5) * 1.3 + 0.06 * normal(rng)) as f32);
+                    out.push(((y - 0.25) * 1.3 + 0.06 * normal(rng)) as f32);
+                    labels.push(usize::from(!upper));
+                }
+                (out, labels)
+            }
+            Self::Spiral => {
+                let mut out = Vec::with_capacity(2 * n);
+                let mut labels = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let s = rng.random::<f64>().sqrt();
+                    let second = rng.random::<bool>();
+                    let arm = if second { PI } else { 0.0 };
+                    let angle = 3.0 * PI * s + arm;
+                    let r = 1.8 * s;
+                    out.push((r * angle.cos() + 0.05 * normal(rng)) as f32);
+                    out.push((r * angle.sin() + 0.05 * normal(rng)) as f32);
+                    labels.push(usize::from(second));
+                }
+                (out, labels)
+            }
+            _ => (self.sample(rng, n), vec![0; n]),
         }
     }
 
@@ -103,33 +162,14 @@ impl ToyData {
         let mut out = Vec::with_capacity(n * self.dim());
         match self {
             Self::Mixture(m) => return m.sample(rng, n),
+            Self::Overlap(_) | Self::Moons | Self::Spiral => {
+                return self.sample_labelled(rng, n).0;
+            }
             Self::Pixels(values) => {
                 for _ in 0..n {
                     let v = values[rng.random_range(0..values.len())] as f64;
                     // a little width inside the 8-bit level, so the data has a density
                     out.push((v + (rng.random::<f64>() - 0.5) * 2.0 / 255.0) as f32);
-                }
-            }
-            Self::Moons => {
-                for _ in 0..n {
-                    let u = rng.random::<f64>() * PI;
-                    let (x, y) = if rng.random::<bool>() {
-                        (u.cos(), u.sin())
-                    } else {
-                        (1.0 - u.cos(), 0.5 - u.sin())
-                    };
-                    out.push(((x - 0.5) * 1.3 + 0.06 * normal(rng)) as f32);
-                    out.push(((y - 0.25) * 1.3 + 0.06 * normal(rng)) as f32);
-                }
-            }
-            Self::Spiral => {
-                for _ in 0..n {
-                    let s = rng.random::<f64>().sqrt();
-                    let arm = if rng.random::<bool>() { 0.0 } else { PI };
-                    let angle = 3.0 * PI * s + arm;
-                    let r = 1.8 * s;
-                    out.push((r * angle.cos() + 0.05 * normal(rng)) as f32);
-                    out.push((r * angle.sin() + 0.05 * normal(rng)) as f32);
                 }
             }
             Self::Rings => {

@@ -4,6 +4,7 @@
 pub mod elbo;
 pub mod flow_ode;
 pub mod gaussian;
+pub mod guidance;
 pub mod marginal;
 pub mod process;
 pub mod sampler;

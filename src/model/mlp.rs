@@ -30,6 +30,9 @@ pub struct MlpConfig {
     /// network can draw sharp, thin structures (moons, spirals) without a very deep net
     #[config(default = 4)]
     pub octaves: usize,
+    /// classes of a conditional model (0: unconditional); one more row is the null class ∅
+    #[config(default = 0)]
+    pub classes: usize,
 }
 
 impl MlpConfig {
@@ -43,8 +46,15 @@ impl MlpConfig {
         Mlp {
             hidden,
             out: LinearConfig::new(self.hidden, self.dim).init(device),
+            // a one-hot class (the last row ∅) mapped into the time embedding's space
+            class_embed: (self.classes > 0).then(|| {
+                LinearConfig::new(self.classes + 1, self.embed)
+                    .with_bias(false)
+                    .init(device)
+            }),
             embed: self.embed,
             octaves: self.octaves,
+            classes: self.classes,
         }
     }
 }
@@ -54,8 +64,10 @@ impl MlpConfig {
 pub struct Mlp {
     hidden: Vec<Linear>,
     out: Linear,
+    class_embed: Option<Linear>,
     embed: usize,
     octaves: usize,
+    classes: usize,
 }
 
 impl Mlp {
@@ -68,14 +80,43 @@ impl Mlp {
     /// ε̂ for x: [b, dim] at real time labels (one per row; an integer label is the
     /// timestep t) → [b, dim].
     pub fn forward_at_labels(&self, x_t: Tensor<2>, labels: &[f64]) -> Tensor<2> {
+        self.forward_conditional(x_t, labels, None)
+    }
+
+    /// Classes of a conditional model (0: unconditional).
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// ε̂ for x: [b, dim] at real time labels, each row with its class (`classes()` is the null
+    /// class ∅; None: ∅ for every row). An unconditional model ignores the classes.
+    pub fn forward_conditional(
+        &self,
+        x_t: Tensor<2>,
+        labels: &[f64],
+        classes: Option<&[usize]>,
+    ) -> Tensor<2> {
         let device = x_t.device();
-        let emb = Tensor::<2>::from_data(
+        let mut emb = Tensor::<2>::from_data(
             TensorData::new(
                 time_label_embedding(labels, self.embed),
                 [labels.len(), self.embed],
             ),
             &device,
         ); // [b, embed]
+        if let Some(class_embed) = &self.class_embed {
+            let k = self.classes + 1;
+            let mut one_hot = vec![0.0f32; labels.len() * k];
+            for i in 0..labels.len() {
+                let c = classes
+                    .and_then(|c| c.get(i).copied())
+                    .unwrap_or(self.classes);
+                one_hot[i * k + c.min(self.classes)] = 1.0;
+            }
+            let one_hot =
+                Tensor::<2>::from_data(TensorData::new(one_hot, [labels.len(), k]), &device);
+            emb = emb + class_embed.forward(one_hot); // [b, embed]
+        }
         let mut features = vec![x_t.clone()];
         for k in 0..self.octaves {
             let scaled = x_t

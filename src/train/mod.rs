@@ -11,6 +11,7 @@ pub mod one_image;
 pub mod phases;
 pub mod threads;
 pub mod toy;
+pub mod toy_guidance;
 pub mod toy_ode;
 pub mod trainer;
 pub mod tuning;

@@ -45,6 +45,10 @@ pub struct ToyConfig {
     pub lr: f64,
     /// seed of the weights, batches and noise
     pub seed: u64,
+    /// a class-conditional model of a labelled set, trained for classifier-free guidance
+    pub conditional: bool,
+    /// the probability that a training point's class is replaced by the null class ∅
+    pub p_uncond: f64,
 }
 
 impl ToyConfig {
@@ -52,6 +56,8 @@ impl ToyConfig {
     pub const DEFAULT_LR: f64 = 2e-3;
     /// The default batch.
     pub const DEFAULT_BATCH: usize = 256;
+    /// The default p_uncond (Ho & Salimans use 0.1–0.2).
+    pub const DEFAULT_P_UNCOND: f64 = 0.1;
 
     /// The defaults for `data`: T = 100, batch 256, lr 2·10⁻³.
     pub fn new(data: ToyData, seed: u64) -> Self {
@@ -61,6 +67,17 @@ impl ToyConfig {
             batch: Self::DEFAULT_BATCH,
             lr: Self::DEFAULT_LR,
             seed,
+            conditional: false,
+            p_uncond: Self::DEFAULT_P_UNCOND,
+        }
+    }
+
+    /// Classes the model is conditioned on (0: unconditional).
+    pub fn classes(&self) -> usize {
+        if self.conditional {
+            self.data.classes()
+        } else {
+            0
         }
     }
 }
@@ -86,7 +103,10 @@ impl ToyTrainer {
         let plain = device.device();
         let device = plain.clone().autodiff();
         device.seed(config.seed);
-        let model = MlpConfig::new().with_dim(config.data.dim()).init(&device);
+        let model = MlpConfig::new()
+            .with_dim(config.data.dim())
+            .with_classes(config.classes())
+            .init(&device);
         let ema = model.valid();
         let schedule = Schedule::new(ScheduleKind::Linear, config.timesteps.clamp(2, 4000))
             .expect("T is clamped into the schedule's range");
@@ -131,7 +151,19 @@ impl ToyTrainer {
     pub fn train_step(&mut self) -> f32 {
         let (n, dim) = (self.config.batch, self.config.data.dim());
         let mut rng = step_rng(self.config.seed, self.step);
-        let x0 = self.config.data.sample(&mut rng, n);
+        let classes = self.config.classes();
+        let (x0, labels) = if classes > 0 {
+            let (x0, mut labels) = self.config.data.sample_labelled(&mut rng, n);
+            // classifier-free guidance: the null class ∅ (index `classes`) with p_uncond
+            for l in labels.iter_mut() {
+                if rng.random::<f64>() < self.config.p_uncond {
+                    *l = classes;
+                }
+            }
+            (x0, Some(labels))
+        } else {
+            (self.config.data.sample(&mut rng, n), None)
+        };
         let t_max = self.schedule.timesteps();
         let ts: Vec<usize> = (0..n).map(|_| rng.random_range(1..=t_max)).collect();
         let mut eps = vec![0.0f32; n * dim];
@@ -144,7 +176,11 @@ impl ToyTrainer {
             .collect();
         let x_t = Tensor::<2>::from_data(TensorData::new(x_t, [n, dim]), &self.device);
         let eps = Tensor::<2>::from_data(TensorData::new(eps, [n, dim]), &self.device);
-        let loss = (self.model.forward(x_t, &ts) - eps).powi_scalar(2).mean(); // [1]
+        let time: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
+        let eps_hat = self
+            .model
+            .forward_conditional(x_t, &time, labels.as_deref()); // [n, dim]
+        let loss = (eps_hat - eps).powi_scalar(2).mean(); // [1]
         let value: f32 = loss.clone().into_scalar();
         if value.is_finite() {
             let grads = GradientsParams::from_grads(loss.backward(), &self.model);
@@ -191,6 +227,18 @@ impl ToyTrainer {
         frames: usize,
         seed: u64,
     ) -> Trajectory {
+        self.reverse_with(sampler, z, frames, seed, |x, ts| self.predict_eps(x, ts))
+    }
+
+    /// [`Self::reverse`] with ε̂ from `predict(x_t, ts)`.
+    pub(crate) fn reverse_with(
+        &self,
+        sampler: SamplerKind,
+        z: Vec<f32>,
+        frames: usize,
+        seed: u64,
+        predict: impl Fn(&[f32], &[usize]) -> Vec<f32>,
+    ) -> Trajectory {
         let dim = self.config.data.dim();
         let request = SampleRequest {
             sampler,
@@ -208,7 +256,7 @@ impl ToyTrainer {
             |x, t| {
                 // x̂₀ clipped to ±X0_CLIP, as the image model clips to [−1, 1]: an untrained
                 // ε̂ divided by √ᾱ_T ≈ 0.007 would otherwise throw the particles far away.
-                let eps = self.predict_eps(x, &vec![t; x.len() / dim]);
+                let eps = predict(x, &vec![t; x.len() / dim]);
                 let x0 = x0_from_eps(&self.schedule, x, t, &eps);
                 let clipped: Vec<f32> = x0.iter().map(|v| v.clamp(-X0_CLIP, X0_CLIP)).collect();
                 Ok(eps_from_x0(&self.schedule, x, t, &clipped))
