@@ -657,6 +657,10 @@ cli-toy-pixels = With an image file as --data: which pixels become points, dark 
 cli-toy-steps = Training steps.
 cli-toy-seed = Seed of the weights, batches and noise.
 cli-toy-json = Print one JSON object instead of a table.
+cli-toy-conditional = Train a class-conditional model (a labelled set: overlap, moons, spiral) for classifier-free guidance.
+cli-toy-p-uncond = With --conditional: the probability that a class is replaced by the null class ∅.
+cli-toy-guidance-sweep = With --conditional on overlap: guidance scales w to sample at, e.g. 0,1,2,3,5 (w = 1 is plain conditional, w = 0 unconditional).
+cli-toy-samples-csv = With --guidance-sweep: write the training data and every w's samples to this CSV (source, class, w, x, y).
 cli-toy-lr = Adam's learning rate.
 cli-toy-batch = Points per training step.
 world-data-mixture = 1-D: a Gaussian mixture (edit it)

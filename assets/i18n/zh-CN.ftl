@@ -622,6 +622,10 @@ cli-toy-pixels = 当 --data 是图像文件时：用哪些像素作为点，dark
 cli-toy-steps = 训练步数。
 cli-toy-seed = 权重、批次和噪声的种子。
 cli-toy-json = 输出一个 JSON 对象而不是表格。
+cli-toy-conditional = 训练一个以种类为条件的模型（带有种类的数据：overlap、moons、spiral），用于无分类器的引导。
+cli-toy-p-uncond = 使用 --conditional 时：把种类换成空种类 ∅ 的概率。
+cli-toy-guidance-sweep = 在 overlap 上使用 --conditional 时：要采样的引导大小 w，例如 0,1,2,3,5（w = 1 是通常的条件采样，w = 0 是无条件采样）。
+cli-toy-samples-csv = 使用 --guidance-sweep 时：把训练数据和每个 w 的样本写入这个 CSV（source、class、w、x、y）。
 cli-toy-lr = Adam 的学习率。
 cli-toy-batch = 每个训练步的点数。
 world-data-mixture = 一维：高斯混合（可编辑）

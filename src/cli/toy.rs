@@ -6,12 +6,48 @@ use crate::data::points::{PointsError, ToyData, image_cloud};
 use crate::diffusion::elbo::{mean, std_error};
 use crate::train::DeviceInfo;
 use crate::train::toy::{Swd, ToyConfig, ToyTrainer, view};
+use crate::train::toy_guidance::GuidancePoint;
 use clap::Args;
 use serde::Serialize;
 use std::path::Path;
 
 /// Held-out points whose likelihoods `toy` reports.
 const HELD_OUT_POINTS: usize = 256;
+
+/// Samples per class at each w of a guidance sweep.
+const GUIDANCE_SAMPLES: usize = 500;
+
+/// The sweep's CSV: the training data (one draw per sample of a class) and every w's
+/// samples, one row each: source (data|sample), class, w, x, y.
+fn write_samples_csv(
+    path: &Path,
+    trainer: &ToyTrainer,
+    ws: &[f64],
+    samples: &[Vec<Vec<f32>>],
+) -> Result<(), CliError> {
+    use rand::SeedableRng;
+    use std::fmt::Write as _;
+    let mut out = String::from("source,class,w,x,y\n");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xDA7A);
+    let (data, labels) = trainer
+        .config()
+        .data
+        .sample_labelled(&mut rng, GUIDANCE_SAMPLES * samples.len());
+    for (p, c) in data.chunks(2).zip(&labels) {
+        let _ = writeln!(out, "data,{c},,{},{}", p[0], p[1]);
+    }
+    for (c, per_w) in samples.iter().enumerate() {
+        for (w, pts) in ws.iter().zip(per_w) {
+            for p in pts.chunks(2) {
+                let _ = writeln!(out, "sample,{c},{w},{},{}", p[0], p[1]);
+            }
+        }
+    }
+    std::fs::write(path, out).map_err(|e| CliError::Output {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
 
 /// Arguments of `toy`.
 #[derive(Args, Debug, Clone)]
@@ -35,6 +71,21 @@ pub struct ToyArgs {
     /// Points per training step.
     #[arg(long, default_value_t = ToyConfig::DEFAULT_BATCH)]
     pub batch: usize,
+    /// Train a class-conditional model (a labelled set: overlap, moons, spiral) for
+    /// classifier-free guidance.
+    #[arg(long)]
+    pub conditional: bool,
+    /// With --conditional: the probability that a class is replaced by the null class.
+    #[arg(long, default_value_t = ToyConfig::DEFAULT_P_UNCOND)]
+    pub p_uncond: f64,
+    /// With --conditional on overlap: guidance scales w to sample at, e.g. 0,1,2,3,5 (w = 1 is
+    /// plain conditional, w = 0 unconditional).
+    #[arg(long, value_delimiter = ',')]
+    pub guidance_sweep: Vec<f64>,
+    /// With --guidance-sweep: write the training data and every w's samples to this CSV
+    /// (source, class, w, x, y).
+    #[arg(long)]
+    pub samples_csv: Option<std::path::PathBuf>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -72,6 +123,10 @@ pub struct ToyReport {
     pub ode_nfe: usize,
     /// per held-out point: x, `ode_nll_nats`, `neg_elbo_nats`
     pub per_point: Vec<ToyPoint>,
+    /// with --guidance-sweep: per w, the share of samples whose data p(c | x) > 0.9 and
+    /// their mean distance to the class mean, averaged over the classes
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guidance: Vec<GuidancePoint>,
 }
 
 /// One held-out point of `toy --json`.
@@ -176,9 +231,39 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
             args.lr, args.batch
         )));
     }
+    if args.conditional && data.classes() == 0 {
+        return Err(CliError::Usage(format!(
+            "--conditional needs a labelled set (overlap, moons, spiral); {} has no classes",
+            data.name()
+        )));
+    }
+    if !(0.0..1.0).contains(&args.p_uncond) {
+        return Err(CliError::Usage(format!(
+            "--p-uncond must be in [0, 1), got {}",
+            args.p_uncond
+        )));
+    }
+    if !args.guidance_sweep.is_empty() {
+        if !(args.conditional && matches!(data, crate::data::points::ToyData::Overlap(_))) {
+            return Err(CliError::Usage(
+                "--guidance-sweep needs --conditional and --data overlap (its p(c | x) is known exactly)".into(),
+            ));
+        }
+        if let Some(w) = args
+            .guidance_sweep
+            .iter()
+            .find(|w| !(0.0..=20.0).contains(*w))
+        {
+            return Err(CliError::Usage(format!(
+                "--guidance-sweep values must be between 0 and 20, got {w}"
+            )));
+        }
+    }
     let config = ToyConfig {
         lr: args.lr,
         batch: args.batch,
+        conditional: args.conditional,
+        p_uncond: args.p_uncond,
         ..ToyConfig::new(data, args.seed)
     };
     let mut trainer = ToyTrainer::new(config, &DeviceInfo::flex(String::new()));
@@ -206,7 +291,19 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
             neg_elbo_nats: elbo,
         })
         .collect();
+    let guidance = if args.guidance_sweep.is_empty() {
+        Vec::new()
+    } else {
+        let (points, samples) = trainer
+            .guidance_sweep(&args.guidance_sweep, GUIDANCE_SAMPLES, args.seed ^ 0x6D1D)
+            .ok_or_else(|| CliError::Usage("no guidance sweep for this data".into()))?;
+        if let Some(path) = &args.samples_csv {
+            write_samples_csv(path, &trainer, &args.guidance_sweep, &samples)?;
+        }
+        points
+    };
     Ok(ToyReport {
+        guidance,
         held_out: HELD_OUT_POINTS,
         ode_nll_nats: mean(&lik.ode_nll_nats),
         ode_nll_stderr_nats: std_error(&lik.ode_nll_nats),
