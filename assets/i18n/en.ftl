@@ -671,6 +671,7 @@ world-data-rings = 2-D: three rings
 world-data-grid = 2-D: a grid of Gaussians
 world-data-image-dark = 2-D: the dark pixels of my image
 world-data-image-bright = 2-D: the bright pixels of my image
+world-data-overlap = 2-D: three overlapping classes (guidance)
 world-steps = » 500 steps
 world-reset-tip = New weights from the seed in the settings, at step 0 (the same seed gives the same start).
 world-rate = { $rate } steps/s
@@ -714,6 +715,15 @@ cli-bench-window = Open the real window (on the display there is: a desktop, or 
 cli-bench-scene-seconds = With --window: measured seconds per scene, after a 3 s warm-up ("train on this image" runs at least 29 s when this is 10 or more, to read the samples at 30 s).
 cli-bench-scenes = With --window: only these scenes (comma-separated): train-on-image, sampling, likelihood, world-1d, world-2d.
 world-nll = On { $n } held-out samples, in nats per sample: −log P_θ(x) = { $at_sigma } exactly (G = DDIM plus σ = { $sigma }); { $push } as σ → 0 (the push-forward density of G); and the diffusion model's −ELBO (all { $t } KL terms, a Gaussian decoder) = { $elbo } ± { $se }, an upper bound on its own −log p_θ(x). These are different models from one network (P_θ adds σ to the DDIM map, p_θ is the stochastic chain): compare a bound with an exact likelihood of the same model with the ODE below.
+world-guidance-title = Classifier-free guidance: ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
+world-guidance-class = class of the field
+world-guidance-class-n = class { $n }
+world-guidance-w-tip = w = 1 is plain conditional sampling, w = 0 unconditional; above 1 the samples are pushed away from the other classes. The particles take every class in turn, each in its own colour, all at this w.
+world-guidance-sweep = Sweep w
+world-guidance-sweep-tip = Sample 200 points per class at w = 0, 0.5, 1, 2, 3, 5 and 8 from the same x_T, and score them with the data's exact p(class | x): precision is the share with p > 0.9, spread their mean distance to the class mean (a few seconds; training waits meanwhile).
+world-guidance-convention = The network was trained with its class replaced by ∅ one time in ten, so one network gives both ε(x, c) and ε(x, ∅); each step evaluates both in one batch.
+world-guidance-precision = precision: share with p(class | x) > 0.9
+world-guidance-spread = spread: mean distance to the class mean
 world-ode-title = The exact likelihood of the same network: its probability-flow ODE
 world-ode-button = Compute the ODE's density
 world-ode-button-tip = The probability-flow ODE dx/dt = −½β(t)[x − ε̂(x, t)/σ_t] maps N(0, I) one-to-one onto a density of the data's own dimension: log p(x) = log N(x_T; 0, I) + ∫ div f dt, with the divergence exact here. Computed once for the current weights (a few seconds; training waits meanwhile).

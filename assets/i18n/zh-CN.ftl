@@ -636,6 +636,7 @@ world-data-rings = 二维：三个圆环
 world-data-grid = 二维：高斯网格
 world-data-image-dark = 二维：我的图像的暗像素
 world-data-image-bright = 二维：我的图像的亮像素
+world-data-overlap = 二维：三个相交的种类（引导）
 world-steps = » 500 步
 world-reset-tip = 用设置中的种子重新生成权重，回到第 0 步（同一个种子给出同样的起点）。
 world-rate = 每秒 { $rate } 步
@@ -676,6 +677,15 @@ cli-bench-window = 打开真实窗口（在现有的显示上：桌面或 Xvfb�
 cli-bench-scene-seconds = 与 --window 一起用：每个演示预热 3 秒后测量的秒数（为了读取 30 秒时的样本，当它不小于 10 时，“用这张图像训练”最少运行 29 秒）。
 cli-bench-scenes = 与 --window 一起用：只运行这些演示（用逗号分隔）：train-on-image、sampling、likelihood、world-1d、world-2d。
 world-nll = 在 { $n } 个留出样本上，以每个样本的奈特计：−log P_θ(x) = { $at_sigma }（精确计算，G = DDIM 加上 σ = { $sigma }）；σ → 0 时为 { $push }（G 的推前密度）；扩散模型的负 ELBO（全部 { $t } 个 KL 项，高斯解码器）= { $elbo } ± { $se }，是它自己的 −log p_θ(x) 的上界。这些是同一个网络的不同模型（P_θ 在 DDIM 映射上加了 σ，p_θ 是随机的链）：要对比同一个模型的上界与精确似然，请看下面的 ODE。
+world-guidance-title = 无分类器的引导：ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
+world-guidance-class = 向量场的种类
+world-guidance-class-n = 种类 { $n }
+world-guidance-w-tip = w = 1 是通常的条件采样，w = 0 是无条件采样；大于 1 时样本被推离其他种类。粒子逐个取各个种类，每个种类一种色，都用这个 w。
+world-guidance-sweep = 遍历 w
+world-guidance-sweep-tip = 在 w = 0、0.5、1、2、3、5、8 时，从同样的 x_T 对每个种类采样 200 个点，用数据的精确 p(种类 | x) 来计算：精度是 p > 0.9 的样本所占的比例，分散度是它们到种类均值的平均距离（几秒钟；期间训练会等待）。
+world-guidance-convention = 训练时网络的种类有十分之一的概率被换成 ∅，所以同一个网络同时给出 ε(x, c) 和 ε(x, ∅)；每一步在同一个批次里计算两者。
+world-guidance-precision = 精度：p(种类 | x) > 0.9 的比例
+world-guidance-spread = 分散度：到种类均值的平均距离
 world-ode-title = 同一个网络的精确似然：它的概率流 ODE
 world-ode-button = 计算 ODE 的密度
 world-ode-button-tip = 概率流 ODE dx/dt = −½β(t)[x − ε̂(x, t)/σ_t] 把 N(0, I) 一一对应地映射成与数据同维的密度：log p(x) = log N(x_T; 0, I) + ∫ div f dt，这里的散度是精确的。对当前的权重计算一次（几秒钟；期间训练会等待）。

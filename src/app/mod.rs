@@ -24,6 +24,7 @@ pub mod teacher;
 pub mod textures;
 pub mod top_bar;
 pub mod world;
+pub mod world_guidance;
 pub mod world_ode;
 
 use crate::data::{Builtin, DataSource, Dataset, ImageRgb, dataset::load_folder};

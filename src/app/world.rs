@@ -42,11 +42,13 @@ pub enum Choice {
     ImageDark,
     /// the bright pixels of the image under study (2-D)
     ImageBright,
+    /// three overlapping labelled classes (2-D), a conditional model for guidance
+    Overlap,
 }
 
 impl Choice {
     /// Every choice, 1-D first.
-    pub const ALL: [Choice; 8] = [
+    pub const ALL: [Choice; 9] = [
         Choice::Mixture,
         Choice::Pixels,
         Choice::Moons,
@@ -55,6 +57,7 @@ impl Choice {
         Choice::Grid,
         Choice::ImageDark,
         Choice::ImageBright,
+        Choice::Overlap,
     ];
 
     fn label(self) -> &'static str {
@@ -67,6 +70,7 @@ impl Choice {
             Choice::Grid => tr!("world-data-grid"),
             Choice::ImageDark => tr!("world-data-image-dark"),
             Choice::ImageBright => tr!("world-data-image-bright"),
+            Choice::Overlap => tr!("world-data-overlap"),
         }
     }
 }
@@ -113,6 +117,8 @@ pub struct WorldPanel {
     data_mixture: Option<GaussianMixture1d>,
     /// the probability-flow ODE's density and held-out likelihood
     ode: super::world_ode::WorldOde,
+    /// classifier-free guidance on the labelled set
+    pub guidance: super::world_guidance::WorldGuidance,
     /// the last problem with the chosen data
     pub error: Option<String>,
     /// the reverse paths play by themselves
@@ -147,6 +153,7 @@ impl Default for WorldPanel {
             walk: Vec::new(),
             data_mixture: None,
             ode: Default::default(),
+            guidance: Default::default(),
             error: None,
             playing: false,
             add_at: None,
@@ -167,7 +174,17 @@ pub fn config_for(choice: Choice, image: &ImageRgb, seed: u64) -> Result<ToyConf
         choice,
         ..WorldPanel::default()
     };
-    panel.data(image).map(|data| ToyConfig::new(data, seed))
+    panel.data(image).map(|data| toy_config(data, seed))
+}
+
+/// A world's run for `data`: the labelled overlap set trains a conditional model for
+/// guidance, every other set an unconditional one.
+fn toy_config(data: ToyData, seed: u64) -> ToyConfig {
+    let conditional = matches!(data, ToyData::Overlap(_));
+    ToyConfig {
+        conditional,
+        ..ToyConfig::new(data, seed)
+    }
 }
 
 /// The heat map's colours, from no density to the most.
@@ -244,6 +261,9 @@ impl WorldPanel {
             Choice::Grid => Ok(ToyData::Grid),
             Choice::ImageDark => image_cloud(image, false),
             Choice::ImageBright => image_cloud(image, true),
+            Choice::Overlap => Ok(ToyData::Overlap(
+                crate::diffusion::guidance::LabelledMixture2d::overlap(),
+            )),
         };
         r.map_err(|e| e.to_string())
     }
@@ -257,7 +277,7 @@ impl WorldPanel {
             return;
         };
         self.sample_data(&data);
-        match ToyWorker::spawn(ToyConfig::new(data, self.seed), Box::new(repaint)) {
+        match ToyWorker::spawn(toy_config(data, self.seed), Box::new(repaint)) {
             Ok(w) => self.worker = Some(w),
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -288,7 +308,8 @@ impl WorldPanel {
                 self.walk.clear();
                 self.ode.clear();
                 self.frame = None;
-                self.send(ToyCommand::Reset(ToyConfig::new(data, seed)));
+                self.guidance.sweep.clear();
+                self.send(ToyCommand::Reset(toy_config(data, seed)));
             }
             Err(e) => self.error = Some(e),
         }
@@ -320,9 +341,14 @@ impl WorldPanel {
                 }
                 ToyEvent::Running(r) => self.running = r,
                 ToyEvent::OdeDensity(r) => self.ode.on_result(*r),
+                ToyEvent::GuidanceSweep(points) => self.guidance.on_sweep(points),
                 ToyEvent::View(v) => {
-                    thin(&mut self.swd);
-                    self.swd.push([v.step as f64, v.swd.model]);
+                    // The curve follows the model's own distribution: guided samples (w ≠ 1)
+                    // are a different one, and their distance is not added to it.
+                    if v.guidance.is_none_or(|g| g.w == 1.0) {
+                        thin(&mut self.swd);
+                        self.swd.push([v.step as f64, v.swd.model]);
+                    }
                     if let Some(g) = self.g_of_z0(&v)
                         && self.walk.last().map(|w| w.0) != Some(v.step)
                     {
@@ -388,7 +414,14 @@ impl WorldPanel {
         } else {
             super::layout::two_columns(ui, 560.0, |ui, column| {
                 if column == 0 {
+                    if !view.particle_classes.is_empty() {
+                        let classes = view.particle_classes.iter().max().map_or(1, |m| m + 1);
+                        for c in self.guidance.controls_ui(ui, classes) {
+                            self.send(c);
+                        }
+                    }
                     self.flow_2d_ui(ui, &view);
+                    self.guidance.sweep_ui(ui);
                 } else {
                     self.swd_ui(ui, &view);
                     self.ode_ui(ui);
@@ -900,11 +933,28 @@ impl WorldPanel {
                         .collect();
                     p.arrows(Arrows::new("field", origins, tips).color(colors::BLUE));
                 }
-                p.points(
-                    Points::new("particles", particles)
-                        .radius(1.6)
-                        .color(colors::ORANGE),
-                );
+                if view.particle_classes.is_empty() {
+                    p.points(
+                        Points::new("particles", particles)
+                            .radius(1.6)
+                            .color(colors::ORANGE),
+                    );
+                } else {
+                    let classes = view.particle_classes.iter().max().map_or(1, |m| m + 1);
+                    for c in 0..classes {
+                        let of_class: Vec<[f64; 2]> = particles
+                            .iter()
+                            .zip(&view.particle_classes)
+                            .filter(|(_, k)| **k == c)
+                            .map(|(p, _)| *p)
+                            .collect();
+                        p.points(
+                            Points::new("particles", of_class)
+                                .radius(1.6)
+                                .color(super::world_guidance::class_color(c)),
+                        );
+                    }
+                }
             });
         key_ui(
             ui,

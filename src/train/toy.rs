@@ -328,6 +328,21 @@ pub struct ToyView {
     /// 1-D: the diffusion model's −ELBO over every t (Gaussian decoder) on `held_out`,
     /// nats per sample: (mean, standard error)
     pub neg_elbo_nats: Option<(f64, f64)>,
+    /// a conditional model: each particle's class (particle i is class i mod classes);
+    /// empty for an unconditional one
+    pub particle_classes: Vec<usize>,
+    /// the guidance the particles and the field were drawn with
+    pub guidance: Option<Guidance>,
+}
+
+/// Classifier-free guidance for a world's view: the field's class and the scale w (the
+/// particles take every class in turn, all at the same w).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Guidance {
+    /// the class whose guided field −ε̃ is drawn
+    pub class: usize,
+    /// the guidance scale (1: plain conditional, 0: unconditional)
+    pub w: f64,
 }
 
 /// Held-out samples in the 1-D view.
@@ -340,13 +355,37 @@ pub const G_GRID: usize = 241;
 
 /// Compute the view of `trainer` now.
 pub fn view(trainer: &ToyTrainer) -> ToyView {
+    view_with(trainer, None)
+}
+
+/// The view, with a conditional model's particles and field guided by `guidance` (None: w = 1,
+/// plain conditional, field of class 0).
+pub fn view_with(trainer: &ToyTrainer, guidance: Option<Guidance>) -> ToyView {
     let dim = trainer.config.data.dim();
+    let classes = trainer.config.classes();
+    let guidance = (classes > 0).then(|| {
+        let g = guidance.unwrap_or(Guidance { class: 0, w: 1.0 });
+        Guidance {
+            class: g.class.min(classes - 1),
+            w: g.w,
+        }
+    });
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(trainer.config.seed ^ 0xF1E1D);
     // Samples: ancestral DDPM through every t from SWD_POINTS draws of x_T (the first
     // VIEW_PARTICLES are drawn with their paths).
     let mut z = vec![0.0f32; SWD_POINTS * dim];
     fill_standard_normal(&mut rng, &mut z);
-    let traj = trainer.reverse(SamplerKind::Ddpm, z, 21, trainer.config.seed ^ 0xDD);
+    let row_classes: Vec<usize> = (0..SWD_POINTS).map(|i| i % classes.max(1)).collect();
+    let traj = match guidance {
+        Some(g) => trainer.reverse_with(
+            SamplerKind::Ddpm,
+            z,
+            21,
+            trainer.config.seed ^ 0xDD,
+            |x, ts| trainer.predict_eps_guided_rows(x, ts, &row_classes[..ts.len()], g.w),
+        ),
+        None => trainer.reverse(SamplerKind::Ddpm, z, 21, trainer.config.seed ^ 0xDD),
+    };
     let samples = traj.final_x0();
     // In 1-D, the generator G (deterministic DDIM) on a grid of z.
     let g_curve = if dim == 1 {
@@ -372,7 +411,11 @@ pub fn view(trainer: &ToyTrainer) -> ToyView {
             .iter()
             .filter(|f| f.t > 0)
             .map(|f| {
-                let eps = trainer.predict_eps(&flat, &vec![f.t; pts.len()]);
+                let ts = vec![f.t; pts.len()];
+                let eps = match guidance {
+                    Some(g) => trainer.predict_eps_guided(&flat, &ts, g.class, g.w),
+                    None => trainer.predict_eps(&flat, &ts),
+                };
                 (
                     f.t,
                     pts.iter()
@@ -420,6 +463,12 @@ pub fn view(trainer: &ToyTrainer) -> ToyView {
         (vec![], None)
     };
     ToyView {
+        particle_classes: if classes > 0 {
+            row_classes[..VIEW_PARTICLES].to_vec()
+        } else {
+            Vec::new()
+        },
+        guidance,
         held_out,
         neg_elbo_nats,
         step: trainer.step,
@@ -447,6 +496,10 @@ pub enum ToyCommand {
     View,
     /// compute the probability-flow ODE's density now (see [`super::toy_ode`])
     OdeDensity,
+    /// draw a conditional model's views with this guidance, and send one now
+    SetGuidance(Guidance),
+    /// measure precision and spread over a sweep of w (the overlap set only)
+    GuidanceSweep(Vec<f64>),
     /// end the thread
     Shutdown,
 }
@@ -469,6 +522,8 @@ pub enum ToyEvent {
     View(Box<ToyView>),
     /// the ODE's density, or why it failed
     OdeDensity(Box<Result<super::toy_ode::ToyOdeDensity, String>>),
+    /// a guidance sweep's precision and spread per w (empty: not available for this run)
+    GuidanceSweep(Vec<super::toy_guidance::GuidancePoint>),
 }
 
 /// The UI's side of the toy worker.
@@ -515,6 +570,9 @@ impl Drop for ToyWorker {
 /// A training report at most this often.
 const REPORT_EVERY: Duration = Duration::from_millis(100);
 
+/// Samples per class in the worker's guidance sweep.
+const SWEEP_SAMPLES: usize = 200;
+
 /// A view at most this often while training.
 const VIEW_EVERY: Duration = Duration::from_millis(1500);
 
@@ -534,6 +592,7 @@ fn run(
     send(ToyEvent::View(Box::new(view(&trainer))));
     let (mut running, mut remaining) = (false, None::<u64>);
     let (mut losses, mut last_view) = (Vec::new(), Instant::now());
+    let mut guidance: Option<Guidance> = None;
     loop {
         let next = if running {
             match commands.try_recv() {
@@ -562,16 +621,27 @@ fn run(
             Some(ToyCommand::Pause) => {
                 running = false;
                 send(ToyEvent::Running(false));
-                send(ToyEvent::View(Box::new(view(&trainer))));
+                send(ToyEvent::View(Box::new(view_with(&trainer, guidance))));
             }
             Some(ToyCommand::Reset(config)) => {
                 trainer = ToyTrainer::new(config, &device);
                 running = false;
                 losses.clear();
                 send(ToyEvent::Running(false));
-                send(ToyEvent::View(Box::new(view(&trainer))));
+                send(ToyEvent::View(Box::new(view_with(&trainer, guidance))));
             }
-            Some(ToyCommand::View) => send(ToyEvent::View(Box::new(view(&trainer)))),
+            Some(ToyCommand::View) => send(ToyEvent::View(Box::new(view_with(&trainer, guidance)))),
+            Some(ToyCommand::SetGuidance(g)) => {
+                guidance = Some(g);
+                send(ToyEvent::View(Box::new(view_with(&trainer, guidance))));
+            }
+            Some(ToyCommand::GuidanceSweep(ws)) => {
+                let points = trainer
+                    .guidance_sweep(&ws, SWEEP_SAMPLES, trainer.config().seed ^ 0x6D1D)
+                    .map(|(p, _)| p)
+                    .unwrap_or_default();
+                send(ToyEvent::GuidanceSweep(points));
+            }
             Some(ToyCommand::OdeDensity) => {
                 let result = super::toy_ode::toy_ode_density(&trainer).map_err(|e| e.to_string());
                 send(ToyEvent::OdeDensity(Box::new(result)));
@@ -604,7 +674,7 @@ fn run(
         });
         losses.clear();
         if !running || last_view.elapsed() >= VIEW_EVERY {
-            send(ToyEvent::View(Box::new(view(&trainer))));
+            send(ToyEvent::View(Box::new(view_with(&trainer, guidance))));
             last_view = Instant::now();
         }
         if !running {
@@ -649,7 +719,7 @@ mod worker_tests {
                 Ok(ToyEvent::Running(r)) => running = r,
                 Ok(ToyEvent::Trained { step, .. }) => trained = step,
                 Ok(ToyEvent::View(_)) => views += 1,
-                Ok(ToyEvent::OdeDensity(_)) | Err(_) => {}
+                Ok(ToyEvent::OdeDensity(_) | ToyEvent::GuidanceSweep(_)) | Err(_) => {}
             }
         }
         assert!(

@@ -24,6 +24,17 @@ impl ToyTrainer {
     /// ε̃ = (1 − w)·ε(x, ∅) + w·ε(x, c) of the EMA, both halves in one batch of 2n rows.
     /// An unconditional model gives its plain ε̂.
     pub fn predict_eps_guided(&self, x_t: &[f32], ts: &[usize], class: usize, w: f64) -> Vec<f32> {
+        self.predict_eps_guided_rows(x_t, ts, &vec![class; ts.len()], w)
+    }
+
+    /// [`Self::predict_eps_guided`] with a class per row.
+    pub fn predict_eps_guided_rows(
+        &self,
+        x_t: &[f32],
+        ts: &[usize],
+        row_classes: &[usize],
+        w: f64,
+    ) -> Vec<f32> {
         let classes = self.config().classes();
         if classes == 0 {
             return self.predict_eps(x_t, ts);
@@ -36,7 +47,7 @@ impl ToyTrainer {
         let labels: Vec<usize> = (0..2 * n)
             .map(|i| {
                 if i < n {
-                    class.min(classes - 1)
+                    row_classes.get(i).copied().unwrap_or(0).min(classes - 1)
                 } else {
                     classes
                 }
