@@ -371,6 +371,50 @@ fn g_of_z_walks_toward_x_over_the_bundled_run() {
 /// Panel ⑤ in 1-D and 2-D, in both languages (the untrained start, read from the seed, so
 /// the snapshots do not depend on training numerics); then a few hundred steps on the moons
 /// bring the samples closer to the data.
+/// ⑤'s guidance: the overlap set trains a conditional model; the w control redraws the
+/// particles (every class in turn) at that w, and a sweep brings precision and spread back.
+#[test]
+fn the_2d_world_guides_a_conditional_model() {
+    use diffusion_playground::app::world::Choice;
+    let mut h = harness(diffusion_playground::app::bundled_checkpoint());
+    step_until(&mut h, "the model", |a| a.status.config.is_some());
+    h.state_mut().settings.tab = Tab::World;
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .run_command(&ctx, AppCommand::WorldData(Choice::Overlap));
+    step_until(&mut h, "the conditional 2-D world", |a| {
+        a.world
+            .view
+            .as_ref()
+            .is_some_and(|v| v.dim == 2 && !v.particle_classes.is_empty())
+    });
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .run_command(&ctx, AppCommand::WorldTrain(false));
+    let classes: std::collections::BTreeSet<usize> = h
+        .state()
+        .world
+        .view
+        .as_ref()
+        .unwrap()
+        .particle_classes
+        .iter()
+        .copied()
+        .collect();
+    assert_eq!(classes.len(), 3);
+    h.get_by_label("Sweep w").click();
+    step_until(&mut h, "a guidance sweep", |a| {
+        !a.world.guidance.sweep.is_empty()
+    });
+    let sweep = &h.state().world.guidance.sweep;
+    assert_eq!(sweep.len(), 7);
+    assert!(
+        sweep
+            .iter()
+            .all(|p| (0.0..=1.0).contains(&p.precision) && p.spread > 0.0)
+    );
+}
+
 #[test]
 fn the_worlds_in_1d_and_2d() {
     use diffusion_playground::app::world::Choice;
