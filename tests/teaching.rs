@@ -173,6 +173,16 @@ fn the_lesson_steps_drive_the_panels() {
     step_until(&mut h, "the ODE likelihood", |a| {
         a.settings.tab == Tab::Curves && !a.curves.ode.points.is_empty()
     });
+    // Step 13: guidance on the labelled 2-D set.
+    open_step(&mut h, 12);
+    step_until(&mut h, "the conditional world", |a| {
+        a.settings.tab == Tab::World
+            && a.world
+                .view
+                .as_ref()
+                .is_some_and(|v| !v.particle_classes.is_empty())
+    });
+    run(&mut h, AppCommand::WorldTrain(false));
 }
 
 #[test]

@@ -419,6 +419,11 @@ lesson-12-body =
     The note's question has a full answer. Run the reverse process without noise and it becomes an ordinary differential equation, dx/dt = −½β(t)[x − ε̂(x, t)/σ_t], whose marginals are the same as the diffusion's. Its map G from x_T to x is invertible and keeps the dimension, so nothing collapses: P(x) = N(G⁻¹(x)) · |det ∂G⁻¹/∂x|, and log p(x) = log N(x_T; 0, I) + ∫ div f dt, a finite density with no σ at all.
 
     Panel ④ now scores the evaluation images this way (Hutchinson's trace, one dequantisation draw per image) and shows the result beside −ELBO of the same network at the same step: the gap is the bound's slack. In ⑤, "Compute the ODE's density" draws the same density over the whole 1-D or 2-D world.
+lesson-13-title = 13 · Guidance: trading diversity for precision
+lesson-13-body =
+    Real diffusion tools are steered by a guidance scale. Panel ⑤ now trains one network on three overlapping labelled classes, and one time in ten it hides the class (the null class ∅), so the same network predicts both ε(x, c) and ε(x, ∅). Sampling then uses ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)): w = 1 is plain conditional sampling, w = 0 ignores the class.
+
+    Move w up: each class's particles leave the region the classes share and gather where p(class | x) is near 1. "Sweep w" measures it with the data's exact p(class | x): precision rises toward 1 while the samples stop covering their class.
 ## Worker notices
 worker-open-failed = could not open { $path }: { $error }; starting fresh
 worker-data-note = : { $summary }

@@ -1,8 +1,8 @@
-//! The guided lesson: twelve steps that follow the study note (the premise, the diffusion
+//! The guided lesson: thirteen steps that follow the study note (the premise, the diffusion
 //! process, training data, inference, the network, maximum likelihood as KL, the marginal
 //! integral, the indicator likelihood, the Gaussian view), then the same argument over a whole
-//! distribution in the 1-D and 2-D worlds, and the exact likelihood of the probability-flow
-//! ODE that answers the note's question. Each step explains what the panel
+//! distribution in the 1-D and 2-D worlds, the exact likelihood of the probability-flow
+//! ODE that answers the note's question, and classifier-free guidance. Each step explains what the panel
 //! beside it shows and sets that panel up.
 
 use super::AppCommand;
@@ -50,7 +50,7 @@ pub struct Step {
 }
 
 /// The lesson.
-pub const STEPS: [Step; 12] = [
+pub const STEPS: [Step; 13] = [
     Step {
         title: "lesson-1-title",
         body: "lesson-1-body",
@@ -119,6 +119,11 @@ pub const STEPS: [Step; 12] = [
         title: "lesson-12-title",
         body: "lesson-12-body",
         action: Action::OdeNll,
+    },
+    Step {
+        title: "lesson-13-title",
+        body: "lesson-13-body",
+        action: Action::World(super::world::Choice::Overlap),
     },
 ];
 
