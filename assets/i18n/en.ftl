@@ -725,10 +725,11 @@ world-guidance-class = class of the field
 world-guidance-class-n = class { $n }
 world-guidance-w-tip = w = 1 is plain conditional sampling, w = 0 unconditional; above 1 the samples are pushed away from the other classes. The particles take every class in turn, each in its own colour, all at this w.
 world-guidance-sweep = Sweep w
-world-guidance-sweep-tip = Sample 200 points per class at w = 0, 0.5, 1, 2, 3, 5 and 8 from the same x_T, and score them with the data's exact p(class | x): precision is the share with p > 0.9, spread their mean distance to the class mean (a few seconds; training waits meanwhile).
+world-guidance-sweep-tip = Sample 200 points per class at w = 0, 0.5, 1, 2, 3, 5 and 8 from the same x_T, and score them with the data's exact p(class | x): precision is the share with p > 0.9, spread their mean distance to the class mean, diversity the mean distance between two of them (a few seconds; training waits meanwhile).
 world-guidance-convention = The network was trained with its class replaced by ∅ one time in ten, so one network gives both ε(x, c) and ε(x, ∅); each step evaluates both in one batch.
 world-guidance-precision = precision: share with p(class | x) > 0.9
 world-guidance-spread = spread: mean distance to the class mean
+world-guidance-diversity = diversity: mean distance between two samples of a class
 world-ode-title = The exact likelihood of the same network: its probability-flow ODE
 world-ode-button = Compute the ODE's density
 world-ode-button-tip = The probability-flow ODE dx/dt = −½β(t)[x − ε̂(x, t)/σ_t] maps N(0, I) one-to-one onto a density of the data's own dimension: log p(x) = log N(x_T; 0, I) + ∫ div f dt, with the divergence exact here. Computed once for the current weights (a few seconds; training waits meanwhile).

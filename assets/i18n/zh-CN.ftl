@@ -691,6 +691,7 @@ world-guidance-sweep-tip = 在 w = 0、0.5、1、2、3、5、8 时，从同样�
 world-guidance-convention = 训练时网络的种类有十分之一的概率被换成 ∅，所以同一个网络同时给出 ε(x, c) 和 ε(x, ∅)；每一步在同一个批次里计算两者。
 world-guidance-precision = 精度：p(种类 | x) > 0.9 的比例
 world-guidance-spread = 分散度：到种类均值的平均距离
+world-guidance-diversity = 多样性：同一种类的两个样本之间的平均距离
 world-ode-title = 同一个网络的精确似然：它的概率流 ODE
 world-ode-button = 计算 ODE 的密度
 world-ode-button-tip = 概率流 ODE dx/dt = −½β(t)[x − ε̂(x, t)/σ_t] 把 N(0, I) 一一对应地映射成与数据同维的密度：log p(x) = log N(x_T; 0, I) + ∫ div f dt，这里的散度是精确的。对当前的权重计算一次（几秒钟；期间训练会等待）。

@@ -107,6 +107,7 @@ impl WorldGuidance {
         }
         let precision: Vec<[f64; 2]> = self.sweep.iter().map(|p| [p.w, p.precision]).collect();
         let spread: Vec<[f64; 2]> = self.sweep.iter().map(|p| [p.w, p.spread]).collect();
+        let diversity: Vec<[f64; 2]> = self.sweep.iter().map(|p| [p.w, p.diversity]).collect();
         Plot::new("world-guidance-sweep")
             .height(150.0)
             .allow_scroll(false)
@@ -124,12 +125,19 @@ impl WorldGuidance {
                         .radius(3.0)
                         .color(colors::ORANGE),
                 );
+                p.line(Line::new("diversity", diversity.clone()).color(colors::BLUE));
+                p.points(
+                    Points::new("diversity", diversity)
+                        .radius(3.0)
+                        .color(colors::BLUE),
+                );
             });
         key_ui(
             ui,
             &[
                 (colors::GREEN, "●", tr!("world-guidance-precision")),
                 (colors::ORANGE, "●", tr!("world-guidance-spread")),
+                (colors::BLUE, "●", tr!("world-guidance-diversity")),
             ],
         );
     }

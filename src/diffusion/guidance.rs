@@ -117,6 +117,8 @@ pub struct ClassMetrics {
     pub precision: f64,
     /// mean distance of the samples to the class mean
     pub spread: f64,
+    /// mean distance between two of the samples (every pair): how varied they are
+    pub diversity: f64,
 }
 
 /// Precision and spread of `samples` ([n, 2]) meant for `class` of `mix`.
@@ -131,9 +133,21 @@ pub fn class_metrics(mix: &LabelledMixture2d, samples: &[f32], class: usize) -> 
         }
         dist += ((x[0] - m[0]).powi(2) + (x[1] - m[1]).powi(2)).sqrt();
     }
+    let pts: Vec<[f64; 2]> = samples
+        .chunks(2)
+        .map(|p| [p[0] as f64, p[1] as f64])
+        .collect();
+    let (mut pair_sum, mut pairs) = (0.0f64, 0usize);
+    for (i, a) in pts.iter().enumerate() {
+        for b in &pts[i + 1..] {
+            pair_sum += ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+            pairs += 1;
+        }
+    }
     ClassMetrics {
         precision: precise as f64 / n,
         spread: dist / n,
+        diversity: pair_sum / pairs.max(1) as f64,
     }
 }
 

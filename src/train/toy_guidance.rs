@@ -18,6 +18,8 @@ pub struct GuidancePoint {
     pub precision: f64,
     /// mean distance of the samples to their class's mean
     pub spread: f64,
+    /// mean distance between two samples of the same class
+    pub diversity: f64,
 }
 
 impl ToyTrainer {
@@ -97,7 +99,7 @@ impl ToyTrainer {
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let mut samples = vec![Vec::new(); classes];
-        let mut sums = vec![(0.0, 0.0); ws.len()];
+        let mut sums = vec![(0.0, 0.0, 0.0); ws.len()];
         for (c, per_class) in samples.iter_mut().enumerate() {
             let mut z = vec![0.0f32; n * 2];
             fill_standard_normal(&mut rng, &mut z);
@@ -108,16 +110,18 @@ impl ToyTrainer {
                 let m = class_metrics(mix, &x0, c);
                 sums[k].0 += m.precision / classes as f64;
                 sums[k].1 += m.spread / classes as f64;
+                sums[k].2 += m.diversity / classes as f64;
                 per_class.push(x0);
             }
         }
         let points = ws
             .iter()
             .zip(sums)
-            .map(|(&w, (precision, spread))| GuidancePoint {
+            .map(|(&w, (precision, spread, diversity))| GuidancePoint {
                 w,
                 precision,
                 spread,
+                diversity,
             })
             .collect();
         Some((points, samples))
