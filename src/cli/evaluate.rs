@@ -7,7 +7,7 @@
 //!   and the indicator likelihood's hits G(z) = x.
 
 use super::{CliError, ckpt_err, device_choice};
-use crate::data::split::{Split, split_images};
+use crate::data::split::{Split, SplitImages, split_images};
 use crate::data::{DataSource, Dataset};
 use crate::diffusion::marginal::{
     FEW_EFFECTIVE_DRAWS, MarginalEstimate, SIGMA_RANGE, estimate_marginal,
@@ -283,6 +283,46 @@ impl LikelihoodOutput {
     }
 }
 
+/// `--split`'s value.
+pub(super) fn parse_split(s: &str) -> Result<Split, CliError> {
+    Split::parse(s)
+        .ok_or_else(|| CliError::Usage(format!("--split must be heldout, train or all, got '{s}'")))
+}
+
+/// `--images`, from 1 to 1024.
+pub(super) fn check_images(n: usize) -> Result<(), CliError> {
+    if (1..=1024).contains(&n) {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "--images must be between 1 and 1024, got {n}"
+        )))
+    }
+}
+
+/// The dataset of `source` at `size` and up to `n` of its images of `split`, each once.
+pub(super) fn open_split(
+    source: &DataSource,
+    split: Split,
+    n: usize,
+    size: usize,
+) -> Result<(Dataset, SplitImages), CliError> {
+    let (dataset, _) = Dataset::open(source, size).map_err(|e| CliError::Usage(e.to_string()))?;
+    let chosen =
+        split_images(&dataset, split, n, size).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok((dataset, chosen))
+}
+
+/// Say on stderr when the split held fewer images than `--images` asked for.
+pub(super) fn note_fewer(chosen: &SplitImages, split: Split, data: &str, asked: usize) {
+    if chosen.count < asked {
+        eprintln!(
+            "note: the {split} split of {data} holds {} images: evaluating all {} (asked for --images {asked})",
+            chosen.available, chosen.count
+        );
+    }
+}
+
 /// Open a checkpoint for evaluation, with `data` as its dataset.
 pub(super) fn open(
     dir: &Path,
@@ -317,18 +357,8 @@ pub fn elbo(args: &ElboArgs) -> Result<ElboReport, CliError> {
             args.strata
         ))
     })?;
-    if !(1..=1024).contains(&args.images) {
-        return Err(CliError::Usage(format!(
-            "--images must be between 1 and 1024, got {}",
-            args.images
-        )));
-    }
-    let split = Split::parse(&args.split).ok_or_else(|| {
-        CliError::Usage(format!(
-            "--split must be heldout, train or all, got '{}'",
-            args.split
-        ))
-    })?;
+    check_images(args.images)?;
+    let split = parse_split(&args.split)?;
     let source = DataSource::parse(&args.data).map_err(|e| CliError::Usage(e.to_string()))?;
     let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
     let size = info.config.model.image_size;
@@ -343,16 +373,9 @@ pub fn elbo(args: &ElboArgs) -> Result<ElboReport, CliError> {
             schedule.timesteps()
         );
     }
-    let (dataset, _) = Dataset::open(&source, size).map_err(|e| CliError::Usage(e.to_string()))?;
     // The images do not depend on --seed, so estimates with different seeds can be averaged.
-    let chosen = split_images(&dataset, split, args.images, size)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    if chosen.count < args.images {
-        eprintln!(
-            "note: the {} split of {} holds {} images: evaluating all {} (asked for --images {})",
-            split, args.data, chosen.available, chosen.count, args.images
-        );
-    }
+    let (dataset, chosen) = open_split(&source, split, args.images, size)?;
+    note_fewer(&chosen, split, &args.data, args.images);
     let x0 = chosen.values;
     let trainer = open(&args.checkpoint, &args.device, Some((source, dataset)))?;
     let rounds = plan.timesteps_per_image(trainer.schedule()) + 1;
@@ -411,23 +434,10 @@ pub fn likelihood(args: &LikelihoodArgs) -> Result<LikelihoodOutput, CliError> {
             (x.data, None)
         }
         (None, Some(spec)) => {
-            let split = Split::parse(&args.split).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "--split must be heldout, train or all, got '{}'",
-                    args.split
-                ))
-            })?;
-            if !(1..=1024).contains(&args.images) {
-                return Err(CliError::Usage(format!(
-                    "--images must be between 1 and 1024, got {}",
-                    args.images
-                )));
-            }
+            let split = parse_split(&args.split)?;
+            check_images(args.images)?;
             let source = DataSource::parse(spec).map_err(|e| CliError::Usage(e.to_string()))?;
-            let (dataset, _) =
-                Dataset::open(&source, size).map_err(|e| CliError::Usage(e.to_string()))?;
-            let chosen = split_images(&dataset, split, args.images, size)
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let (_, chosen) = open_split(&source, split, args.images, size)?;
             (chosen.values, Some(split))
         }
         (None, None) => {

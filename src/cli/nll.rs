@@ -2,10 +2,10 @@
 //! in bits/dim of their 8-bit bins, beside the −ELBO (every t) of the same images and the
 //! same network.
 
-use super::evaluate::{open, progress_bar};
+use super::evaluate::{check_images, note_fewer, open, open_split, parse_split, progress_bar};
 use super::{CliError, ckpt_err};
-use crate::data::split::{Split, split_images};
-use crate::data::{DataSource, Dataset};
+use crate::data::DataSource;
+use crate::data::split::Split;
 use crate::diffusion::TimestepPlan;
 use crate::diffusion::flow_ode::OdeSolver;
 use crate::train::checkpoint;
@@ -158,36 +158,19 @@ fn solver(args: &NllArgs) -> Result<OdeSolver, CliError> {
 /// Run `nll`.
 pub fn nll(args: &NllArgs) -> Result<NllReport, CliError> {
     let solver = solver(args)?;
-    if !(1..=1024).contains(&args.images) {
-        return Err(CliError::Usage(format!(
-            "--images must be between 1 and 1024, got {}",
-            args.images
-        )));
-    }
+    check_images(args.images)?;
     if !(1..=64).contains(&args.probes) {
         return Err(CliError::Usage(format!(
             "--probes must be between 1 and 64, got {}",
             args.probes
         )));
     }
-    let split = Split::parse(&args.split).ok_or_else(|| {
-        CliError::Usage(format!(
-            "--split must be heldout, train or all, got '{}'",
-            args.split
-        ))
-    })?;
+    let split = parse_split(&args.split)?;
     let source = DataSource::parse(&args.data).map_err(|e| CliError::Usage(e.to_string()))?;
     let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
     let size = info.config.model.image_size;
-    let (dataset, _) = Dataset::open(&source, size).map_err(|e| CliError::Usage(e.to_string()))?;
-    let chosen = split_images(&dataset, split, args.images, size)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    if chosen.count < args.images {
-        eprintln!(
-            "note: the {} split of {} holds {} images: evaluating all {} (asked for --images {})",
-            split, args.data, chosen.available, chosen.count, args.images
-        );
-    }
+    let (dataset, chosen) = open_split(&source, split, args.images, size)?;
+    note_fewer(&chosen, split, &args.data, args.images);
     let trainer = open(&args.checkpoint, &args.device, Some((source, dataset)))?;
     let bar = progress_bar(chosen.count, "images (ODE)");
     let started = Instant::now();
