@@ -86,25 +86,20 @@ impl WorldOde {
         clicked
     }
 
-    /// 1-D: the ODE's density curve for the density plot (x, p), if computed.
-    pub fn curve_1d(&self) -> Option<PlotPoints<'static>> {
-        let r = self.result.as_ref().filter(|r| r.dim == 1)?;
-        Some(PlotPoints::new(
-            r.grid
-                .iter()
-                .zip(&r.log_p)
-                .map(|(&x, &l)| [x as f64, l.exp().min(5.0)])
-                .collect(),
-        ))
-    }
-
-    /// The ODE's curve as a line in the density plot.
+    /// 1-D: the ODE's density p(x) as a line for the density plot, if computed.
     pub fn line_1d(&self) -> Option<Line<'static>> {
-        self.curve_1d().map(|pts| {
-            Line::new(tr!("world-key-ode"), pts)
+        let r = self.result.as_ref().filter(|r| r.dim == 1)?;
+        let pts: Vec<[f64; 2]> = r
+            .grid
+            .iter()
+            .zip(&r.log_p)
+            .map(|(&x, &l)| [x as f64, l.exp().min(5.0)])
+            .collect();
+        Some(
+            Line::new(tr!("world-key-ode"), PlotPoints::new(pts))
                 .color(colors::PURPLE)
-                .width(2.0)
-        })
+                .width(2.0),
+        )
     }
 
     /// The held-out comparison, the same network's ODE against its −ELBO.

@@ -381,9 +381,7 @@ fn rk45<E>(
                 }
                 y_stage[j] = acc;
             }
-            let (head, tail) = k.split_at_mut(stage + 1);
-            let _ = head;
-            field(s + C[stage] * h, &y_stage, &mut tail[0])?;
+            field(s + C[stage] * h, &y_stage, &mut k[stage + 1])?;
         }
         // y_stage is now the 5th-order solution (the last row of A is its weights).
         let mut err_sq = 0.0;
