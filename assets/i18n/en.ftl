@@ -475,6 +475,11 @@ data-summary-skipped = { $n ->
         [one] 1 image
        *[other] { $n } images
     }; { $skipped } skipped: { $files }
+label-err-too-few = { $source } has { $n ->
+        [one] 1 class
+       *[other] { $n } classes
+    } ({ $classes }); a class-conditional model needs at least 2: put each class's images in a sub-folder of its own (cats/, dogs/, …)
+label-err-empty = the class { $class } of { $source } has no usable image: add images to its sub-folder, or remove the folder
 
 ## Errors: checkpoints and training
 ckpt-err-missing = { $path } is not a checkpoint folder (no { $record })
@@ -553,6 +558,8 @@ cli-train-schedule = β schedule: linear, cosine or sigmoid (default linear; wit
 cli-train-timesteps = T, the number of diffusion steps (default 1000; with --resume, the checkpoint's, which it must match).
 cli-train-base-channels = Width of the U-Net's first level, later levels being multiples of it (default 48; with --resume, the checkpoint's, which it must match).
 cli-train-save-every = Save a checkpoint every N steps as well as at the end (0: only at the end).
+cli-train-conditional = Train a class-conditional model for classifier-free guidance, on the data's classes (shapes: circle, square, triangle; digits: 0–9; a folder: its sub-folders).
+cli-train-p-uncond = With --conditional: the probability that an image's class is replaced by the null class ∅ (default 0.1; with --resume, the checkpoint's).
 cli-sample-about = Generate images from a checkpoint by running the reverse process from noise.
 cli-sample-long =
     Generate images from a checkpoint by running the reverse process from noise.
@@ -567,6 +574,9 @@ cli-sample-seed = Seed of the start noise.
 cli-sample-out = Write the grid of samples here, in the format its extension names (.png, .jpg, …; PNG without one).
 cli-sample-trajectory = Also write the reverse trajectory as an animated GIF (x_t left, x̂_0 right); the name must end in .gif.
 cli-sample-device = Device, as for train.
+cli-sample-class = A class-conditional checkpoint: sample this class, by name or index.
+cli-sample-guidance = With --class: the guidance scale w of ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)); 1 is plain conditional sampling, 0 unconditional, larger pushes toward the class (default 1).
+cli-sample-nearest = Also print the samples' mean RMS distance to the nearest of N training images (fresh draws of a built-in dataset, seed 0x2EF, or a folder's first N), in 8-bit levels.
 cli-bench-about = Measure training throughput, sampling latency, the app's frame times while it trains, start-up time and memory, against a PyTorch reference where one is installed.
 cli-bench-long =
     Measure training throughput, sampling latency, the app's frame times while it trains, start-up time and memory, against a PyTorch reference where one is installed.
@@ -741,3 +751,34 @@ world-ode-heat-data = data density (histogram of 20,000 draws)
 world-ode-heat-scale = Both over [−{ $w }, { $w }]², on one colour scale: the square root of the density, from 0 (dark) to { $top } (bright, the data's densest cell).
 world-play-tip = Play the reverse process from x_T to x₀ (ten frames a second)
 world-click-tip = Click the plot to add a mixture component there; drag the μ, s and w values above to move, widen or weigh one.
+
+## Panel ②: guidance (a class-conditional model)
+guidance-title = Classifier-free guidance: ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
+guidance-convention = This model is class-conditional: it was trained with its class replaced by the null class ∅ one time in ten, so one network gives both ε(x, c) and ε(x, ∅). w = 1 is plain conditional sampling, w = 0 unconditional; each guided step evaluates both in one batch.
+guidance-class = class
+guidance-every-class = every class in turn
+guidance-w-tip = The guidance scale w. Above 1 each step is pushed away from what the unconditional model predicts, toward what makes the class unmistakable: samples become more typical of the class and less varied, and at large w saturated and off the data.
+guidance-sweep = Sweep w
+guidance-sweep-tip = Sample one image of the chosen class (the first class when every class is chosen) from the same x_T at w = 0, 1, 2, 4 and 8, with the sampler of the settings.
+guidance-strip-caption = The same x_T, class { $class }, guided at each w (step { $step }):
+
+## guidance (command line)
+guidance-table-head =
+    guidance sweep of { $sampled }: { $n } samples per class and w, { $sampler }, step { $step }
+    judge: a classifier trained on the labelled data, { $acc } right on { $images } held-out images ({ $source })
+    accuracy: share of samples the classifier puts in the class asked for; diversity: mean RMS distance between two samples of a class (unit space); nearest: RMS distance to the nearest of 512 training images (8-bit levels); saturated: share of values at 0 or 255
+cli-guidance-about = What classifier-free guidance does to a class-conditional checkpoint's samples, at each w.
+cli-guidance-long =
+    A small classifier trains on the labelled data for a few seconds, and its held-out accuracy is reported. Then, for each w, samples of every class (the same x_T for every w) are scored: the share the classifier puts in their class, their diversity (mean pairwise RMS distance), their distance to the nearest training image and their share of saturated values.
+    w is the scale of ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)): 1 is plain conditional sampling, 0 unconditional.
+cli-guidance-checkpoint = A class-conditional checkpoint (train --conditional).
+cli-guidance-class = The class to sample, by name or index, or all for every class.
+cli-guidance-w = The guidance scales, comma-separated.
+cli-guidance-n = Samples per class and scale.
+cli-guidance-seed = Seed of the samples' x_T (the same for every w) and of the classifier.
+cli-guidance-data = The labelled data the classifier learns from (default: the checkpoint's).
+cli-guidance-classifier-steps = Steps of the classifier's training (batch 64).
+cli-guidance-sampler = ddpm or ddim.
+cli-guidance-steps = DDIM steps.
+cli-guidance-device = Device, as for train.
+cli-guidance-json = Print one JSON object.

@@ -443,6 +443,8 @@ data-err-no-images = { $path } 中没有可用的图像（跳过了 { $skipped }
 data-err-first = ；第一个：{ $path }：{ $why }
 data-summary = { $n } 张图像
 data-summary-skipped = { $n } 张图像；跳过 { $skipped } 个：{ $files }
+label-err-too-few = { $source } 只有 { $n } 个种类（{ $classes }）；条件模型最少要有 2 个：把每个种类的图像放进它自己的子文件夹（cats/、dogs/ …）
+label-err-empty = { $source } 的种类 { $class } 没有可用的图像：向它的子文件夹加入图像，或删除这个文件夹
 
 ## Errors: checkpoints and training
 ckpt-err-missing = { $path } 不是检查点文件夹（没有 { $record }）
@@ -521,6 +523,8 @@ cli-train-schedule = β 调度：linear、cosine 或 sigmoid（默认 linear；�
 cli-train-timesteps = T，扩散的总步数（默认 1000；继续训练时必须与检查点相同）。
 cli-train-base-channels = U-Net 第一层的通道数，后面各层是它的倍数（默认 48；继续训练时必须与检查点相同）。
 cli-train-save-every = 每 N 步以及结束时保存一次检查点（0：只在结束时保存）。
+cli-train-conditional = 训练一个以种类为条件的模型，用于无分类器的引导；种类来自数据（shapes：circle、square、triangle；digits：0 到 9；文件夹：它的子文件夹）。
+cli-train-p-uncond = 使用 --conditional 时：把种类换成空种类 ∅ 的概率（默认 0.1；使用 --resume 时为检查点的值）。
 cli-sample-about = 从噪声出发运行反向过程，用检查点生成图像。
 cli-sample-long =
     从噪声出发运行反向过程，用检查点生成图像。
@@ -535,6 +539,9 @@ cli-sample-seed = 起始噪声的随机种子。
 cli-sample-out = 把样本网格写到这里，格式由文件结尾的 .png、.jpg 等决定（没有时为 PNG）。
 cli-sample-trajectory = 同时把反向轨迹写成 GIF 动画（左 x_t，右 x̂_0）；文件必须以 .gif 结尾。
 cli-sample-device = 设备，与 train 相同。
+cli-sample-class = 以种类为条件的检查点：采样这个种类，用它的种类或序号。
+cli-sample-guidance = 使用 --class 时：ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)) 中的引导大小 w；1 是通常的条件采样，0 是无条件采样，更大时更靠近这个种类（默认 1）。
+cli-sample-nearest = 同时给出样本到 N 张训练图像中最近一张的平均 RMS 距离（内置数据集用种子 0x2EF 新画的图像，文件夹用前 N 张），以 0 到 255 的 8 位值计。
 cli-bench-about = 测量训练吞吐量、采样延迟、训练时程序的帧时间、启动时间和内存占用，并在装有 PyTorch 时与参考实现对比。
 cli-bench-long =
     测量训练吞吐量、采样延迟、训练时程序的帧时间、启动时间和内存占用，并在装有 PyTorch 时与参考实现对比。
@@ -703,3 +710,34 @@ world-ode-heat-data = 数据的密度（20,000 次抽样的直方图）
 world-ode-heat-scale = 两者都在 [−{ $w }, { $w }]² 上，用同一个色标：密度的平方根，从 0（暗）到 { $top }（亮，数据最密的格子）。
 world-play-tip = 播放从 x_T 到 x₀ 的反向过程（每秒十帧）
 world-click-tip = 点击图中某处即可在那里添加一个混合分量；拖动上方的 μ、s、w 数值可以移动、加宽或改变一个分量的权重。
+
+## Panel ②: guidance (a class-conditional model)
+guidance-title = 无分类器的引导：ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
+guidance-convention = 这个模型以种类为条件：训练时它的种类有十分之一的概率被换成空种类 ∅，所以同一个网络同时给出 ε(x, c) 和 ε(x, ∅)。w = 1 是通常的条件采样，w = 0 是无条件采样；引导的每一步在同一个批次里计算两者。
+guidance-class = 种类
+guidance-every-class = 所有种类，一个接一个
+guidance-w-tip = 引导大小 w。大于 1 时，每一步都被推离无条件模型的预测，推向让种类一看就知道的地方：样本更像这个种类、更少变化；w 很大时，像素被推到 ±1 的极端，样本离开数据。
+guidance-sweep = 遍历 w
+guidance-sweep-tip = 用设置里的采样器，从同样的 x_T 在 w = 0、1、2、4、8 时各采样一张所选种类的图像（选了所有种类时用第一个种类）。
+guidance-strip-caption = 同样的 x_T，种类 { $class }，在每个 w 下引导（第 { $step } 步）：
+
+## guidance (command line)
+guidance-table-head =
+    { $sampled } 的引导遍历：每个种类和每个 w 各 { $n } 个样本，{ $sampler }，第 { $step } 步
+    打分的是：在带有种类的数据上训练的分类器，在 { $images } 张留出图像上的正确率为 { $acc }（{ $source }）
+    accuracy：分类器认为是所要种类的样本比例；diversity：同一种类的两个样本之间的平均 RMS 距离（单位空间）；nearest：到 512 张训练图像中最近一张的 RMS 距离（以 0 到 255 的 8 位值计）；saturated：值为 0 或 255（最暗或最亮）的比例
+cli-guidance-about = 无分类器的引导在每个 w 下对以种类为条件的检查点的样本做了什么。
+cli-guidance-long =
+    先在带有种类的数据上训练一个小分类器几秒钟，并给出它在留出图像上的正确率。然后对每个 w，从同样的 x_T 采样每个种类，并计算：分类器认为是所要种类的比例、多样性（两两之间的平均 RMS 距离）、到最近训练图像的距离，以及值为 0 或 255 的比例。
+    w 是 ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)) 中的大小：1 是通常的条件采样，0 是无条件采样。
+cli-guidance-checkpoint = 以种类为条件的检查点（train --conditional）。
+cli-guidance-class = 要采样的种类，用它的种类或序号；all 表示所有种类。
+cli-guidance-w = 引导大小，用逗号分隔。
+cli-guidance-n = 每个种类和每个大小的样本数。
+cli-guidance-seed = 样本的 x_T（每个 w 相同）和分类器的种子。
+cli-guidance-data = 分类器学习的带有种类的数据（默认：检查点的数据）。
+cli-guidance-classifier-steps = 分类器训练的步数（批次 64）。
+cli-guidance-sampler = ddpm 或 ddim。
+cli-guidance-steps = DDIM 步数。
+cli-guidance-device = 设备，与 train 相同。
+cli-guidance-json = 输出一个 JSON 对象而不是表格。

@@ -34,8 +34,17 @@ impl Builtin {
         }
     }
 
-    /// Draw one image of side `size` into `out` ([3, size, size], unit space, 8-bit grid).
-    pub fn draw(self, rng: &mut impl Rng, size: usize, out: &mut [f32]) {
+    /// The class names, in label order: the shapes' kinds, or the digits 0–9.
+    pub fn classes(self) -> Vec<String> {
+        match self {
+            Self::Shapes => SHAPE_CLASSES.iter().map(|s| s.to_string()).collect(),
+            Self::Digits => (0..10).map(|d| d.to_string()).collect(),
+        }
+    }
+
+    /// Draw one image of side `size` into `out` ([3, size, size], unit space, 8-bit grid)
+    /// and return its class (an index into [`Self::classes`]).
+    pub fn draw(self, rng: &mut impl Rng, size: usize, out: &mut [f32]) -> usize {
         match self {
             Self::Shapes => draw_shape(rng, size, out),
             Self::Digits => draw_digit(rng, size, out),
@@ -64,6 +73,9 @@ impl FromStr for Builtin {
         }
     }
 }
+
+/// The classes of `shapes`, in label order.
+pub const SHAPE_CLASSES: [&str; 3] = ["circle", "square", "triangle"];
 
 const SUPERSAMPLE: usize = 4;
 
@@ -112,7 +124,7 @@ fn hsv_to_rgb(h: f32, s: f32, v: f32) -> [f32; 3] {
     }
 }
 
-fn draw_shape(rng: &mut impl Rng, size: usize, out: &mut [f32]) {
+fn draw_shape(rng: &mut impl Rng, size: usize, out: &mut [f32]) -> usize {
     let fg = hsv_to_rgb(
         rng.random(),
         rng.random_range(0.6..1.0),
@@ -123,7 +135,8 @@ fn draw_shape(rng: &mut impl Rng, size: usize, out: &mut [f32]) {
     let r = rng.random_range(0.18..0.32f32);
     let cx = rng.random_range(r..1.0 - r);
     let cy = rng.random_range(r..1.0 - r);
-    match rng.random_range(0..3) {
+    let class = rng.random_range(0..3);
+    match class {
         0 => render(size, out, bg, fg, |x, y| {
             (x - cx).powi(2) + (y - cy).powi(2) <= r * r
         }),
@@ -149,6 +162,7 @@ fn draw_shape(rng: &mut impl Rng, size: usize, out: &mut [f32]) {
             })
         }
     }
+    class
 }
 
 /// A 5×7 bitmap font for 0–9: each row is 5 bits, most significant on the left.
@@ -171,7 +185,7 @@ fn font_pixel(digit: usize, col: i32, row: i32) -> bool {
         && FONT_5X7[digit][row as usize] & (0x10 >> col) != 0
 }
 
-fn draw_digit(rng: &mut impl Rng, size: usize, out: &mut [f32]) {
+fn draw_digit(rng: &mut impl Rng, size: usize, out: &mut [f32]) -> usize {
     let digit = rng.random_range(0..10usize);
     let height = rng.random_range(0.6..0.8f32); // glyph height as a share of the image
     let width = height * 5.0 / 7.0;
@@ -197,6 +211,7 @@ fn draw_digit(rng: &mut impl Rng, size: usize, out: &mut [f32]) {
         };
         (-1..=1).any(|dr| (-1..=1).any(|dc| near(col + dc, row + dr)))
     });
+    digit
 }
 
 #[cfg(test)]
@@ -226,6 +241,26 @@ mod tests {
             let var = a.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / a.len() as f32;
             assert!(var > 0.01, "{kind}: variance {var}");
         }
+    }
+
+    #[test]
+    fn draws_return_their_class() {
+        // Every class is drawn, in about equal shares.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let mut out = vec![0.0; 3 * 16 * 16];
+        let mut seen = [0usize; 10];
+        for _ in 0..300 {
+            let c = Builtin::Digits.draw(&mut rng, 16, &mut out);
+            seen[c] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 10), "{seen:?}");
+        let mut shapes = [0usize; 3];
+        for _ in 0..300 {
+            shapes[Builtin::Shapes.draw(&mut rng, 16, &mut out)] += 1;
+        }
+        assert!(shapes.iter().all(|&n| n > 60), "{shapes:?}");
+        assert_eq!(Builtin::Shapes.classes(), ["circle", "square", "triangle"]);
+        assert_eq!(Builtin::Digits.classes().len(), 10);
     }
 
     #[test]

@@ -142,6 +142,52 @@ pub enum Dataset {
     Builtin(Builtin),
     /// a fixed set of images, drawn with random horizontal flips
     Images(Vec<ImageRgb>),
+    /// a folder of class sub-folders (`cats/`, `dogs/`): images with their classes
+    Labelled(LabelledImages),
+}
+
+/// Images with classes, from a folder's sub-folders (the ImageFolder convention): an image in
+/// `cats/` (or deeper below it) has class "cats"; an image at the top level has none.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelledImages {
+    /// the images, in the folder's sorted order
+    pub images: Vec<ImageRgb>,
+    /// each image's class (an index into `classes`), None at the top level
+    pub labels: Vec<Option<usize>>,
+    /// the sub-folders' names, sorted; a sub-folder with no usable image is still listed
+    pub classes: Vec<String>,
+}
+
+impl LabelledImages {
+    /// Images per class.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.classes.len()];
+        for c in self.labels.iter().flatten() {
+            counts[*c] += 1;
+        }
+        counts
+    }
+}
+
+/// Why a dataset cannot train a class-conditional model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LabelError {
+    /// fewer than two classes
+    #[error("{}", tr!("label-err-too-few", source = .data, classes = .classes.join(", "), n = .classes.len()))]
+    TooFew {
+        /// the data
+        data: String,
+        /// the classes found
+        classes: Vec<String>,
+    },
+    /// a class sub-folder has no usable image
+    #[error("{}", tr!("label-err-empty", source = .data, class = .class))]
+    Empty {
+        /// the data
+        data: String,
+        /// the empty class
+        class: String,
+    },
 }
 
 impl Dataset {
@@ -150,9 +196,51 @@ impl Dataset {
         match source {
             DataSource::Builtin(b) => Ok((Self::Builtin(*b), LoadReport::default())),
             DataSource::Folder(dir) => {
-                let (images, report) = load_folder(dir, size)?;
-                Ok((Self::Images(images), report))
+                let (set, report) = load_folder_labelled(dir, size)?;
+                if set.classes.is_empty() {
+                    Ok((Self::Images(set.images), report))
+                } else {
+                    Ok((Self::Labelled(set), report))
+                }
             }
+        }
+    }
+
+    /// The class names: a built-in set's, a folder's sub-folders; none for plain images.
+    pub fn classes(&self) -> Vec<String> {
+        match self {
+            Self::Builtin(b) => b.classes(),
+            Self::Images(_) => Vec::new(),
+            Self::Labelled(set) => set.classes.clone(),
+        }
+    }
+
+    /// The classes if this data can train a class-conditional model: at least two, none of
+    /// them empty. `source` names the data in the message.
+    pub fn conditional_classes(&self, source: &str) -> Result<Vec<String>, LabelError> {
+        let classes = self.classes();
+        if classes.len() < 2 {
+            return Err(LabelError::TooFew {
+                data: source.to_owned(),
+                classes,
+            });
+        }
+        if let Self::Labelled(set) = self
+            && let Some(i) = set.counts().iter().position(|&n| n == 0)
+        {
+            return Err(LabelError::Empty {
+                data: source.to_owned(),
+                class: classes[i].clone(),
+            });
+        }
+        Ok(classes)
+    }
+
+    /// The class of every image of [`Self::images`] (None: unlabelled).
+    pub fn labels(&self) -> Option<&[Option<usize>]> {
+        match self {
+            Self::Labelled(set) => Some(&set.labels),
+            _ => None,
         }
     }
 
@@ -160,20 +248,35 @@ impl Dataset {
     /// space. With [`HOLD_OUT_FROM`] images or more, every tenth image is held out and never
     /// drawn here.
     pub fn batch(&self, rng: &mut impl Rng, n: usize, size: usize) -> Vec<f32> {
+        self.batch_labelled(rng, n, size).0
+    }
+
+    /// [`Self::batch`] with each image's class (None: an unlabelled image, or data without
+    /// classes). Draws the same images as `batch` from the same generator.
+    pub fn batch_labelled(
+        &self,
+        rng: &mut impl Rng,
+        n: usize,
+        size: usize,
+    ) -> (Vec<f32>, Vec<Option<usize>>) {
         let dim = 3 * size * size;
         let mut out = vec![0.0f32; n * dim];
+        let mut labels = Vec::with_capacity(n);
         for chunk in out.chunks_mut(dim) {
-            match self {
-                Self::Builtin(b) => b.draw(rng, size, chunk),
+            let label = match self {
+                Self::Builtin(b) => Some(b.draw(rng, size, chunk)),
                 Self::Images(images) => {
-                    let r = rng.random_range(0..training_count(images.len()));
-                    let img = &images[training_index(images.len(), r)];
-                    let flip = rng.random::<bool>();
-                    copy_resized(img, size, flip, chunk);
+                    draw_image(rng, images, size, chunk);
+                    None
                 }
-            }
+                Self::Labelled(set) => {
+                    let i = draw_image(rng, &set.images, size, chunk);
+                    set.labels[i]
+                }
+            };
+            labels.push(label);
         }
-        out
+        (out, labels)
     }
 
     /// A fixed evaluation batch of `n` images for the ELBO and the held-out loss, and what it
@@ -182,7 +285,10 @@ impl Dataset {
     pub fn eval_batch(&self, rng: &mut impl Rng, n: usize, size: usize) -> (Vec<f32>, EvalBatch) {
         match self {
             Self::Builtin(_) => (self.batch(rng, n, size), EvalBatch::FreshDraws),
-            Self::Images(images) if images.len() >= HOLD_OUT_FROM => {
+            Self::Images(_) | Self::Labelled(_)
+                if self.images().is_some_and(|v| v.len() >= HOLD_OUT_FROM) =>
+            {
+                let images = self.images().unwrap_or_default();
                 let held: Vec<&ImageRgb> = images.iter().skip(9).step_by(10).collect();
                 let dim = 3 * size * size;
                 let mut out = vec![0.0f32; n * dim];
@@ -191,7 +297,9 @@ impl Dataset {
                 }
                 (out, EvalBatch::HeldOut(held.len()))
             }
-            Self::Images(_) => (self.batch(rng, n, size), EvalBatch::TrainingImages),
+            Self::Images(_) | Self::Labelled(_) => {
+                (self.batch(rng, n, size), EvalBatch::TrainingImages)
+            }
         }
     }
 
@@ -199,9 +307,20 @@ impl Dataset {
     pub fn images(&self) -> Option<&[ImageRgb]> {
         match self {
             Self::Images(v) => Some(v),
+            Self::Labelled(set) => Some(&set.images),
             Self::Builtin(_) => None,
         }
     }
+}
+
+/// Copy a random training image of `images` (held-out ones excepted) into `out` with a random
+/// flip; its index.
+fn draw_image(rng: &mut impl Rng, images: &[ImageRgb], size: usize, out: &mut [f32]) -> usize {
+    let r = rng.random_range(0..training_count(images.len()));
+    let i = training_index(images.len(), r);
+    let flip = rng.random::<bool>();
+    copy_resized(&images[i], size, flip, out);
+    i
 }
 
 /// A folder of at least this many images keeps every tenth one out of training.
@@ -248,7 +367,7 @@ impl fmt::Display for EvalBatch {
 
 /// Copy `img` into `out` (side `size`), mirrored left-right when `flip`. Images loaded at
 /// another size are resampled by nearest neighbour.
-pub(super) fn copy_resized(img: &ImageRgb, size: usize, flip: bool, out: &mut [f32]) {
+pub(crate) fn copy_resized(img: &ImageRgb, size: usize, flip: bool, out: &mut [f32]) {
     let (src, plane_in, plane_out) = (img.size, img.size * img.size, size * size);
     for c in 0..3 {
         for y in 0..size {
@@ -264,17 +383,31 @@ pub(super) fn copy_resized(img: &ImageRgb, size: usize, flip: bool, out: &mut [f
 /// Load every image under `dir` (sub-folders to depth 4, symlink loops skipped), in sorted
 /// order. Fails only when nothing could be loaded.
 pub fn load_folder(dir: &Path, size: usize) -> Result<(Vec<ImageRgb>, LoadReport), DataError> {
+    load_folder_labelled(dir, size).map(|(set, report)| (set.images, report))
+}
+
+/// [`load_folder`] with classes: the names of `dir`'s sub-folders (hidden ones excepted),
+/// each image labelled by the sub-folder it lies under. No sub-folders: no classes.
+pub fn load_folder_labelled(
+    dir: &Path,
+    size: usize,
+) -> Result<(LabelledImages, LoadReport), DataError> {
     let mut files = Vec::new();
     let mut seen = HashSet::new();
     collect_files(dir, 0, &mut seen, &mut files).map_err(|source| DataError::Folder {
         path: dir.to_owned(),
         source,
     })?;
+    let classes = class_folders(dir);
     let mut report = LoadReport::default();
     let mut images = Vec::new();
+    let mut labels = Vec::new();
     for path in files {
         match load_image(&path, size) {
-            Ok(img) => images.push(img),
+            Ok(img) => {
+                images.push(img);
+                labels.push(class_of(dir, &path, &classes));
+            }
             Err(e) => report.skipped.push((path, e.to_string())),
         }
     }
@@ -291,7 +424,38 @@ pub fn load_folder(dir: &Path, size: usize) -> Result<(Vec<ImageRgb>, LoadReport
             first,
         });
     }
-    Ok((images, report))
+    Ok((
+        LabelledImages {
+            images,
+            labels,
+            classes,
+        },
+        report,
+    ))
+}
+
+/// The names of `dir`'s visible sub-folders, sorted.
+fn class_folders(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The class of a file under `dir`: the first folder of its path below `dir`.
+fn class_of(dir: &Path, path: &Path, classes: &[String]) -> Option<usize> {
+    let rel = path.strip_prefix(dir).ok()?;
+    let mut parts = rel.components();
+    let first = parts.next()?.as_os_str().to_str()?;
+    parts.next()?; // a file directly in `dir` has no class
+    classes.iter().position(|c| c == first)
 }
 
 fn collect_files(
@@ -382,6 +546,81 @@ mod tests {
                 .eval_batch(&mut rng, 2, 4)
                 .1,
             EvalBatch::FreshDraws
+        );
+    }
+
+    /// A 4×4 PNG of one grey level.
+    fn write_png(path: &Path, level: u8) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        image::RgbImage::from_pixel(4, 4, image::Rgb([level; 3]))
+            .save(path)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_folder_of_sub_folders_loads_its_classes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write_png(&root.join("cats/a.png"), 10);
+        write_png(&root.join("cats/deeper/b.png"), 20);
+        write_png(&root.join("dogs/c.png"), 30);
+        write_png(&root.join("top.png"), 40);
+        let (ds, report) = Dataset::open(&DataSource::Folder(root.into()), 4).unwrap();
+        assert_eq!(report.loaded, 4);
+        assert_eq!(ds.classes(), ["cats", "dogs"]);
+        // sorted paths: cats/a, cats/deeper/b, dogs/c, top
+        assert_eq!(ds.labels().unwrap(), &[Some(0), Some(0), Some(1), None]);
+        assert_eq!(ds.conditional_classes("x").unwrap(), ["cats", "dogs"]);
+        // A batch's labels are those of the images drawn (grey level → image).
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        let (values, labels) = ds.batch_labelled(&mut rng, 50, 4);
+        for (img, label) in values.chunks(48).zip(&labels) {
+            let level = ((img[0] + 1.0) * 127.5).round() as u8;
+            let want = match level {
+                10 | 20 => Some(0),
+                30 => Some(1),
+                _ => None,
+            };
+            assert_eq!(*label, want, "level {level}");
+        }
+        // No sub-folders: plain images, no classes.
+        let flat = tempfile::tempdir().unwrap();
+        write_png(&flat.path().join("a.png"), 1);
+        let (ds, _) = Dataset::open(&DataSource::Folder(flat.path().into()), 4).unwrap();
+        assert!(matches!(ds, Dataset::Images(_)));
+        assert!(ds.classes().is_empty());
+    }
+
+    #[test]
+    fn one_class_or_an_empty_class_cannot_train_a_conditional_model() {
+        let dir = tempfile::tempdir().unwrap();
+        write_png(&dir.path().join("cats/a.png"), 10);
+        let (ds, _) = Dataset::open(&DataSource::Folder(dir.path().into()), 4).unwrap();
+        let err = ds.conditional_classes("pets").unwrap_err();
+        assert!(matches!(err, LabelError::TooFew { .. }));
+        assert!(err.to_string().contains("cats"), "{err}");
+        std::fs::create_dir(dir.path().join("dogs")).unwrap();
+        std::fs::write(dir.path().join("dogs/notes.txt"), "not an image").unwrap();
+        let (ds, _) = Dataset::open(&DataSource::Folder(dir.path().into()), 4).unwrap();
+        let err = ds.conditional_classes("pets").unwrap_err();
+        assert_eq!(
+            err,
+            LabelError::Empty {
+                data: "pets".into(),
+                class: "dogs".into()
+            }
+        );
+        assert!(err.to_string().contains("dogs"), "{err}");
+        let err = Dataset::Images(Vec::new())
+            .conditional_classes("x")
+            .unwrap_err();
+        assert!(matches!(err, LabelError::TooFew { .. }));
+        assert_eq!(
+            Dataset::Builtin(Builtin::Shapes)
+                .conditional_classes("x")
+                .unwrap()
+                .len(),
+            3
         );
     }
 
