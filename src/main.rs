@@ -136,6 +136,10 @@ fn run(cli: Cli) -> Result<(), cli::CliError> {
             let report = cli::nll(&args)?;
             print_report(&report, args.json, report.to_table())
         }
+        Some(Command::Guidance(args)) => {
+            let report = cli::guidance(&args)?;
+            print_report(&report, args.json, report.to_table())
+        }
         Some(Command::Toy(args)) => {
             let report = cli::toy(&args)?;
             print_report(&report, args.json, report.to_table())

@@ -8,7 +8,7 @@ use diffusion_playground::diffusion::{
 use diffusion_playground::model::UNetConfig;
 use diffusion_playground::train::checkpoint;
 use diffusion_playground::train::{
-    BackendKind, DeviceChoice, DeviceInfo, TrainConfig, Trainer, choose_device,
+    BackendKind, DeviceChoice, DeviceInfo, TrainConfig, Trainer, Weights, choose_device,
 };
 use rand::SeedableRng;
 use std::ops::ControlFlow;
@@ -29,6 +29,7 @@ pub fn tiny_config(seed: u64) -> TrainConfig {
         ema_decay: 0.99,
         seed,
         data: DataSource::Builtin(Builtin::Shapes),
+        ..TrainConfig::default()
     }
 }
 
@@ -402,6 +403,7 @@ fn the_worker_trains_samples_and_stops_cleanly() {
         },
         from: SampleFrom::Noise,
         weights: diffusion_playground::train::Weights::Ema,
+        guidance: None,
     }));
     let traj = wait_for(&mut |e| matches!(e, Event::Trajectory { .. }));
     if let Event::Trajectory { id, trajectory, .. } = traj {
@@ -748,4 +750,54 @@ fn a_new_dataset_restarts_the_ema_from_the_current_weights() {
     );
     t.train_step().unwrap();
     assert_eq!(t.ema_steps(), 1);
+}
+
+#[test]
+fn a_conditional_checkpoint_round_trips_its_classes_and_predictions() {
+    let config = tiny_config(3).with_classes(Builtin::Shapes.classes());
+    let mut t = Trainer::new(config, cpu(), Dataset::Builtin(Builtin::Shapes)).unwrap();
+    for _ in 0..3 {
+        t.train_step().unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    checkpoint::save(&t, dir.path()).unwrap();
+    let info = checkpoint::info(dir.path()).unwrap();
+    assert_eq!(info.config.classes, ["circle", "square", "triangle"]);
+    assert_eq!(info.config.model.classes, Some(3));
+    let back = checkpoint::load(dir.path(), cpu(), None).unwrap();
+    assert_eq!(back.classes(), t.classes());
+    let x = vec![0.1f32; 2 * t.image_dim()];
+    let w = Weights::Ema;
+    assert_eq!(
+        back.predict_eps_guided(w, &x, 50, &[2], &[3.0]).unwrap(),
+        t.predict_eps_guided(w, &x, 50, &[2], &[3.0]).unwrap()
+    );
+}
+
+/// A checkpoint written before conditional models existed has no `classes` or `p_uncond`
+/// in its config and no class embedding in its weights: it loads as an unconditional model.
+#[test]
+fn an_unconditional_checkpoint_in_the_old_format_still_loads() {
+    let t = trainer(4);
+    let dir = tempfile::tempdir().unwrap();
+    checkpoint::save(&t, dir.path()).unwrap();
+    let path = dir.path().join(checkpoint::RECORD);
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let config = json["config"].as_object_mut().unwrap();
+    assert!(config.remove("p_uncond").is_some());
+    assert!(
+        config.remove("classes").is_none(),
+        "an unconditional run writes no classes"
+    );
+    config["model"].as_object_mut().unwrap().remove("classes");
+    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let back = checkpoint::load(dir.path(), cpu(), None).unwrap();
+    assert!(back.classes().is_empty());
+    assert_eq!(back.config().model.class_count(), 0);
+    let x = vec![0.2f32; t.image_dim()];
+    assert_eq!(
+        back.predict_eps(true, &x, 10).unwrap(),
+        t.predict_eps(true, &x, 10).unwrap()
+    );
 }

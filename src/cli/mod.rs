@@ -13,6 +13,7 @@ use crate::train::{DeviceChoice, choose_device};
 use clap::{Args, Parser, Subcommand};
 
 pub mod evaluate;
+pub mod guidance;
 pub mod nll;
 pub mod output;
 pub mod toy;
@@ -20,6 +21,7 @@ pub mod train;
 pub use evaluate::{
     ElboArgs, ElboReport, LikelihoodArgs, LikelihoodOutput, LikelihoodReport, elbo, likelihood,
 };
+pub use guidance::{GuidanceArgs, GuidanceReport, guidance};
 pub use nll::{NllArgs, NllReport, nll};
 use rand::SeedableRng;
 use serde::Serialize;
@@ -187,6 +189,13 @@ pub enum Command {
     /// The same schedule, loss and DDIM sampler as the image model, on points instead of
     /// pixels: it trains in seconds on any CPU.
     Toy(ToyArgs),
+    /// What classifier-free guidance does to a class-conditional checkpoint's samples.
+    ///
+    /// A small classifier trains on the labelled data for a few seconds (its held-out accuracy
+    /// is reported); then, for each w, samples of every class (the same x_T for every w) are
+    /// scored: the share the classifier puts in their class, their diversity (mean pairwise
+    /// RMS distance), their distance to the nearest training image and their saturated share.
+    Guidance(GuidanceArgs),
     /// Measure training throughput, sampling latency, the app's frame times while it
     /// trains, start-up time and memory, against a PyTorch reference where one is installed.
     ///
@@ -374,6 +383,48 @@ pub struct SampleArgs {
     /// Device, as for train.
     #[arg(long)]
     pub device: Option<String>,
+    /// A class-conditional checkpoint: sample this class, by name or index.
+    #[arg(long)]
+    pub class: Option<String>,
+    /// Also print the samples' mean RMS distance to the nearest of N training images (fresh
+    /// draws of a built-in dataset, seed 0x2EF, or a folder's first N), in 8-bit levels.
+    #[arg(long, default_value_t = 0)]
+    pub nearest: usize,
+    /// With --class: the guidance scale w of ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)); 1 is plain
+    /// conditional sampling, 0 unconditional, larger pushes toward the class [default: 1].
+    #[arg(long)]
+    pub guidance: Option<f64>,
+}
+
+/// The guidance `--class` and `--guidance` ask for, checked against a checkpoint's classes.
+pub fn guidance_of(
+    classes: &[String],
+    class: Option<&str>,
+    w: Option<f64>,
+) -> Result<Option<crate::diffusion::guidance::Guidance>, CliError> {
+    let Some(name) = class else {
+        return match w {
+            Some(_) => Err(CliError::Usage(
+                "--guidance needs --class: the class to guide toward".into(),
+            )),
+            None => Ok(None),
+        };
+    };
+    if classes.is_empty() {
+        return Err(CliError::Usage(
+            "--class needs a class-conditional checkpoint (train one with --conditional); this one is unconditional".into(),
+        ));
+    }
+    let class = crate::train::guided::class_index(classes, name).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown class '{name}': the checkpoint's classes are {} (or their index 0–{})",
+            classes.join(", "),
+            classes.len() - 1
+        ))
+    })?;
+    let w = crate::diffusion::guidance::check_scale(w.unwrap_or(1.0))
+        .map_err(|e| CliError::Usage(format!("--guidance: {e}")))?;
+    Ok(Some(crate::diffusion::guidance::Guidance { class, w }))
 }
 
 /// Arguments of `inspect`.
@@ -574,12 +625,19 @@ pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
             args.n
         )));
     }
+    if args.nearest > 100_000 {
+        return Err(CliError::Usage(format!(
+            "--nearest must be at most 100000, got {}",
+            args.nearest
+        )));
+    }
     let choice = device_choice(&args.device)?;
     let info = checkpoint::info(&args.checkpoint).map_err(ckpt_err(&args.checkpoint))?;
     let out_format = output::prepare_image(&args.out)?;
     if let Some(gif) = &args.trajectory {
         output::prepare_gif(gif)?;
     }
+    let guidance = guidance_of(&info.config.classes, args.class.as_deref(), args.guidance)?;
     let t_max = info.config.schedule.timesteps;
     if matches!(sampler, SamplerKind::Ddim { steps, .. } if steps > t_max) {
         eprintln!(
@@ -611,12 +669,22 @@ pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let traj = trainer
-        .sample(&request, Start::Noise, |done, _| {
-            bar.set_position(done as u64);
-            std::ops::ControlFlow::Continue(())
-        })
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let progress = |done: usize, _| {
+        bar.set_position(done as u64);
+        std::ops::ControlFlow::Continue(())
+    };
+    let traj = match guidance {
+        Some(g) => trainer.sample_guided(
+            crate::train::trainer::Weights::Ema,
+            &request,
+            Start::Noise,
+            &[g.class],
+            &[g.w],
+            progress,
+        ),
+        None => trainer.sample(&request, Start::Noise, progress),
+    }
+    .map_err(|e| CliError::Usage(e.to_string()))?;
     bar.finish_and_clear();
     let size = trainer.config().model.image_size;
     let write_err = |path: &PathBuf| {
@@ -634,6 +702,34 @@ pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
     if let Some(gif) = &args.trajectory {
         let frames = crate::export::trajectory_frames(&traj, size, 2);
         crate::export::write_gif(&frames, 60, gif).map_err(write_err(gif))?;
+    }
+    if args.nearest > 0 {
+        let source = &trainer.config().data;
+        let (dataset, _) =
+            Dataset::open(source, size).map_err(|e| CliError::Usage(format!("{source}: {e}")))?;
+        let reference = match dataset.images() {
+            Some(images) => {
+                let dim = 3 * size * size;
+                let mut out = vec![0.0f32; images.len().min(args.nearest) * dim];
+                for (img, chunk) in images.iter().zip(out.chunks_mut(dim)) {
+                    data::dataset::copy_resized(img, size, false, chunk);
+                }
+                out
+            }
+            None => {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x2EF);
+                dataset.batch(&mut rng, args.nearest, size)
+            }
+        };
+        let d = crate::train::guidance_eval::mean_nearest_rms_levels(
+            traj.final_x0(),
+            traj.n,
+            &reference,
+        );
+        eprintln!(
+            "mean RMS distance to the nearest of {} training images: {d:.2} levels (8-bit)",
+            reference.len() / (3 * size * size).max(1)
+        );
     }
     Ok(traj)
 }

@@ -78,6 +78,14 @@ pub struct TrainArgs {
     /// Save a checkpoint every N steps as well as at the end (0: only at the end).
     #[arg(long, default_value_t = 500)]
     pub save_every: u64,
+    /// Train a class-conditional model for classifier-free guidance, on the data's classes
+    /// (shapes: circle, square, triangle; digits: 0–9; a folder: its sub-folders).
+    #[arg(long)]
+    pub conditional: bool,
+    /// With --conditional: the probability that an image's class is replaced by the null
+    /// class ∅ [default: 0.1; with --resume, the checkpoint's].
+    #[arg(long)]
+    pub p_uncond: Option<f64>,
 }
 
 /// `train`'s defaults for a new run.
@@ -131,11 +139,35 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
             "--sample-at takes seconds ≥ 0, got {s}"
         )));
     }
+    if args.p_uncond.is_some() && !args.conditional {
+        return Err(CliError::Usage(
+            "--p-uncond needs --conditional (the probability of training on the null class)".into(),
+        ));
+    }
     let resumed = match &args.resume {
         Some(dir) => Some((dir, checkpoint::info(dir).map_err(ckpt_err(dir))?)),
         None => None,
     };
-    let settings = resolve(args, resumed.as_ref().map(|(_, i)| i), source.clone())?;
+    if let Some((dir, info)) = &resumed {
+        let was = info.config.model.class_count() > 0;
+        if was != args.conditional {
+            return Err(CliError::Usage(format!(
+                "{} holds {} model; {}",
+                dir.display(),
+                if was {
+                    "a class-conditional"
+                } else {
+                    "an unconditional"
+                },
+                if was {
+                    "pass --conditional to resume it"
+                } else {
+                    "--conditional cannot be added on resume: train a new run"
+                }
+            )));
+        }
+    }
+    let mut settings = resolve(args, resumed.as_ref().map(|(_, i)| i), source.clone())?;
     settings
         .config
         .validate()
@@ -156,6 +188,20 @@ pub fn train(args: &TrainArgs) -> Result<TrainSummary, CliError> {
     let data_report = (report.loaded > 0).then(|| report.summary());
     if let Some(r) = &data_report {
         eprintln!("data: {r}");
+    }
+    if args.conditional && resumed.is_none() {
+        let classes = dataset
+            .conditional_classes(&source.to_string())
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        eprintln!("classes: {}", classes.join(", "));
+        settings.config = settings.config.with_classes(classes);
+        if let Some(p) = args.p_uncond {
+            settings.config.p_uncond = p;
+        }
+        settings
+            .config
+            .validate()
+            .map_err(|e| CliError::Usage(e.to_string()))?;
     }
     let mut sample_marks: Vec<f64> = args.sample_at.clone();
     sample_marks.sort_by(f64::total_cmp);
@@ -378,6 +424,8 @@ pub fn resolve(
             ema_decay: 0.999,
             seed: args.seed.unwrap_or(d::SEED),
             data,
+            classes: Vec::new(),
+            p_uncond: crate::train::trainer::DEFAULT_P_UNCOND,
         };
         return Ok(Settings {
             config,
@@ -387,6 +435,9 @@ pub fn resolve(
     };
     let mut config = info.config.clone();
     config.data = data;
+    if let Some(p) = args.p_uncond {
+        config.p_uncond = p;
+    }
     // The shape: a flag may repeat the checkpoint's value, never change it.
     let shape = [
         (

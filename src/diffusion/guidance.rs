@@ -18,6 +18,35 @@ use rand::Rng;
 /// A sample is precise for class c where the data's p(c | x) exceeds this.
 pub const PRECISE: f64 = 0.9;
 
+/// The largest guidance scale the app and the command line accept.
+pub const MAX_W: f64 = 50.0;
+
+/// The guidance scales of a sweep strip: unconditional, conditional, then ever stronger.
+pub const SWEEP_WS: [f64; 5] = [0.0, 1.0, 2.0, 4.0, 8.0];
+
+/// What to guide toward: a class, at scale w (1: plain conditional, 0: unconditional).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Guidance {
+    /// the class index
+    pub class: usize,
+    /// the guidance scale
+    pub w: f64,
+}
+
+/// Why a guidance scale is refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the guidance scale w must be a number from 0 to {MAX_W}, got {0}")]
+pub struct BadScale(pub f64);
+
+/// Check a guidance scale: finite, 0 ≤ w ≤ [`MAX_W`].
+pub fn check_scale(w: f64) -> Result<f64, BadScale> {
+    if w.is_finite() && (0.0..=MAX_W).contains(&w) {
+        Ok(w)
+    } else {
+        Err(BadScale(w))
+    }
+}
+
 /// ε̃ = (1 − w)·ε_uncond + w·ε_cond, value by value.
 pub fn guide(eps_uncond: &[f32], eps_cond: &[f32], w: f64) -> Vec<f32> {
     let w = w as f32;
@@ -26,6 +55,19 @@ pub fn guide(eps_uncond: &[f32], eps_cond: &[f32], w: f64) -> Vec<f32> {
         .zip(eps_cond)
         .map(|(&u, &c)| (1.0 - w) * u + w * c)
         .collect()
+}
+
+/// [`guide`] with a scale per row: `ws[i]` for the i-th `dim` values.
+pub fn guide_rows(eps_uncond: &[f32], eps_cond: &[f32], ws: &[f64], dim: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(eps_cond.len());
+    for ((u, c), &w) in eps_uncond
+        .chunks(dim.max(1))
+        .zip(eps_cond.chunks(dim.max(1)))
+        .zip(ws.iter().cycle())
+    {
+        out.extend(guide(u, c, w));
+    }
+    out
 }
 
 /// One class of a [`LabelledMixture2d`]: weight, mean and isotropic standard deviation.

@@ -1,9 +1,12 @@
 //! Training: the device choice, the [`Trainer`], checkpoints, and the worker thread.
 
 pub mod checkpoint;
+pub mod classifier;
 pub mod clip;
 pub mod device;
 pub mod generator;
+pub mod guidance_eval;
+pub mod guided;
 pub mod history;
 pub mod ode_job;
 pub mod ode_nll;
@@ -20,5 +23,6 @@ pub mod worker;
 pub use device::{BackendKind, DeviceChoice, DeviceInfo, choose_device};
 pub use trainer::{StepStats, TrainConfig, TrainError, Trainer, Weights};
 pub use worker::{
-    Command, Event, Level, Progress, SampleFrom, SampleJob, StepReport, WorkerHandle,
+    Command, Event, Level, Progress, SampleFrom, SampleGuidance, SampleJob, StepReport,
+    WorkerHandle,
 };

@@ -39,6 +39,30 @@ pub struct TrainConfig {
     pub seed: u64,
     /// training data
     pub data: DataSource,
+    /// a class-conditional model's class names, in label order (empty: unconditional);
+    /// `model.classes` counts them
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
+    /// probability that a training image's class is replaced by the null class ∅, so that
+    /// one network learns ε(x, c) and ε(x, ∅) (classifier-free guidance)
+    #[serde(default = "default_p_uncond")]
+    pub p_uncond: f64,
+}
+
+/// Ho & Salimans (2022) train with p_uncond = 0.1 or 0.2.
+pub const DEFAULT_P_UNCOND: f64 = 0.1;
+
+fn default_p_uncond() -> f64 {
+    DEFAULT_P_UNCOND
+}
+
+impl TrainConfig {
+    /// Make the run class-conditional on `classes` (empty: unconditional again).
+    pub fn with_classes(mut self, classes: Vec<String>) -> Self {
+        self.model.classes = (!classes.is_empty()).then_some(classes.len());
+        self.classes = classes;
+        self
+    }
 }
 
 impl Default for TrainConfig {
@@ -51,6 +75,8 @@ impl Default for TrainConfig {
             ema_decay: 0.999,
             seed: 0,
             data: DataSource::Builtin(crate::data::Builtin::Shapes),
+            classes: Vec::new(),
+            p_uncond: DEFAULT_P_UNCOND,
         }
     }
 }
@@ -209,6 +235,19 @@ fn check(config: &TrainConfig) -> Result<Schedule, TrainError> {
             config.ema_decay
         )));
     }
+    if config.model.class_count() != config.classes.len() {
+        return Err(TrainError::Invalid(format!(
+            "the model has {} classes but {} class names are given",
+            config.model.class_count(),
+            config.classes.len()
+        )));
+    }
+    if !(0.0..1.0).contains(&config.p_uncond) {
+        return Err(TrainError::Invalid(format!(
+            "p_uncond must be in [0, 1), got {}",
+            config.p_uncond
+        )));
+    }
     Ok(config.schedule.build()?)
 }
 
@@ -365,6 +404,7 @@ impl Trainer {
             c.batch = config.batch;
             c.lr = config.lr;
             c.seed = config.seed;
+            c.p_uncond = config.p_uncond;
         })
     }
 
@@ -449,12 +489,14 @@ impl Trainer {
         let n = self.config.batch;
         let size = self.config.model.image_size;
         let mut rng = step_rng(self.config.seed, self.step);
-        let x0 = self.dataset.batch(&mut rng, n, size);
+        let (x0, labels) = self.dataset.batch_labelled(&mut rng, n, size);
         let (x_t, eps, ts) = self.noisy_batch(&x0, n, &mut rng);
+        // A conditional model: each image's class, or ∅ with probability p_uncond.
+        let classes = self.training_classes(&labels, &mut rng);
         let x_t = self.tensor4(x_t, n, &self.device); // [n, 3, s, s]
         let eps = self.tensor4(eps, n, &self.device);
         clock.lap(Phase::Data, &mut self.phases);
-        let eps_hat = self.model.forward(x_t, &ts);
+        let eps_hat = self.model.forward_conditional(x_t, &ts, classes.as_deref());
         let loss = (eps_hat - eps).powi_scalar(2).mean(); // [1]
         clock.lap(Phase::Forward, &mut self.phases);
         let loss_value: f32 = loss.clone().into_scalar();
@@ -526,26 +568,36 @@ impl Trainer {
         self.ema = ema_step(ema, &self.model, self.config.ema_decay, self.ema_steps);
     }
 
-    /// ε̂ from the EMA weights (or the raw weights) for host x_t at one timestep t.
+    /// ε̂ from the EMA weights (or the raw weights) for host x_t at one timestep t (a
+    /// conditional model: for the null class ∅).
     pub fn predict_eps(
         &self,
         use_ema: bool,
         x_t_unit: &[f32],
         t: usize,
     ) -> Result<Vec<f32>, TrainError> {
-        let s = self.config.model.image_size;
-        let dim = self.config.model.image_channels * s * s;
-        let n = x_t_unit.len() / dim.max(1);
+        let n = x_t_unit.len() / self.image_dim().max(1);
+        let weights = if use_ema { Weights::Ema } else { Weights::Raw };
+        self.forward_eps(weights, x_t_unit, &vec![t; n], None)
+    }
+
+    /// ε̂(x_t, t_i, c_i) of `weights` for host x_t, row i at timestep ts[i] with class
+    /// classes[i] (None, or an index ≥ the class count: ∅).
+    pub(crate) fn forward_eps(
+        &self,
+        weights: Weights,
+        x_t_unit: &[f32],
+        ts: &[usize],
+        classes: Option<&[usize]>,
+    ) -> Result<Vec<f32>, TrainError> {
         let device = self.device_info.device();
-        let model = if use_ema {
-            self.ema.clone()
-        } else {
-            self.model.valid()
+        let model = match weights {
+            Weights::Ema => self.ema.clone(),
+            Weights::Raw => self.model.valid(),
         };
-        let x = self.tensor4(x_t_unit.to_vec(), n, &device);
-        let ts = vec![t; n];
+        let x = self.tensor4(x_t_unit.to_vec(), ts.len(), &device);
         model
-            .forward(x, &ts)
+            .forward_conditional(x, ts, classes)
             .into_data()
             .try_into_vec::<f32>()
             .map_err(|e| TrainError::Device(format!("{e:?}")))

@@ -63,6 +63,27 @@ pub struct SampleJob {
     pub from: SampleFrom,
     /// the EMA or the raw weights
     pub weights: super::trainer::Weights,
+    /// a conditional model: the class and guidance scale (None: unguided, the null class)
+    pub guidance: Option<SampleGuidance>,
+}
+
+/// What a sampling job of a class-conditional model guides toward.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SampleGuidance {
+    /// image i toward `classes[i % classes.len()]`, at scale w
+    Guided {
+        /// the classes, cycled over the images
+        classes: Vec<usize>,
+        /// the guidance scale
+        w: f64,
+    },
+    /// one image per w, all from the same x_T: the sweep strip (the request's n is ignored)
+    Sweep {
+        /// the class
+        class: usize,
+        /// the guidance scales, one image each
+        ws: Vec<f64>,
+    },
 }
 
 /// Orders for the worker.

@@ -53,7 +53,7 @@ pub(super) fn run_sample(
     let mut deferred = Vec::new();
     let mut last = Instant::now();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        trainer.sample_with(job.weights, &job.request, start, |done, total| {
+        let progress = |done, total| {
             // Let a cancel or a newer sampling job through; keep other commands for later.
             loop {
                 match commands.try_recv() {
@@ -79,7 +79,16 @@ pub(super) fn run_sample(
                 });
             }
             ControlFlow::Continue(())
-        })
+        };
+        match &job.guidance {
+            None => trainer.sample_with(job.weights, &job.request, start, progress),
+            Some(SampleGuidance::Guided { classes, w }) => {
+                trainer.sample_guided(job.weights, &job.request, start, classes, &[*w], progress)
+            }
+            Some(SampleGuidance::Sweep { class, ws }) => {
+                trainer.sample_guidance_sweep(job.weights, &job.request, *class, ws, progress)
+            }
+        }
     }))
     .unwrap_or_else(|panic| {
         Err(SampleError::Model(TrainError::Device(panic_message(
