@@ -3,6 +3,7 @@
 mod app;
 mod bench;
 mod cli_evaluate;
+mod cli_guidance;
 mod cli_inspect;
 mod cli_newcomer;
 mod fuzz;

@@ -1,5 +1,6 @@
 //! The burn model: a small U-Net that predicts the noise ε in x_t.
 
+pub mod classifier;
 pub mod divergence;
 pub mod kernels;
 pub mod mlp;
