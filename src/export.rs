@@ -9,8 +9,14 @@ use std::path::Path;
 /// Lay out `n` CHW unit-space images of side `size` in a near-square grid, each scaled up
 /// `scale` times (nearest neighbour), with a 1-pixel dark gutter.
 pub fn grid(values: &[f32], n: usize, size: usize, scale: usize) -> RgbImage {
+    let cols = (n.max(1) as f64).sqrt().ceil() as usize;
+    grid_cols(values, n, cols, size, scale)
+}
+
+/// [`grid`] with `cols` images a row (one row: a strip).
+pub fn grid_cols(values: &[f32], n: usize, cols: usize, size: usize, scale: usize) -> RgbImage {
     let n = n.max(1);
-    let cols = (n as f64).sqrt().ceil() as usize;
+    let cols = cols.clamp(1, n);
     let rows = n.div_ceil(cols);
     let cell = size * scale + 1;
     let mut img = RgbImage::from_pixel(

@@ -109,6 +109,18 @@ impl App {
                         play,
                     );
                 }
+                Some(JobPurpose::Sweep { class }) => {
+                    if self.guidance.running.map(|r| r.0) == Some(id) {
+                        self.guidance.running = None;
+                    }
+                    self.guidance.set_strip(super::guidance::Strip {
+                        images: trajectory.final_x0().to_vec(),
+                        ws: crate::diffusion::guidance::SWEEP_WS.to_vec(),
+                        class,
+                        step,
+                        size: model_size(&self.status),
+                    });
+                }
                 Some(JobPurpose::Probe) => {
                     self.likelihood.pending = None;
                     if let Some(first) = trajectory.frames.first() {
@@ -130,6 +142,7 @@ impl App {
                     {
                         self.reverse.running = None
                     }
+                    Some(JobPurpose::Sweep { .. }) => self.guidance.running = None,
                     _ => {}
                 }
                 // A cancelled job, or a waiting one that newer requests replaced, is no failure.
@@ -196,6 +209,9 @@ impl App {
                     Progress::Sampling { id, done, total } => {
                         if self.reverse.running.map(|r| r.0) == Some(id) {
                             self.reverse.running = Some((id, done, total));
+                        }
+                        if self.guidance.running.map(|r| r.0) == Some(id) {
+                            self.guidance.running = Some((id, done, total));
                         }
                     }
                 }

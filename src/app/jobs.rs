@@ -14,6 +14,10 @@ pub(super) enum JobPurpose {
         play: bool,
     },
     Probe,
+    /// ②'s guidance sweep strip, for this class
+    Sweep {
+        class: usize,
+    },
 }
 
 /// A job the app starts by itself while training.
@@ -58,11 +62,13 @@ impl App {
         });
         self.reverse.running = Some((id, 0, 1));
         self.last_grid = Some(std::time::Instant::now());
+        let guidance = self.settings.guidance.job(self.model_classes().len());
         self.send(Command::Sample(SampleJob {
             id,
             request,
             from,
             weights,
+            guidance,
         }));
     }
 
@@ -80,6 +86,7 @@ impl App {
             request: crate::train::generator::request(PROBE_DRAWS, G_SEED, steps),
             from: SampleFrom::Noise,
             weights: Weights::Ema,
+            guidance: None,
         }));
     }
 

@@ -11,6 +11,7 @@ pub mod examples;
 mod fonts;
 pub mod forward;
 pub mod frame_times;
+pub mod guidance;
 mod jobs;
 pub mod layout;
 pub mod lesson;
@@ -138,6 +139,8 @@ pub enum AppCommand {
     LoadPreset(PathBuf),
     /// restart training from the model's own initial weights
     Rewind,
+    /// sample the guidance sweep strip (a class-conditional model)
+    GuidanceSweep,
     /// the presentation layout on or off
     SetPresentation(bool),
     /// export the run as a folder (dialog)
@@ -271,6 +274,8 @@ pub struct App {
     pub forward: ForwardPanel,
     /// panel ②
     pub reverse: ReversePanel,
+    /// panel ②'s guidance section (a class-conditional model)
+    pub guidance: guidance::GuidancePanel,
     /// panel ③
     pub likelihood: LikelihoodPanel,
     /// panel ④
@@ -400,6 +405,7 @@ impl App {
             status: Status::default(),
             notices,
             reverse: ReversePanel::default(),
+            guidance: guidance::GuidancePanel::default(),
             likelihood: LikelihoodPanel::default(),
             curves: CurvesPanel::default(),
             world: world::WorldPanel::default(),
@@ -613,6 +619,7 @@ impl App {
             AppCommand::LoadPreset(path) => self.load_preset(&path),
             AppCommand::Rewind if self.refuse_locked(teacher::Control::Reset) => {}
             AppCommand::Rewind => self.rewind(),
+            AppCommand::GuidanceSweep => self.start_guidance_sweep(),
             AppCommand::SetPresentation(on) => self.settings.presentation = on,
             AppCommand::ExportRun => self.spawn_dialog(Dialog::ExportRun),
             AppCommand::ExportRunTo(dir) => self.export_run(dir),
@@ -846,7 +853,12 @@ impl eframe::App for App {
             let shown = egui::ScrollArea::vertical().show(ui, |ui| {
                 match self.settings.tab {
                     Tab::Forward => self.forward.ui(ui, &self.image, &self.schedule, &mut out),
-                    Tab::Reverse => self.reverse.ui(ui, &mut out),
+                    Tab::Reverse => {
+                        let classes = self.model_classes();
+                        self.guidance
+                            .ui(ui, &mut self.settings.guidance, &classes, &mut out);
+                        self.reverse.ui(ui, &mut out);
+                    }
                     Tab::Likelihood => self.likelihood.ui(ui, &self.image.model, &mut out),
                     Tab::World => self.world.ui(ui, &self.image.display, self.settings.seed),
                     Tab::Curves => {

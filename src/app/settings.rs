@@ -112,6 +112,8 @@ pub struct Settings {
     pub presentation: bool,
     /// the title of the preset in use
     pub preset_title: Option<String>,
+    /// a class-conditional model: the class and scale the sample grids are guided with
+    pub guidance: super::guidance::GuidanceSettings,
 }
 
 impl Default for Settings {
@@ -138,6 +140,7 @@ impl Default for Settings {
             locked: Vec::new(),
             presentation: false,
             preset_title: None,
+            guidance: Default::default(),
         }
     }
 }

@@ -286,6 +286,7 @@ fn headless_image_rate(device: DeviceChoice, seconds: f64) -> Result<f64, BenchE
                 request: request.clone(),
                 from: SampleFrom::Noise,
                 weights: settings.sample_weights,
+                guidance: None,
             }));
         }
         while let Ok(p) = worker.progress.try_recv() {
