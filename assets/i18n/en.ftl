@@ -421,9 +421,11 @@ lesson-12-body =
     Panel ④ now scores the evaluation images this way (Hutchinson's trace, one dequantisation draw per image) and shows the result beside −ELBO of the same network at the same step: the gap is the bound's slack. In ⑤, "Compute the ODE's density" draws the same density over the whole 1-D or 2-D world.
 lesson-13-title = 13 · Guidance: trading diversity for precision
 lesson-13-body =
-    Real diffusion tools are steered by a guidance scale. Panel ⑤ now trains one network on three overlapping labelled classes, and one time in ten it hides the class (the null class ∅), so the same network predicts both ε(x, c) and ε(x, ∅). Sampling then uses ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)): w = 1 is plain conditional sampling, w = 0 ignores the class.
+    Real diffusion tools are steered by a guidance scale. Panel ⑤ now trains one network on three overlapping labelled classes, and one time in ten it hides the class (the null class ∅), so the same network predicts both ε(x, c) and ε(x, ∅). Sampling then uses ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)): w = 1 is plain conditional sampling, w = 0 ignores the class.
 
     Move w up: each class's particles leave the region the classes share and gather where p(class | x) is near 1. "Sweep w" measures it with the data's exact p(class | x): precision rises toward 1 while the samples stop covering their class.
+
+    Panel ② does the same on images: the bundled model is class-conditional (circle, square, triangle). Pick a class, move w, and press "Sweep w" to see one x_T at w = 0, 1, 2, 4 and 8. "Measure accuracy and diversity against w" lets a separately trained classifier judge the samples: accuracy rises, diversity falls, and at large w the samples grow brighter and move away from the training images.
 ## Worker notices
 worker-open-failed = could not open { $path }: { $error }; starting fresh
 worker-data-note = : { $summary }
@@ -575,7 +577,7 @@ cli-sample-out = Write the grid of samples here, in the format its extension nam
 cli-sample-trajectory = Also write the reverse trajectory as an animated GIF (x_t left, x̂_0 right); the name must end in .gif.
 cli-sample-device = Device, as for train.
 cli-sample-class = A class-conditional checkpoint: sample this class, by name or index.
-cli-sample-guidance = With --class: the guidance scale w of ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)); 1 is plain conditional sampling, 0 unconditional, larger pushes toward the class (default 1).
+cli-sample-guidance = With --class: the guidance scale w of ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)); 1 is plain conditional sampling, 0 unconditional, larger pushes toward the class (default 1).
 cli-sample-nearest = Also print the samples' mean RMS distance to the nearest of N training images (fresh draws of a built-in dataset, seed 0x2EF, or a folder's first N), in 8-bit levels.
 cli-bench-about = Measure training throughput, sampling latency, the app's frame times while it trains, start-up time and memory, against a PyTorch reference where one is installed.
 cli-bench-long =
@@ -730,7 +732,7 @@ cli-bench-window = Open the real window (on the display there is: a desktop, or 
 cli-bench-scene-seconds = With --window: measured seconds per scene, after a 3 s warm-up ("train on this image" runs at least 29 s when this is 10 or more, to read the samples at 30 s).
 cli-bench-scenes = With --window: only these scenes (comma-separated): train-on-image, sampling, likelihood, world-1d, world-2d.
 world-nll = On { $n } held-out samples, in nats per sample: −log P_θ(x) = { $at_sigma } exactly (G = DDIM plus σ = { $sigma }); { $push } as σ → 0 (the push-forward density of G); and the diffusion model's −ELBO (all { $t } KL terms, a Gaussian decoder) = { $elbo } ± { $se }, an upper bound on its own −log p_θ(x). These are different models from one network (P_θ adds σ to the DDIM map, p_θ is the stochastic chain): compare a bound with an exact likelihood of the same model with the ODE below.
-world-guidance-title = Classifier-free guidance: ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
+world-guidance-title = Classifier-free guidance: ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
 world-guidance-class = class of the field
 world-guidance-class-n = class { $n }
 world-guidance-w-tip = w = 1 is plain conditional sampling, w = 0 unconditional; above 1 the samples are pushed away from the other classes. The particles take every class in turn, each in its own colour, all at this w.
@@ -753,7 +755,7 @@ world-play-tip = Play the reverse process from x_T to x₀ (ten frames a second)
 world-click-tip = Click the plot to add a mixture component there; drag the μ, s and w values above to move, widen or weigh one.
 
 ## Panel ②: guidance (a class-conditional model)
-guidance-title = Classifier-free guidance: ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
+guidance-title = Classifier-free guidance: ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
 guidance-convention = This model is class-conditional: it was trained with its class replaced by the null class ∅ one time in ten, so one network gives both ε(x, c) and ε(x, ∅). w = 1 is plain conditional sampling, w = 0 unconditional; each guided step evaluates both in one batch.
 guidance-class = class
 guidance-every-class = every class in turn
@@ -770,7 +772,7 @@ guidance-table-head =
 cli-guidance-about = What classifier-free guidance does to a class-conditional checkpoint's samples, at each w.
 cli-guidance-long =
     A small classifier trains on the labelled data for a few seconds, and its held-out accuracy is reported. Then, for each w, samples of every class (the same x_T for every w) are scored: the share the classifier puts in their class, their diversity (mean pairwise RMS distance), their distance to the nearest training image and their share of saturated values.
-    w is the scale of ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)): 1 is plain conditional sampling, 0 unconditional.
+    w is the scale of ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)): 1 is plain conditional sampling, 0 unconditional.
 cli-guidance-checkpoint = A class-conditional checkpoint (train --conditional).
 cli-guidance-class = The class to sample, by name or index, or all for every class.
 cli-guidance-w = The guidance scales, comma-separated.
@@ -782,3 +784,11 @@ cli-guidance-sampler = ddpm or ddim.
 cli-guidance-steps = DDIM steps.
 cli-guidance-device = Device, as for train.
 cli-guidance-json = Print one JSON object.
+guidance-measure = Measure accuracy and diversity against w
+guidance-measure-tip = A small classifier first trains on the labelled data for a few seconds (the judge: it never sees a sample). Then { $n } images of every class are sampled at w = 0, 1, 2, 4 and 8 (the same x_T for every w) with the sampler of the settings, and scored. Training waits meanwhile; about a minute on two CPU cores.
+guidance-measuring = training the judge, then sampling every class at every w
+guidance-measure-failed = the guidance measurement failed: { $reason }
+guidance-measured = Step { $step }: { $n } samples per class and w, { $classes } classes. The judge, a classifier trained on the labelled data, is right on { $acc } % of { $images } held-out images.
+guidance-accuracy = accuracy: share the judge puts in the class asked for
+guidance-diversity = diversity: mean distance between two samples of a class in the judge's features, 1 = two training images
+guidance-measured-ends = w = { $w0 }: accuracy { $acc0 }, diversity { $div0 }, { $near0 } levels from the nearest training image · w = { $w1 }: accuracy { $acc1 }, diversity { $div1 }, { $near1 } levels: more of the class, less varied, further from the data.

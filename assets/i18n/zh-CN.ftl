@@ -401,9 +401,11 @@ lesson-12-body =
     面板 ④ 现在用这种方法计算评估图像的似然（迹用 Hutchinson 估计，每张图像反量化一次），并与同一个网络、同一步的负 ELBO 并排显示：两者的差距就是上界的余量。在 ⑤ 中，「计算 ODE 的密度」会在整个一维或二维世界上画出这个密度。
 lesson-13-title = 13 · 引导：用多样性换精度
 lesson-13-body =
-    真实的扩散工具用一个引导大小来调节。面板 ⑤ 现在在三个相交的、带有种类的数据上训练一个网络，并且十次里有一次把种类藏起来（空种类 ∅），所以同一个网络同时预测 ε(x, c) 和 ε(x, ∅)。采样时用 ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))：w = 1 是通常的条件采样，w = 0 不看种类。
+    真实的扩散工具用一个引导大小来调节。面板 ⑤ 现在在三个相交的、带有种类的数据上训练一个网络，并且十次里有一次把种类藏起来（空种类 ∅），所以同一个网络同时预测 ε(x, c) 和 ε(x, ∅)。采样时用 ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))：w = 1 是通常的条件采样，w = 0 不看种类。
 
     把 w 调大：每个种类的粒子离开种类之间共有的地方，集中到 p(种类 | x) 接近 1 的地方。「遍历 w」用数据的精确 p(种类 | x) 来测量：精度增加到接近 1，而样本不再布满整个种类的范围。
+
+    面板 ② 在图像上也是这样：内置模型以种类为条件（circle、square、triangle）。选一个种类，调大 w，再点「遍历 w」，就能看到同一个 x_T 在 w = 0、1、2、4、8 时的样子。「测量准确率和多样性随 w 的变化」让另外训练的一个分类器来给样本打分：准确率增加，多样性下降；w 很大时，样本变得更亮，离训练图像的距离更大。
 ## Worker notices
 worker-open-failed = 无法打开 { $path }：{ $error }；从头开始
 worker-data-note = ：{ $summary }
@@ -540,7 +542,7 @@ cli-sample-out = 把样本网格写到这里，格式由文件结尾的 .png、.
 cli-sample-trajectory = 同时把反向轨迹写成 GIF 动画（左 x_t，右 x̂_0）；文件必须以 .gif 结尾。
 cli-sample-device = 设备，与 train 相同。
 cli-sample-class = 以种类为条件的检查点：采样这个种类，用它的种类或序号。
-cli-sample-guidance = 使用 --class 时：ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)) 中的引导大小 w；1 是通常的条件采样，0 是无条件采样，更大时更靠近这个种类（默认 1）。
+cli-sample-guidance = 使用 --class 时：ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)) 中的引导大小 w；1 是通常的条件采样，0 是无条件采样，更大时更靠近这个种类（默认 1）。
 cli-sample-nearest = 同时给出样本到 N 张训练图像中最近一张的平均 RMS 距离（内置数据集用种子 0x2EF 新画的图像，文件夹用前 N 张），以 0 到 255 的 8 位值计。
 cli-bench-about = 测量训练吞吐量、采样延迟、训练时程序的帧时间、启动时间和内存占用，并在装有 PyTorch 时与参考实现对比。
 cli-bench-long =
@@ -689,7 +691,7 @@ cli-bench-window = 打开真实窗口（在现有的显示上：桌面或 Xvfb�
 cli-bench-scene-seconds = 与 --window 一起用：每个演示预热 3 秒后测量的秒数（为了读取 30 秒时的样本，当它不小于 10 时，“用这张图像训练”最少运行 29 秒）。
 cli-bench-scenes = 与 --window 一起用：只运行这些演示（用逗号分隔）：train-on-image、sampling、likelihood、world-1d、world-2d。
 world-nll = 在 { $n } 个留出样本上，以每个样本的奈特计：−log P_θ(x) = { $at_sigma }（精确计算，G = DDIM 加上 σ = { $sigma }）；σ → 0 时为 { $push }（G 的推前密度）；扩散模型的负 ELBO（全部 { $t } 个 KL 项，高斯解码器）= { $elbo } ± { $se }，是它自己的 −log p_θ(x) 的上界。这些是同一个网络的不同模型（P_θ 在 DDIM 映射上加了 σ，p_θ 是随机的链）：要对比同一个模型的上界与精确似然，请看下面的 ODE。
-world-guidance-title = 无分类器的引导：ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
+world-guidance-title = 无分类器的引导：ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
 world-guidance-class = 向量场的种类
 world-guidance-class-n = 种类 { $n }
 world-guidance-w-tip = w = 1 是通常的条件采样，w = 0 是无条件采样；大于 1 时样本被推离其他种类。粒子逐个取各个种类，每个种类一种色，都用这个 w。
@@ -712,7 +714,7 @@ world-play-tip = 播放从 x_T 到 x₀ 的反向过程（每秒十帧）
 world-click-tip = 点击图中某处即可在那里添加一个混合分量；拖动上方的 μ、s、w 数值可以移动、加宽或改变一个分量的权重。
 
 ## Panel ②: guidance (a class-conditional model)
-guidance-title = 无分类器的引导：ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
+guidance-title = 无分类器的引导：ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))
 guidance-convention = 这个模型以种类为条件：训练时它的种类有十分之一的概率被换成空种类 ∅，所以同一个网络同时给出 ε(x, c) 和 ε(x, ∅)。w = 1 是通常的条件采样，w = 0 是无条件采样；引导的每一步在同一个批次里计算两者。
 guidance-class = 种类
 guidance-every-class = 所有种类，一个接一个
@@ -729,7 +731,7 @@ guidance-table-head =
 cli-guidance-about = 无分类器的引导在每个 w 下对以种类为条件的检查点的样本做了什么。
 cli-guidance-long =
     先在带有种类的数据上训练一个小分类器几秒钟，并给出它在留出图像上的正确率。然后对每个 w，从同样的 x_T 采样每个种类，并计算：分类器认为是所要种类的比例、多样性（两两之间的平均 RMS 距离）、到最近训练图像的距离，以及值为 0 或 255 的比例。
-    w 是 ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)) 中的大小：1 是通常的条件采样，0 是无条件采样。
+    w 是 ε_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)) 中的大小：1 是通常的条件采样，0 是无条件采样。
 cli-guidance-checkpoint = 以种类为条件的检查点（train --conditional）。
 cli-guidance-class = 要采样的种类，用它的种类或序号；all 表示所有种类。
 cli-guidance-w = 引导大小，用逗号分隔。
@@ -741,3 +743,11 @@ cli-guidance-sampler = ddpm 或 ddim。
 cli-guidance-steps = DDIM 步数。
 cli-guidance-device = 设备，与 train 相同。
 cli-guidance-json = 输出一个 JSON 对象而不是表格。
+guidance-measure = 测量准确率和多样性随 w 的变化
+guidance-measure-tip = 先在带有种类的数据上训练一个小分类器几秒钟（它只用来打分，从不看到样本）。然后用设置里的采样器，在 w = 0、1、2、4、8 时为每个种类各采样 { $n } 张图像（每个 w 用同样的 x_T）并打分。期间训练会等待；在两个 CPU 核上大约一分钟。
+guidance-measuring = 先训练分类器，再为每个种类在每个 w 下采样
+guidance-measure-failed = 引导的测量失败：{ $reason }
+guidance-measured = 第 { $step } 步：每个种类和每个 w 各 { $n } 个样本，{ $classes } 个种类。打分的分类器在带有种类的数据上训练，在 { $images } 张留出图像上正确率为 { $acc } %。
+guidance-accuracy = 准确率：分类器认为是所要种类的比例
+guidance-diversity = 多样性：同一种类的两个样本在分类器的内部表示中的平均距离，1 = 两张训练图像之间的距离
+guidance-measured-ends = w = { $w0 }：准确率 { $acc0 }，多样性 { $div0 }，离最近的训练图像 { $near0 } · w = { $w1 }：准确率 { $acc1 }，多样性 { $div1 }，{ $near1 }：更像这个种类，更少变化，离数据的距离更大。

@@ -73,6 +73,20 @@ impl App {
             }
             Event::OdeNll { step, estimate } => self.curves.ode.on_result(step, estimate),
             Event::OdeNllFailed(why) => self.curves.ode.on_failed(why),
+            Event::GuidanceProgress { fraction, step } => {
+                self.guidance.measuring = Some((fraction, step));
+            }
+            Event::GuidanceMeasured(result) => {
+                self.guidance.measuring = None;
+                self.guidance.measured = Some(result);
+            }
+            Event::GuidanceFailed(why) => {
+                self.guidance.measuring = None;
+                if why != crate::train::worker::CANCELLED && why != crate::train::worker::SUPERSEDED
+                {
+                    self.notice(Level::Warning, tr!("guidance-measure-failed", reason = why));
+                }
+            }
             Event::ElboFailed(why) => {
                 self.curves.pending = None;
                 self.notice(Level::Warning, why);

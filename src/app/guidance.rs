@@ -4,12 +4,15 @@
 //! The sample grids of ② take the class and w from here; the strip is its own sampling job.
 
 use super::jobs::JobPurpose;
+use super::plot_key::{colors, key_ui};
 use super::textures::{TextureSlot, from_rgb8};
 use super::{App, AppCommand};
 use crate::diffusion::guidance::{MAX_W, SWEEP_WS};
 use crate::export::grid_cols;
 use crate::tr;
+use crate::train::guidance_job::{GuidanceRequest, GuidanceResult};
 use crate::train::{Command, SampleFrom, SampleGuidance, SampleJob};
+use egui_plot::{Line, Plot, Points};
 use serde::{Deserialize, Serialize};
 
 /// The class and scale the sample grids are guided with. Saved with the settings and carried
@@ -67,8 +70,15 @@ pub struct GuidancePanel {
     pub strip: Option<Strip>,
     /// a strip in flight: (id, done, total)
     pub running: Option<(u64, usize, usize)>,
+    /// the latest measurement of accuracy and diversity against w
+    pub measured: Option<GuidanceResult>,
+    /// a measurement in flight: (share done, step)
+    pub measuring: Option<(f32, u64)>,
     strip_tex: TextureSlot,
 }
+
+/// Samples per class and scale of the panel's measurement.
+pub const MEASURE_N: usize = 32;
 
 impl GuidancePanel {
     /// Show a new strip.
@@ -88,15 +98,14 @@ impl GuidancePanel {
         if classes.is_empty() {
             return;
         }
-        ui.strong(tr!("guidance-title"));
-        ui.label(tr!("guidance-convention"));
+        ui.strong(tr!("guidance-title"))
+            .on_hover_text(tr!("guidance-convention"));
         ui.horizontal_wrapped(|ui| {
-            ui.label(tr!("guidance-class"));
             let name = |c: Option<usize>| match c {
                 Some(i) => classes.get(i).cloned().unwrap_or_default(),
                 None => tr!("guidance-every-class").to_owned(),
             };
-            egui::ComboBox::from_id_salt("guidance-class")
+            egui::ComboBox::new("guidance-class", tr!("guidance-class"))
                 .selected_text(name(settings.class))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut settings.class, None, name(None));
@@ -105,7 +114,11 @@ impl GuidancePanel {
                     }
                 });
             ui.add(egui::Slider::new(&mut settings.w, 0.0..=10.0).text("w"))
-                .on_hover_text(tr!("guidance-w-tip"));
+                .on_hover_text(format!(
+                    "{}\n\n{}",
+                    tr!("guidance-w-tip"),
+                    tr!("guidance-convention")
+                ));
             if ui
                 .button(tr!("guidance-sweep"))
                 .on_hover_text(tr!("guidance-sweep-tip"))
@@ -145,7 +158,93 @@ impl GuidancePanel {
                 }
             });
         }
+        self.measure_ui(ui, out);
         ui.separator();
+    }
+
+    /// The measurement: a button, its progress, and accuracy and diversity against w.
+    fn measure_ui(&mut self, ui: &mut egui::Ui, out: &mut Vec<AppCommand>) {
+        ui.horizontal_wrapped(|ui| match self.measuring {
+            Some((fraction, _)) => {
+                super::repaint::busy_ui(ui);
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .desired_width(320.0)
+                        .text(tr!("guidance-measuring")),
+                );
+                if ui.button(tr!("reverse-cancel")).clicked() {
+                    out.push(AppCommand::CancelGuidanceMeasure);
+                }
+            }
+            None => {
+                if ui
+                    .button(tr!("guidance-measure"))
+                    .on_hover_text(tr!("guidance-measure-tip", n = MEASURE_N))
+                    .clicked()
+                {
+                    out.push(AppCommand::MeasureGuidance);
+                }
+            }
+        });
+        let Some(m) = &self.measured else {
+            return;
+        };
+        ui.label(tr!(
+            "guidance-measured",
+            step = m.step,
+            n = m.n,
+            classes = m.classes.len(),
+            acc = format!("{:.1}", 100.0 * m.classifier_heldout_accuracy),
+            images = m.classifier_heldout_images
+        ));
+        let pts = |f: fn(&crate::train::guidance_eval::GuidanceRow) -> f64| -> Vec<[f64; 2]> {
+            m.rows.iter().map(|r| [r.w, f(r)]).collect()
+        };
+        let accuracy = pts(|r| r.accuracy);
+        let diversity = pts(|r| r.diversity);
+        Plot::new("guidance-measure")
+            .height(140.0)
+            .allow_scroll(false)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .include_y(0.0)
+            .include_y(1.0)
+            .x_axis_label("w")
+            .show(ui, |p| {
+                p.line(Line::new("accuracy", accuracy.clone()).color(colors::GREEN));
+                p.points(
+                    Points::new("accuracy", accuracy)
+                        .radius(3.0)
+                        .color(colors::GREEN),
+                );
+                p.line(Line::new("diversity", diversity.clone()).color(colors::BLUE));
+                p.points(
+                    Points::new("diversity", diversity)
+                        .radius(3.0)
+                        .color(colors::BLUE),
+                );
+            });
+        key_ui(
+            ui,
+            &[
+                (colors::GREEN, "●", tr!("guidance-accuracy")),
+                (colors::BLUE, "●", tr!("guidance-diversity")),
+            ],
+        );
+        let (first, last) = (m.rows.first(), m.rows.last());
+        if let (Some(a), Some(b)) = (first, last) {
+            ui.weak(tr!(
+                "guidance-measured-ends",
+                w0 = a.w,
+                acc0 = format!("{:.2} ± {:.2}", a.accuracy, a.accuracy_stderr),
+                div0 = format!("{:.2}", a.diversity),
+                w1 = b.w,
+                acc1 = format!("{:.2} ± {:.2}", b.accuracy, b.accuracy_stderr),
+                div1 = format!("{:.2}", b.diversity),
+                near0 = format!("{:.1}", a.nearest_rms_levels),
+                near1 = format!("{:.1}", b.nearest_rms_levels)
+            ));
+        }
     }
 }
 
@@ -157,6 +256,20 @@ impl App {
             .as_ref()
             .map(|c| c.classes.clone())
             .unwrap_or_default()
+    }
+
+    /// Measure accuracy and diversity against w (the worker trains the judge first).
+    pub(super) fn start_guidance_measure(&mut self) {
+        if self.model_classes().is_empty() || self.guidance.measuring.is_some() {
+            return;
+        }
+        self.guidance.measuring = Some((0.0, self.status.step));
+        self.send(Command::MeasureGuidance(GuidanceRequest {
+            ws: SWEEP_WS.to_vec(),
+            n: MEASURE_N,
+            sampler: self.settings.sampler_kind(),
+            seed: self.settings.seed,
+        }));
     }
 
     /// Sample the sweep strip: one image per w of [`SWEEP_WS`], all from the same x_T.

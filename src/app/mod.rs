@@ -141,6 +141,10 @@ pub enum AppCommand {
     Rewind,
     /// sample the guidance sweep strip (a class-conditional model)
     GuidanceSweep,
+    /// measure accuracy and diversity against w
+    MeasureGuidance,
+    /// stop that measurement
+    CancelGuidanceMeasure,
     /// the presentation layout on or off
     SetPresentation(bool),
     /// export the run as a folder (dialog)
@@ -620,6 +624,8 @@ impl App {
             AppCommand::Rewind if self.refuse_locked(teacher::Control::Reset) => {}
             AppCommand::Rewind => self.rewind(),
             AppCommand::GuidanceSweep => self.start_guidance_sweep(),
+            AppCommand::MeasureGuidance => self.start_guidance_measure(),
+            AppCommand::CancelGuidanceMeasure => self.send(Command::CancelGuidance),
             AppCommand::SetPresentation(on) => self.settings.presentation = on,
             AppCommand::ExportRun => self.spawn_dialog(Dialog::ExportRun),
             AppCommand::ExportRunTo(dir) => self.export_run(dir),

@@ -101,6 +101,11 @@ pub struct Preset {
     pub presentation: Option<bool>,
     /// the lesson step to open (1-based); the lesson is hidden when absent
     pub lesson_step: Option<usize>,
+    /// a class-conditional model: the class ② samples, by name or index, or "all" for every
+    /// class in turn
+    pub guidance_class: Option<String>,
+    /// a class-conditional model: the guidance scale w of ②
+    pub guidance_w: Option<f64>,
 }
 
 /// Why a preset or a run folder could not be used.
@@ -150,6 +155,13 @@ impl Preset {
             locked: Some(settings.locked.clone()),
             presentation: Some(settings.presentation),
             lesson_step: lesson_step.map(|s| s + 1),
+            guidance_class: Some(
+                settings
+                    .guidance
+                    .class
+                    .map_or_else(|| "all".to_owned(), |c| c.to_string()),
+            ),
+            guidance_w: Some(settings.guidance.w),
         }
     }
 
@@ -208,6 +220,19 @@ impl Preset {
             return bad("panels");
         }
         if self
+            .guidance_class
+            .as_ref()
+            .is_some_and(|c| c.trim().is_empty() || c.len() > 200)
+        {
+            return bad("guidance_class");
+        }
+        if self
+            .guidance_w
+            .is_some_and(|w| crate::diffusion::guidance::check_scale(w).is_err())
+        {
+            return bad("guidance_w");
+        }
+        if self
             .lesson_step
             .is_some_and(|s| !(1..=super::lesson::STEPS.len()).contains(&s))
         {
@@ -248,6 +273,17 @@ impl Preset {
         settings.locked.dedup();
         settings.presentation = self.presentation.unwrap_or(false);
         settings.show_lesson = self.lesson_step.is_some();
+        overwrite(&mut settings.guidance.w, self.guidance_w);
+        match self.guidance_class.as_deref().map(str::trim) {
+            Some(c) if c.eq_ignore_ascii_case("all") => settings.guidance.class = None,
+            Some(c) => {
+                if let Ok(i) = c.parse::<usize>() {
+                    settings.guidance.class = Some(i);
+                }
+                // a name is resolved against the model's classes by `App::apply_preset`
+            }
+            None => {}
+        }
         let after = (
             settings.schedule,
             settings.timesteps,
@@ -344,6 +380,8 @@ mod tests {
             locked = ["schedule", "lr"]
             presentation = true
             lesson_step = 3
+            guidance_class = "2"
+            guidance_w = 4.0
         "#;
         let p = Preset::from_toml(text, Path::new("p.toml")).unwrap();
         let mut s = Settings::default();
@@ -357,6 +395,8 @@ mod tests {
         assert_eq!(s.tab, Tab::Reverse);
         assert_eq!(s.locked, vec![Control::Schedule, Control::Lr]);
         assert_eq!(s.lang, Lang::ZhCn);
+        assert_eq!(s.guidance.class, Some(2));
+        assert_eq!(s.guidance.w, 4.0);
         let again = Preset::from_settings(&s, data.as_ref().unwrap(), Some(2));
         let back = Preset::from_toml(&again.to_toml(), Path::new("q.toml")).unwrap();
         assert_eq!(back, again);
@@ -375,6 +415,8 @@ mod tests {
             ("colour = \"red\"", "colour"),
             ("schedule = \"quadratic\"", "quadratic"),
             ("lesson_step = 99", "lesson_step"),
+            ("guidance_w = 1e9", "guidance_w"),
+            ("guidance_class = \"\"", "guidance_class"),
             ("this is not toml", "p.toml"),
         ] {
             let e = Preset::from_toml(text, Path::new("p.toml"))
@@ -509,6 +551,13 @@ impl App {
     /// differ from the current one.
     pub fn apply_preset(&mut self, preset: &Preset) {
         let (rebuild, data) = preset.apply(&mut self.settings);
+        if let Some(i) = preset
+            .guidance_class
+            .as_deref()
+            .and_then(|name| crate::train::guided::class_index(&self.model_classes(), name))
+        {
+            self.settings.guidance.class = Some(i);
+        }
         crate::i18n::set_lang(self.settings.lang);
         self.send(Command::SetLanguage(self.settings.lang));
         if let Some(step) = preset.lesson_step {

@@ -77,6 +77,109 @@ fn label_map(dataset: &Dataset, classes: &[String]) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// A classifier in training, a chunk of steps at a time (the worker advances it between its
+/// other work; [`train_classifier`] runs it through).
+pub struct ClassifierTraining {
+    model: Classifier,
+    optim: ModuleOptimizer,
+    map: Vec<Option<usize>>,
+    device: Device,
+    plain: Device,
+    size: usize,
+    seed: u64,
+    step: usize,
+    steps: usize,
+}
+
+impl ClassifierTraining {
+    /// A fresh classifier for `classes` on `dataset`'s labelled images (side `size`), to
+    /// train `steps` steps of Adam (lr 2·10⁻³, batch 64).
+    pub fn new(
+        dataset: &Dataset,
+        classes: &[String],
+        size: usize,
+        device_info: &DeviceInfo,
+        steps: usize,
+        seed: u64,
+    ) -> Result<Self, TrainError> {
+        let map = label_map(dataset, classes);
+        if classes.len() < 2 || map.iter().all(Option::is_none) {
+            return Err(TrainError::Invalid(format!(
+                "the data has no images labelled with the model's classes ({})",
+                classes.join(", ")
+            )));
+        }
+        let plain = device_info.device();
+        let device = plain.clone().autodiff();
+        device.seed(seed);
+        Ok(Self {
+            model: ClassifierConfig::new(classes.len()).init(&device),
+            optim: AdamConfig::new().init(),
+            map,
+            device,
+            plain,
+            size,
+            seed,
+            step: 0,
+            steps,
+        })
+    }
+
+    /// (steps done, steps in all).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.step, self.steps)
+    }
+
+    /// Train up to `chunk` more steps; true once every step is done.
+    pub fn advance(&mut self, dataset: &Dataset, chunk: usize) -> bool {
+        let dim = 3 * self.size * self.size;
+        let end = (self.step + chunk).min(self.steps);
+        while self.step < end {
+            let mut rng = step_rng(self.seed ^ 0xC1A5, self.step as u64);
+            let (values, labels) = dataset.batch_labelled(&mut rng, BATCH, self.size);
+            let mut x = Vec::with_capacity(values.len());
+            let mut y = Vec::with_capacity(BATCH);
+            for (img, label) in values.chunks(dim).zip(&labels) {
+                if let Some(c) = label.and_then(|l| self.map.get(l).copied().flatten()) {
+                    x.extend_from_slice(img);
+                    y.push(c);
+                }
+            }
+            if !y.is_empty() {
+                let s = self.size;
+                let x =
+                    Tensor::<4>::from_data(TensorData::new(x, [y.len(), 3, s, s]), &self.device);
+                let loss = self.model.loss(x, &y);
+                let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+                let model = self.model.clone();
+                self.model = self.optim.step(2e-3, model, grads);
+            }
+            self.step += 1;
+        }
+        self.step >= self.steps
+    }
+
+    /// The trained classifier, scored on held-out images.
+    pub fn finish(self, dataset: &Dataset) -> TrainedClassifier {
+        let model = self.model.valid().to_device(&self.plain);
+        let (images, labels, source) = heldout(dataset, &self.map, self.size);
+        let mut trained = TrainedClassifier {
+            model,
+            heldout_accuracy: 0.0,
+            heldout_images: labels.len(),
+            heldout_source: source,
+        };
+        let predicted = trained.classify(&images, self.size, &self.plain);
+        let right = predicted
+            .iter()
+            .zip(&labels)
+            .filter(|(p, l)| p == l)
+            .count();
+        trained.heldout_accuracy = right as f64 / labels.len().max(1) as f64;
+        trained
+    }
+}
+
 /// Train a classifier for `classes` on `dataset`'s labelled images (side `size`) for
 /// `steps` steps of Adam (lr 2·10⁻³, batch 64), then score it on held-out images.
 /// `progress(done, total)` may break to cancel.
@@ -89,56 +192,14 @@ pub fn train_classifier(
     seed: u64,
     mut progress: impl FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<TrainedClassifier, TrainError> {
-    let map = label_map(dataset, classes);
-    if classes.len() < 2 || map.iter().all(Option::is_none) {
-        return Err(TrainError::Invalid(format!(
-            "the data has no images labelled with the model's classes ({})",
-            classes.join(", ")
-        )));
-    }
-    let plain = device_info.device();
-    let device = plain.clone().autodiff();
-    device.seed(seed);
-    let mut model = ClassifierConfig::new(classes.len()).init(&device);
-    let mut optim: ModuleOptimizer = AdamConfig::new().init();
-    let dim = 3 * size * size;
-    for step in 0..steps {
-        let mut rng = step_rng(seed ^ 0xC1A5, step as u64);
-        let (values, labels) = dataset.batch_labelled(&mut rng, BATCH, size);
-        let mut x = Vec::with_capacity(values.len());
-        let mut y = Vec::with_capacity(BATCH);
-        for (img, label) in values.chunks(dim).zip(&labels) {
-            if let Some(c) = label.and_then(|l| map.get(l).copied().flatten()) {
-                x.extend_from_slice(img);
-                y.push(c);
-            }
-        }
-        if !y.is_empty() {
-            let x = Tensor::<4>::from_data(TensorData::new(x, [y.len(), 3, size, size]), &device);
-            let loss = model.loss(x, &y);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(2e-3, model, grads);
-        }
-        if progress(step + 1, steps).is_break() {
+    let mut training = ClassifierTraining::new(dataset, classes, size, device_info, steps, seed)?;
+    while !training.advance(dataset, 25) {
+        let (done, total) = training.progress();
+        if progress(done, total).is_break() {
             return Err(TrainError::Cancelled);
         }
     }
-    let model = model.valid().to_device(&plain);
-    let (images, labels, source) = heldout(dataset, &map, size);
-    let mut trained = TrainedClassifier {
-        model,
-        heldout_accuracy: 0.0,
-        heldout_images: labels.len(),
-        heldout_source: source,
-    };
-    let predicted = trained.classify(&images, size, &plain);
-    let right = predicted
-        .iter()
-        .zip(&labels)
-        .filter(|(p, l)| p == l)
-        .count();
-    trained.heldout_accuracy = right as f64 / labels.len().max(1) as f64;
-    Ok(trained)
+    Ok(training.finish(dataset))
 }
 
 /// Labelled images the classifier never trained on, with their classes and what they are.

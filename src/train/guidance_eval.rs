@@ -109,6 +109,136 @@ pub fn mean_nearest_rms_levels(values: &[f32], n: usize, reference: &[f32]) -> f
     sum / n.max(1) as f64
 }
 
+/// One (w, class) cell of a sweep, measured.
+#[derive(Clone, Debug, PartialEq)]
+struct Cell {
+    hits: usize,
+    diversity: f64,
+    pixel_diversity: f64,
+    nearest: f64,
+    saturated: f64,
+}
+
+/// A guidance sweep measured one (w, class) cell at a time, so that a caller (the worker's
+/// loop) can do other work in between; [`measure`] runs it through.
+pub struct Measurement {
+    sweep: GuidanceSweep,
+    reference: Vec<f32>,
+    /// the mean feature distance between two reference images: the unit of `diversity`
+    data_spread: f64,
+    cells: Vec<Cell>,
+}
+
+impl Measurement {
+    /// Start measuring `sweep` with `classifier`; `reference` holds training images for the
+    /// nearest-image distance and the unit of diversity.
+    pub fn new(
+        trainer: &Trainer,
+        classifier: &TrainedClassifier,
+        sweep: GuidanceSweep,
+        reference: Vec<f32>,
+    ) -> Self {
+        let size = trainer.config().model.image_size;
+        let device = trainer.device_info().device();
+        let reference_n = reference.len() / (3 * size * size).max(1);
+        let data_spread =
+            mean_pairwise_l2(&classifier.features(&reference, size, &device), reference_n)
+                .max(1e-12);
+        Self {
+            sweep,
+            reference,
+            data_spread,
+            cells: Vec::new(),
+        }
+    }
+
+    /// (cells done, cells in all): one cell is `n` samples of one class at one w.
+    pub fn progress(&self) -> (usize, usize) {
+        (
+            self.cells.len(),
+            self.sweep.ws.len() * self.sweep.classes.len(),
+        )
+    }
+
+    /// Sampler steps of one cell.
+    pub fn steps_per_cell(&self, trainer: &Trainer) -> usize {
+        crate::diffusion::sampler::timesteps_for(self.sweep.sampler, trainer.schedule().timesteps())
+            .len()
+    }
+
+    /// Sample and score the next cell (`progress` counts its sampler steps and may break to
+    /// cancel); every w's row once the last one is done.
+    pub fn advance(
+        &mut self,
+        trainer: &Trainer,
+        classifier: &TrainedClassifier,
+        progress: impl FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> Result<Option<Vec<GuidanceRow>>, SampleError<TrainError>> {
+        let (done, total) = self.progress();
+        if done < total {
+            let k = self.sweep.classes.len();
+            let (w, class) = (self.sweep.ws[done / k], self.sweep.classes[done % k]);
+            let size = trainer.config().model.image_size;
+            let device = trainer.device_info().device();
+            let n = self.sweep.n;
+            let request = SampleRequest {
+                sampler: self.sweep.sampler,
+                n,
+                // the same x_T for every w of a class
+                seed: self.sweep.seed ^ (class as u64).wrapping_mul(0x9E37_79B9),
+                max_frames: 2,
+                clip_x0: true,
+            };
+            let traj = trainer.sample_guided(
+                Weights::Ema,
+                &request,
+                Start::Noise,
+                &[class],
+                &[w],
+                progress,
+            )?;
+            let x0 = traj.final_x0();
+            let predicted = classifier.classify(x0, size, &device);
+            self.cells.push(Cell {
+                hits: predicted.iter().filter(|&&p| p == class).count(),
+                diversity: mean_pairwise_l2(&classifier.features(x0, size, &device), n)
+                    / self.data_spread,
+                pixel_diversity: mean_pairwise_rms(x0, n),
+                nearest: mean_nearest_rms_levels(x0, n, &self.reference),
+                saturated: saturated_share(x0),
+            });
+        }
+        Ok((self.cells.len() == total).then(|| self.rows()))
+    }
+
+    /// Every w's row from the cells (all of them done).
+    fn rows(&self) -> Vec<GuidanceRow> {
+        let k = self.sweep.classes.len().max(1);
+        let n = self.sweep.n.max(1);
+        self.sweep
+            .ws
+            .iter()
+            .zip(self.cells.chunks(k))
+            .map(|(&w, cells)| {
+                let total_n = (n * cells.len()).max(1) as f64;
+                let right: usize = cells.iter().map(|c| c.hits).sum();
+                let accuracy = right as f64 / total_n;
+                let mean = |f: fn(&Cell) -> f64| cells.iter().map(f).sum::<f64>() / k as f64;
+                GuidanceRow {
+                    w,
+                    accuracy,
+                    accuracy_stderr: (accuracy * (1.0 - accuracy) / total_n).sqrt(),
+                    diversity: mean(|c| c.diversity),
+                    pixel_diversity: mean(|c| c.pixel_diversity),
+                    nearest_rms_levels: mean(|c| c.nearest),
+                    saturated: mean(|c| c.saturated),
+                    per_class_accuracy: cells.iter().map(|c| c.hits as f64 / n as f64).collect(),
+                }
+            })
+            .collect()
+    }
+}
+
 /// Sample `sweep.n` images of every class at every w (the same x_T for every w of a class)
 /// with the EMA, and measure them. `reference` holds training images for the nearest-image
 /// distance. `progress(done, total)` counts sampler steps and may break to cancel.
@@ -119,66 +249,15 @@ pub fn measure(
     reference: &[f32],
     mut progress: impl FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<Vec<GuidanceRow>, SampleError<TrainError>> {
-    let size = trainer.config().model.image_size;
-    let device = trainer.device_info().device();
-    // The feature distance between two training images: the unit of `diversity`.
-    let reference_n = reference.len() / (3 * size * size).max(1);
-    let data_spread =
-        mean_pairwise_l2(&classifier.features(reference, size, &device), reference_n).max(1e-12);
-    let per_run =
-        crate::diffusion::sampler::timesteps_for(sweep.sampler, trainer.schedule().timesteps())
-            .len();
-    let total = per_run * sweep.classes.len() * sweep.ws.len();
-    let mut done = 0;
-    let mut rows = Vec::with_capacity(sweep.ws.len());
-    for &w in &sweep.ws {
-        let (mut right, mut diversity, mut nearest, mut saturated) = (0usize, 0.0, 0.0, 0.0);
-        let mut pixel_diversity = 0.0;
-        let mut per_class = Vec::with_capacity(sweep.classes.len());
-        for &class in &sweep.classes {
-            let request = SampleRequest {
-                sampler: sweep.sampler,
-                n: sweep.n,
-                seed: sweep.seed ^ (class as u64).wrapping_mul(0x9E37_79B9),
-                max_frames: 2,
-                clip_x0: true,
-            };
-            let base = done;
-            let traj = trainer.sample_guided(
-                Weights::Ema,
-                &request,
-                Start::Noise,
-                &[class],
-                &[w],
-                |d, _| progress(base + d, total),
-            )?;
-            done += per_run;
-            let x0 = traj.final_x0();
-            let predicted = classifier.classify(x0, size, &device);
-            let hits = predicted.iter().filter(|&&p| p == class).count();
-            right += hits;
-            per_class.push(hits as f64 / sweep.n.max(1) as f64);
-            diversity +=
-                mean_pairwise_l2(&classifier.features(x0, size, &device), sweep.n) / data_spread;
-            pixel_diversity += mean_pairwise_rms(x0, sweep.n);
-            nearest += mean_nearest_rms_levels(x0, sweep.n, reference);
-            saturated += saturated_share(x0);
+    let mut m = Measurement::new(trainer, classifier, sweep.clone(), reference.to_vec());
+    let per_cell = m.steps_per_cell(trainer);
+    let total = per_cell * m.progress().1;
+    loop {
+        let base = m.progress().0 * per_cell;
+        if let Some(rows) = m.advance(trainer, classifier, |d, _| progress(base + d, total))? {
+            return Ok(rows);
         }
-        let k = sweep.classes.len().max(1) as f64;
-        let total_n = (sweep.n * sweep.classes.len()).max(1) as f64;
-        let accuracy = right as f64 / total_n;
-        rows.push(GuidanceRow {
-            w,
-            accuracy,
-            accuracy_stderr: (accuracy * (1.0 - accuracy) / total_n).sqrt(),
-            diversity: diversity / k,
-            pixel_diversity: pixel_diversity / k,
-            nearest_rms_levels: nearest / k,
-            saturated: saturated / k,
-            per_class_accuracy: per_class,
-        });
     }
-    Ok(rows)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod clip;
 pub mod device;
 pub mod generator;
 pub mod guidance_eval;
+pub mod guidance_job;
 pub mod guided;
 pub mod history;
 pub mod ode_job;

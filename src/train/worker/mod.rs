@@ -116,6 +116,11 @@ pub enum Command {
     CancelSample,
     /// estimate −ELBO on the evaluation batch now, with these timesteps
     Vlb(TimestepPlan),
+    /// measure what guidance does to a class-conditional model's samples (training waits
+    /// meanwhile)
+    MeasureGuidance(super::guidance_job::GuidanceRequest),
+    /// stop the guidance measurement
+    CancelGuidance,
     /// estimate the probability-flow ODE's exact likelihood on the evaluation batch, with
     /// the EMA as it is now, and −ELBO at the same step (one image per turn of the loop)
     OdeNll,
@@ -232,6 +237,18 @@ pub enum Event {
     },
     /// the ODE likelihood could not be estimated (why, for the user)
     OdeNllFailed(String),
+    /// the guidance measurement's share done, in [0, 1]
+    GuidanceProgress {
+        /// share done
+        fraction: f32,
+        /// the step of the weights being measured
+        step: u64,
+    },
+    /// what guidance does to the model's samples, judged by a classifier
+    GuidanceMeasured(super::guidance_job::GuidanceResult),
+    /// the guidance measurement ended without a result (why, for the user; [`CANCELLED`]
+    /// when asked to stop)
+    GuidanceFailed(String),
     /// the loss history of an opened checkpoint, oldest first (replaces the curves)
     History(Vec<StepReport>),
     /// a sampling result
@@ -391,6 +408,8 @@ struct State {
     fault: Option<bool>,
     /// the ODE likelihood estimate in progress
     ode: Option<super::ode_job::OdeJob>,
+    /// a guidance measurement in progress (training waits while it runs)
+    guidance: Option<super::guidance_job::GuidanceJob>,
 }
 
 impl State {
@@ -497,12 +516,14 @@ fn run(
         unsent: Vec::new(),
         fault: None,
         ode: None,
+        guidance: None,
     };
     ready(out, &state.trainer);
     let mut pending: VecDeque<SampleJob> = VecDeque::new();
     loop {
         // Drain commands; block only while idle.
-        let next = if state.running || !pending.is_empty() || state.ode.is_some() {
+        let busy = state.ode.is_some() || state.guidance.is_some();
+        let next = if state.running || !pending.is_empty() || busy {
             match commands.try_recv() {
                 Ok(c) => Some(c),
                 Err(TryRecvError::Empty) => None,
@@ -528,6 +549,10 @@ fn run(
             if run_sample(&mut state, job, &commands, &mut pending, out) {
                 return Ok(());
             }
+            continue;
+        }
+        if state.guidance.is_some() {
+            advance_guidance(&mut state, out);
             continue;
         }
         advance_ode(&mut state, out);
@@ -628,6 +653,25 @@ fn handle(state: &mut State, command: Command, out: &Outbox) {
                     step: job.step(),
                 });
                 state.ode = Some(job);
+            }
+        }
+        Command::MeasureGuidance(request) => {
+            if state.guidance.is_none() {
+                match super::guidance_job::GuidanceJob::new(&state.trainer, request) {
+                    Ok(job) => {
+                        out.event(Event::GuidanceProgress {
+                            fraction: 0.0,
+                            step: job.step(),
+                        });
+                        state.guidance = Some(job);
+                    }
+                    Err(e) => out.event(Event::GuidanceFailed(e.to_string())),
+                }
+            }
+        }
+        Command::CancelGuidance => {
+            if state.guidance.take().is_some() {
+                out.event(Event::GuidanceFailed(CANCELLED.into()));
             }
         }
         Command::SetVlbEvery(n) => state.vlb_every = n,
@@ -910,6 +954,32 @@ fn advance_ode(state: &mut State, out: &Outbox) {
         Err(e) => {
             state.ode = None;
             out.event(Event::OdeNllFailed(tr!("worker-ode-failed", error = e)));
+        }
+    }
+}
+
+/// One piece of the guidance measurement; it is dropped if the model changed under it.
+fn advance_guidance(state: &mut State, out: &Outbox) {
+    let Some(job) = state.guidance.as_mut() else {
+        return;
+    };
+    if !job.matches(&state.trainer) {
+        state.guidance = None;
+        out.event(Event::GuidanceFailed(SUPERSEDED.into()));
+        return;
+    }
+    match job.advance(&state.trainer) {
+        Ok(Some(result)) => {
+            state.guidance = None;
+            out.event(Event::GuidanceMeasured(result));
+        }
+        Ok(None) => out.event(Event::GuidanceProgress {
+            fraction: job.fraction(),
+            step: job.step(),
+        }),
+        Err(e) => {
+            state.guidance = None;
+            out.event(Event::GuidanceFailed(e.to_string()));
         }
     }
 }
