@@ -4,6 +4,7 @@
 //! Every figure comes from real timed runs after a warm-up; per-step figures are medians.
 
 pub mod bundled_size;
+pub mod guided;
 pub mod load;
 pub mod soak;
 pub mod toy;
@@ -233,6 +234,10 @@ pub struct BenchReport {
     pub bundled_size: Option<bundled_size::BundledSizeFigure>,
     /// why the bundled model's size was not measured
     pub bundled_size_error: Option<String>,
+    /// a guided DDIM step against an unguided one, at the bundled model's size
+    pub guidance: Option<guided::GuidedFigure>,
+    /// why guidance was not measured
+    pub guidance_error: Option<String>,
     /// UI frame times while training
     pub ui: UiFigure,
     /// start-up
@@ -719,6 +724,10 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         Ok(f) => (Some(f), None),
         Err(e) => (None, Some(e.to_string())),
     };
+    let (guidance, guidance_error) = match guided::measure(options, &device) {
+        Ok(f) => (Some(f), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     let ui = ui_frame_times(options.device, options.ui_frames, progress)?;
     let (cold_start, cold_start_error) = match cold_start(options.device) {
         Ok(c) => (Some(c), None),
@@ -771,6 +780,8 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
         sample,
         bundled_size,
         bundled_size_error,
+        guidance,
+        guidance_error,
         ui,
         cold_start,
         cold_start_error,
@@ -892,6 +903,11 @@ impl BenchReport {
         match (&self.bundled_size, &self.bundled_size_error) {
             (Some(f), _) => s += &f.to_table(),
             (None, Some(e)) => s += &format!("bundled model's size: not measured: {e}\n"),
+            (None, None) => {}
+        }
+        match (&self.guidance, &self.guidance_error) {
+            (Some(f), _) => s += &f.to_table(),
+            (None, Some(e)) => s += &format!("guided sampling: not measured: {e}\n"),
             (None, None) => {}
         }
         match (&self.toy, &self.toy_error) {
