@@ -172,7 +172,7 @@ fn samples_likelihood_training_and_curves() {
     // The bundled weights come from disk, so the snapshots do not depend on training numerics.
     let mut h = harness(diffusion_playground::app::bundled_checkpoint());
     step_until(&mut h, "the model", |a| {
-        a.status.config.is_some() && a.status.step == 4000
+        a.status.config.is_some() && a.status.step == 6000
     });
     h.state_mut().settings.n_samples = 4;
     h.state_mut().settings.ddim_steps = 5;
@@ -210,7 +210,7 @@ fn samples_likelihood_training_and_curves() {
 
     // Training: start, see steps, pause.
     h.get_by_label("▶ Train").click();
-    step_until(&mut h, "training steps", |a| a.status.step >= 4003);
+    step_until(&mut h, "training steps", |a| a.status.step >= 6003);
     assert!(h.state().status.running);
     h.get_by_label("❚❚ Pause").click();
     step_until(&mut h, "the pause", |a| !a.status.running);
@@ -237,7 +237,7 @@ fn curves_show_the_elbo_of_the_bundled_model() {
     h.state_mut().settings.tab = Tab::Curves;
     // At open: the run's saved loss history and an estimate of its bound, without a click.
     step_until(&mut h, "an ELBO estimate", |a| !a.curves.elbo.is_empty());
-    assert_eq!(h.state().curves.loss.points.len(), 4000);
+    assert_eq!(h.state().curves.loss.points.len(), 6000);
     let elbo = &h.state().curves.elbo[0];
     let e = &elbo.estimate;
     assert!(e.total_bpd().is_finite() && e.total_bpd() > 0.0);
@@ -251,8 +251,8 @@ fn curves_show_the_elbo_of_the_bundled_model() {
         Some(1),
         "the profile starts at t = 1"
     );
-    assert_eq!(elbo.step, 4000);
-    h.get_by_label_contains("−ELBO (NLL upper bound) at step 4000");
+    assert_eq!(elbo.step, 6000);
+    h.get_by_label_contains("−ELBO (NLL upper bound) at step 6000");
     h.get_by_label_contains("every t = 2 … 11 exactly, then K = 20 strata");
     h.state_mut().notices.clear();
     h.remove_cursor();
@@ -268,7 +268,7 @@ fn curves_show_the_elbo_of_the_bundled_model() {
 #[test]
 fn curves_show_the_ode_likelihood_beside_the_bound() {
     let mut h = harness(diffusion_playground::app::bundled_checkpoint());
-    step_until(&mut h, "the model", |a| a.status.step == 4000);
+    step_until(&mut h, "the model", |a| a.status.step == 6000);
     h.state_mut().settings.tab = Tab::Curves;
     step_until(&mut h, "an ELBO estimate", |a| !a.curves.elbo.is_empty());
     h.get_by_label("Exact likelihood (ODE)").click();
@@ -277,14 +277,14 @@ fn curves_show_the_ode_likelihood_beside_the_bound() {
     });
     let state = h.state();
     let ode = &state.curves.ode.points[0];
-    assert_eq!(ode.step, 4000);
+    assert_eq!(ode.step, 6000);
     assert_eq!(ode.estimate.per_image_bits.len(), 8);
     assert!(ode.estimate.per_image_bits.iter().all(|&b| b > 0.0));
     let bound = state
         .curves
         .elbo
         .iter()
-        .find(|e| e.step == 4000)
+        .find(|e| e.step == 6000)
         .expect("−ELBO at the same step");
     assert_eq!(bound.estimate.per_image_bpd.len(), 8);
     assert!(
@@ -294,20 +294,20 @@ fn curves_show_the_ode_likelihood_beside_the_bound() {
         ode.estimate.stderr_bits,
         bound.estimate.total_bpd()
     );
-    h.get_by_label_contains("Probability-flow ODE at step 4000");
+    h.get_by_label_contains("Probability-flow ODE at step 6000");
     h.get_by_label_contains("The bound's slack, −ELBO − ODE");
 }
 
 /// "G(z) walks toward x" over the bundled run itself. Its U-Net's output layer starts at zero,
 /// so at step 0 ε̂ ≡ 0 for any seed and G₀(z) is the DDIM chain with a zero predictor, which
-/// needs no weights; step 4000 is the bundled checkpoint read from disk. Both are exact, so the
+/// needs no weights; step 6000 is the bundled checkpoint read from disk. Both are exact, so the
 /// snapshot does not depend on training numerics.
 #[test]
 fn g_of_z_walks_toward_x_over_the_bundled_run() {
     use diffusion_playground::app::likelihood::{G_SEED, G_STEPS, PROBE_DRAWS, Probe, walk};
     use diffusion_playground::diffusion::{Start, sample};
     let mut h = harness(diffusion_playground::app::bundled_checkpoint());
-    step_until(&mut h, "the model", |a| a.status.step == 4000);
+    step_until(&mut h, "the model", |a| a.status.step == 6000);
     let schedule = diffusion_playground::diffusion::Schedule::new(
         diffusion_playground::diffusion::ScheduleKind::Linear,
         1000,
@@ -333,8 +333,8 @@ fn g_of_z_walks_toward_x_over_the_bundled_run() {
     h.state_mut().settings.tab = Tab::Likelihood;
     h.run_steps(2);
     h.get_by_label("Ask the model for G(z) now").click();
-    step_until(&mut h, "G(z) at step 4000", |a| {
-        a.likelihood.probe.as_ref().is_some_and(|p| p.step == 4000)
+    step_until(&mut h, "G(z) at step 6000", |a| {
+        a.likelihood.probe.as_ref().is_some_and(|p| p.step == 6000)
     });
     let app = h.state();
     // The same z at both steps: the prior draws are fixed by the seed.
@@ -348,7 +348,7 @@ fn g_of_z_walks_toward_x_over_the_bundled_run() {
         })
         .unwrap();
     let w = walk(&app.likelihood.history, x, best, idx);
-    assert_eq!(w.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 4000]);
+    assert_eq!(w.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 6000]);
     assert!(
         w[1].rms < 0.7 * w[0].rms,
         "‖G(z) − x‖: {} → {}",

@@ -24,7 +24,7 @@ pub fn bundled_with_content() -> Harness<'static, App> {
 pub fn bundled_with_content_sized(size: egui::Vec2) -> Harness<'static, App> {
     let mut h =
         crate::app::harness_sized(diffusion_playground::app::bundled_checkpoint(), None, size);
-    step_until(&mut h, "the model", |a| a.status.step == 4000);
+    step_until(&mut h, "the model", |a| a.status.step == 6000);
     h.state_mut().settings.n_samples = 4;
     h.state_mut().settings.ddim_steps = 5;
     run(&mut h, AppCommand::Sample);
@@ -83,7 +83,7 @@ fn every_panel_in_both_languages() {
 #[test]
 fn the_lesson_steps_drive_the_panels() {
     let mut h = harness(diffusion_playground::app::bundled_checkpoint());
-    step_until(&mut h, "the model", |a| a.status.step == 4000);
+    step_until(&mut h, "the model", |a| a.status.step == 6000);
     h.state_mut().settings.show_lesson = true;
     h.state_mut().settings.n_samples = 4;
     h.state_mut().settings.ddim_steps = 5;
@@ -113,7 +113,7 @@ fn the_lesson_steps_drive_the_panels() {
 
     h.get_by_label("Next ▶").click(); // 5: train
     step_until(&mut h, "training", |a| {
-        a.status.running && a.status.step > 4000
+        a.status.running && a.status.step > 6000
     });
     assert_eq!(h.state().settings.tab, Tab::Curves);
     run(&mut h, AppCommand::Train(false));
@@ -307,7 +307,7 @@ fn an_exported_run_opens_again() {
             && out.join(run_files::TRAJECTORY).is_file()
     });
     let manifest = diffusion_playground::app::teacher::read_manifest(&out).unwrap();
-    assert_eq!(manifest.step, 4000);
+    assert_eq!(manifest.step, 6000);
     for tab in Tab::ALL {
         let name = diffusion_playground::app::teacher::panel_file(tab);
         assert!(
@@ -330,7 +330,7 @@ fn an_exported_run_opens_again() {
     step_until(&mut other, "the model", |a| a.status.config.is_some());
     run(&mut other, AppCommand::OpenRunFrom(out.clone()));
     step_until(&mut other, "the run", |a| {
-        a.status.step == 4000 && a.reverse.shown.as_ref().is_some_and(|s| s.step == 4000)
+        a.status.step == 6000 && a.reverse.shown.as_ref().is_some_and(|s| s.step == 6000)
     });
     assert_eq!(other.state().curves.elbo.len(), elbo.len());
     assert!(
@@ -347,5 +347,5 @@ fn an_exported_run_opens_again() {
             .iter()
             .any(|(_, t)| t.contains("could not open the run"))
     );
-    assert_eq!(other.state().status.step, 4000);
+    assert_eq!(other.state().status.step, 6000);
 }
