@@ -24,6 +24,7 @@ pub mod settings;
 pub mod teacher;
 pub mod textures;
 pub mod top_bar;
+pub use top_bar::DataLabel;
 pub mod world;
 pub mod world_guidance;
 pub mod world_ode;
@@ -220,37 +221,6 @@ pub struct Status {
     pub images_per_s: f64,
     /// the worker ended (with its error)
     pub stopped: Option<Result<(), String>>,
-}
-
-/// What the model trains on, as the top bar names it (in the language of the moment).
-#[derive(Clone, Debug, PartialEq)]
-pub enum DataLabel {
-    /// the worker has not reported yet
-    Starting,
-    /// a built-in dataset or a folder from the model's config
-    Source(DataSource),
-    /// images dropped on the window
-    Dropped(usize),
-    /// a folder picked in the app, with its load report
-    Folder(PathBuf, crate::data::dataset::LoadReport),
-    /// the image under study alone
-    OneImage(String),
-}
-
-impl std::fmt::Display for DataLabel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DataLabel::Starting => f.write_str(tr!("data-starting")),
-            DataLabel::Source(s) => write!(f, "{s}"),
-            DataLabel::Dropped(n) => f.write_str(&tr!("data-dropped", n = n)),
-            DataLabel::Folder(path, report) => f.write_str(&tr!(
-                "data-folder",
-                path = path.display(),
-                summary = report.summary()
-            )),
-            DataLabel::OneImage(name) => f.write_str(&tr!("data-one-image", name = name)),
-        }
-    }
 }
 
 /// What [`App::backlog`] counts.

@@ -379,3 +379,34 @@ impl App {
         }
     }
 }
+
+/// What the model trains on, as the top bar names it (in the language of the moment).
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataLabel {
+    /// the worker has not reported yet
+    Starting,
+    /// a built-in dataset or a folder from the model's config
+    Source(crate::data::DataSource),
+    /// images dropped on the window
+    Dropped(usize),
+    /// a folder picked in the app, with its load report
+    Folder(std::path::PathBuf, crate::data::dataset::LoadReport),
+    /// the image under study alone
+    OneImage(String),
+}
+
+impl std::fmt::Display for DataLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DataLabel::Starting => f.write_str(tr!("data-starting")),
+            DataLabel::Source(s) => write!(f, "{s}"),
+            DataLabel::Dropped(n) => f.write_str(&tr!("data-dropped", n = n)),
+            DataLabel::Folder(path, report) => f.write_str(&tr!(
+                "data-folder",
+                path = path.display(),
+                summary = report.summary()
+            )),
+            DataLabel::OneImage(name) => f.write_str(&tr!("data-one-image", name = name)),
+        }
+    }
+}

@@ -48,9 +48,14 @@ impl Default for WorldGuidance {
 }
 
 impl WorldGuidance {
-    /// The class picker, the w slider and the sweep button for a model of `classes` classes;
-    /// the commands they give.
-    pub fn controls_ui(&mut self, ui: &mut egui::Ui, classes: usize) -> Vec<ToyCommand> {
+    /// The class picker, the w slider and (with `exact`: data whose p(c | x) is known) the
+    /// sweep button for a model of `classes` classes; the commands they give.
+    pub fn controls_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        classes: usize,
+        exact: bool,
+    ) -> Vec<ToyCommand> {
         let mut out = Vec::new();
         ui.label(egui::RichText::new(tr!("world-guidance-title")).strong());
         let before = (self.class, self.w);
@@ -69,13 +74,14 @@ impl WorldGuidance {
             ui.spacing_mut().slider_width = 110.0;
             ui.add(egui::Slider::new(&mut self.w, 0.0..=10.0).text("w"))
                 .on_hover_text(tr!("world-guidance-w-tip"));
-            if ui
-                .add_enabled(
-                    !self.pending,
-                    egui::Button::new(tr!("world-guidance-sweep")),
-                )
-                .on_hover_text(tr!("world-guidance-sweep-tip"))
-                .clicked()
+            if exact
+                && ui
+                    .add_enabled(
+                        !self.pending,
+                        egui::Button::new(tr!("world-guidance-sweep")),
+                    )
+                    .on_hover_text(tr!("world-guidance-sweep-tip"))
+                    .clicked()
             {
                 self.pending = true;
                 out.push(ToyCommand::GuidanceSweep(SWEEP.to_vec()));

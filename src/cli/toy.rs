@@ -53,10 +53,11 @@ fn write_samples_csv(
 #[derive(Args, Debug, Clone)]
 pub struct ToyArgs {
     /// moons, spiral, rings, grid, mixture, or an image file (its dark pixels become the 2-D
-    /// data; --pixels bright takes the bright ones).
+    /// data; --pixels bright takes the bright ones, --pixels both both as two classes).
     #[arg(long)]
     pub data: String,
-    /// With an image file as --data: which pixels become points, dark or bright.
+    /// With an image file as --data: which pixels become points: dark, bright, or both (two
+    /// classes, for --conditional).
     #[arg(long, default_value = "dark")]
     pub pixels: String,
     /// Training steps.
@@ -168,8 +169,9 @@ impl ToyReport {
     }
 }
 
-/// The data named by `--data`: a built-in set, or the dark (or bright) pixels of an image.
-pub fn toy_data(spec: &str, bright: bool) -> Result<ToyData, CliError> {
+/// The data named by `--data`: a built-in set, or the dark (or bright) pixels of an image;
+/// `bright` None: both, as two classes.
+pub fn toy_data(spec: &str, bright: Option<bool>) -> Result<ToyData, CliError> {
     match ToyData::parse(spec) {
         Ok(d) => Ok(d),
         Err(named) => {
@@ -187,7 +189,11 @@ pub fn toy_data(spec: &str, bright: bool) -> Result<ToyData, CliError> {
                 path: path.to_owned(),
                 source,
             })?;
-            image_cloud(&image, bright).map_err(|e| {
+            match bright {
+                Some(bright) => image_cloud(&image, bright),
+                None => crate::data::points::image_classes(&image),
+            }
+            .map_err(|e| {
                 let reason = match e {
                     // The app's hint names its menu; here the flag.
                     PointsError::NoPixels { bright: true } => {
@@ -215,11 +221,12 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
         )));
     }
     let bright = match args.pixels.trim().to_ascii_lowercase().as_str() {
-        "dark" => false,
-        "bright" => true,
+        "dark" => Some(false),
+        "bright" => Some(true),
+        "both" => None,
         other => {
             return Err(CliError::Usage(format!(
-                "unknown --pixels '{other}': expected dark or bright"
+                "unknown --pixels '{other}': expected dark, bright or both"
             )));
         }
     };
@@ -233,7 +240,7 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
     }
     if args.conditional && data.classes() == 0 {
         return Err(CliError::Usage(format!(
-            "--conditional needs a labelled set (overlap, moons, spiral); {} has no classes",
+            "--conditional needs a labelled set (overlap, moons, spiral, or an image with --pixels both); {} has no classes",
             data.name()
         )));
     }

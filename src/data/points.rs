@@ -56,6 +56,8 @@ pub enum ToyData {
         points: Vec<[f32; 2]>,
         /// half a pixel, for jitter inside the pixel
         half_pixel: f32,
+        /// each point's class (dark 0, bright 1), or empty for an unlabelled cloud
+        labels: Vec<usize>,
     },
 }
 
@@ -107,6 +109,8 @@ impl ToyData {
         match self {
             Self::Moons | Self::Spiral => 2,
             Self::Overlap(m) => m.classes(),
+            // an image's dark and bright pixels
+            Self::Cloud { labels, .. } if !labels.is_empty() => 2,
             _ => 0,
         }
     }
@@ -150,6 +154,21 @@ impl ToyData {
                 }
                 (out, labels)
             }
+            Self::Cloud {
+                points,
+                half_pixel,
+                labels,
+            } if !labels.is_empty() => {
+                let mut out = Vec::with_capacity(2 * n);
+                let mut classes = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let i = rng.random_range(0..points.len());
+                    out.push(points[i][0] + (rng.random::<f32>() * 2.0 - 1.0) * half_pixel);
+                    out.push(points[i][1] + (rng.random::<f32>() * 2.0 - 1.0) * half_pixel);
+                    classes.push(labels[i]);
+                }
+                (out, classes)
+            }
             _ => (self.sample(rng, n), vec![0; n]),
         }
     }
@@ -187,7 +206,9 @@ impl ToyData {
                     out.push((-1.5 + j as f64 + 0.1 * normal(rng)) as f32);
                 }
             }
-            Self::Cloud { points, half_pixel } => {
+            Self::Cloud {
+                points, half_pixel, ..
+            } => {
                 for _ in 0..n {
                     let p = points[rng.random_range(0..points.len())];
                     out.push(p[0] + (rng.random::<f32>() * 2.0 - 1.0) * half_pixel);
@@ -249,6 +270,33 @@ pub fn image_cloud(image: &ImageRgb, bright: bool) -> Result<ToyData, PointsErro
     Ok(ToyData::Cloud {
         points,
         half_pixel: 1.6 / s as f32,
+        labels: Vec::new(),
+    })
+}
+
+/// Every pixel of an image as a labelled 2-D point cloud: class 0 the dark pixels, class 1 the
+/// bright ones (the split of [`image_cloud`]), for a conditional model. Both must be present.
+pub fn image_classes(image: &ImageRgb) -> Result<ToyData, PointsError> {
+    let mut points = Vec::new();
+    let mut labels = Vec::new();
+    let mut half_pixel = 0.0;
+    for (class, bright) in [(0, false), (1, true)] {
+        let ToyData::Cloud {
+            points: p,
+            half_pixel: h,
+            ..
+        } = image_cloud(image, bright)?
+        else {
+            return Err(PointsError::EmptyImage);
+        };
+        labels.extend(std::iter::repeat_n(class, p.len()));
+        points.extend(p);
+        half_pixel = h;
+    }
+    Ok(ToyData::Cloud {
+        points,
+        half_pixel,
+        labels,
     })
 }
 
@@ -293,6 +341,36 @@ mod tests {
             bright
                 .chunks(2)
                 .all(|p| (p[0] * p[0] + p[1] * p[1]).sqrt() > 0.8 - 0.15)
+        );
+    }
+
+    #[test]
+    fn an_image_gives_two_classes_dark_inside_the_disc_and_bright_outside() {
+        let img = disc_image(32);
+        let data = image_classes(&img).unwrap();
+        assert_eq!(data.classes(), 2);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let (pts, labels) = data.sample_labelled(&mut rng, 3000);
+        let mut seen = [0; 2];
+        for (p, &c) in pts.chunks(2).zip(&labels) {
+            let r = (p[0] * p[0] + p[1] * p[1]).sqrt();
+            seen[c] += 1;
+            if c == 0 {
+                assert!(r < 0.8 + 0.15, "dark {p:?} outside the disc");
+            } else {
+                assert!(r > 0.8 - 0.15, "bright {p:?} inside the disc");
+            }
+        }
+        // π·0.8² of 3.2² is dark: about a fifth.
+        assert!((400..900).contains(&seen[0]), "{seen:?}");
+        assert_eq!(image_cloud(&img, false).unwrap().classes(), 0);
+        let white = ImageRgb {
+            size: 4,
+            data: vec![1.0; 48],
+        };
+        assert_eq!(
+            image_classes(&white),
+            Err(PointsError::NoPixels { bright: false })
         );
     }
 

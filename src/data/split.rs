@@ -59,6 +59,8 @@ pub struct SplitImages {
     pub available: usize,
     /// fresh draws of a built-in dataset rather than stored images
     pub fresh_draws: bool,
+    /// each image's class (None: unlabelled, or data without classes)
+    pub labels: Vec<Option<usize>>,
 }
 
 impl fmt::Display for Split {
@@ -79,11 +81,13 @@ pub fn split_images(
     let dim = 3 * size * size;
     let Some(images) = dataset.images() else {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xE1B0);
+        let (values, labels) = dataset.batch_labelled(&mut rng, n, size);
         return Ok(SplitImages {
-            values: dataset.batch(&mut rng, n, size),
+            values,
             count: n,
             available: n,
             fresh_draws: true,
+            labels,
         });
     };
     let held_out = |i: usize| images.len() >= HOLD_OUT_FROM && i % 10 == 9;
@@ -102,11 +106,16 @@ pub fn split_images(
     for (&i, out) in taken.iter().zip(values.chunks_mut(dim)) {
         super::dataset::copy_resized(&images[i], size, false, out);
     }
+    let labels = taken
+        .iter()
+        .map(|&i| dataset.labels().and_then(|l| l[i]))
+        .collect();
     Ok(SplitImages {
         values,
         count: taken.len(),
         available: chosen.len(),
         fresh_draws: false,
+        labels,
     })
 }
 
@@ -131,6 +140,31 @@ mod tests {
             .chunks(12)
             .map(|c| (c[0] * 100.0).round() as usize)
             .collect()
+    }
+
+    #[test]
+    fn the_split_carries_the_labels_of_its_images() {
+        let d = Dataset::Labelled(crate::data::dataset::LabelledImages {
+            images: (0..20)
+                .map(|i| ImageRgb {
+                    size: 2,
+                    data: vec![i as f32 / 100.0; 12],
+                })
+                .collect(),
+            labels: (0..20).map(|i| (i % 3 != 0).then_some(i % 2)).collect(),
+            classes: vec!["a".into(), "b".into()],
+        });
+        let h = split_images(&d, Split::Heldout, 64, 2).unwrap();
+        assert_eq!(ids(&h), vec![9, 19]);
+        assert_eq!(h.labels, vec![None, Some(1)]);
+        let shapes = split_images(
+            &Dataset::Builtin(crate::data::Builtin::Shapes),
+            Split::All,
+            5,
+            4,
+        )
+        .unwrap();
+        assert!(shapes.labels.iter().all(|l| l.is_some_and(|c| c < 3)));
     }
 
     #[test]

@@ -44,11 +44,14 @@ pub enum Choice {
     ImageBright,
     /// three overlapping labelled classes (2-D), a conditional model for guidance
     Overlap,
+    /// the dark and the bright pixels of the image under study as two classes (2-D), a
+    /// conditional model for guidance
+    ImageClasses,
 }
 
 impl Choice {
     /// Every choice, 1-D first.
-    pub const ALL: [Choice; 9] = [
+    pub const ALL: [Choice; 10] = [
         Choice::Mixture,
         Choice::Pixels,
         Choice::Moons,
@@ -58,6 +61,7 @@ impl Choice {
         Choice::ImageDark,
         Choice::ImageBright,
         Choice::Overlap,
+        Choice::ImageClasses,
     ];
 
     fn label(self) -> &'static str {
@@ -71,6 +75,7 @@ impl Choice {
             Choice::ImageDark => tr!("world-data-image-dark"),
             Choice::ImageBright => tr!("world-data-image-bright"),
             Choice::Overlap => tr!("world-data-overlap"),
+            Choice::ImageClasses => tr!("world-data-image-classes"),
         }
     }
 }
@@ -167,10 +172,14 @@ pub fn config_for(choice: Choice, image: &ImageRgb, seed: u64) -> Result<ToyConf
     panel.data(image).map(|data| toy_config(data, seed))
 }
 
-/// A world's run for `data`: the labelled overlap set trains a conditional model for
-/// guidance, every other set an unconditional one.
+/// A world's run for `data`: the labelled overlap set and an image's two classes of pixels
+/// train a conditional model for guidance, every other set an unconditional one.
 fn toy_config(data: ToyData, seed: u64) -> ToyConfig {
-    let conditional = matches!(data, ToyData::Overlap(_));
+    let conditional = match &data {
+        ToyData::Overlap(_) => true,
+        ToyData::Cloud { labels, .. } => !labels.is_empty(),
+        _ => false,
+    };
     ToyConfig {
         conditional,
         ..ToyConfig::new(data, seed)
@@ -251,6 +260,7 @@ impl WorldPanel {
             Choice::Grid => Ok(ToyData::Grid),
             Choice::ImageDark => image_cloud(image, false),
             Choice::ImageBright => image_cloud(image, true),
+            Choice::ImageClasses => crate::data::points::image_classes(image),
             Choice::Overlap => Ok(ToyData::Overlap(
                 crate::diffusion::guidance::LabelledMixture2d::overlap(),
             )),
@@ -406,7 +416,8 @@ impl WorldPanel {
                 if column == 0 {
                     if !view.particle_classes.is_empty() {
                         let classes = view.particle_classes.iter().max().map_or(1, |m| m + 1);
-                        for c in self.guidance.controls_ui(ui, classes) {
+                        let exact = self.choice == Choice::Overlap;
+                        for c in self.guidance.controls_ui(ui, classes, exact) {
                             self.send(c);
                         }
                     }
@@ -437,6 +448,7 @@ impl WorldPanel {
             let mut choice = self.choice;
             egui::ComboBox::new("world-data", tr!("world-data-label"))
                 .selected_text(choice.label())
+                .height(400.0)
                 .show_ui(ui, |ui| {
                     for c in Choice::ALL {
                         ui.selectable_value(&mut choice, c, c.label());
