@@ -128,6 +128,10 @@ pub struct ToyReport {
     /// their mean distance to the class mean, averaged over the classes
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub guidance: Vec<GuidancePoint>,
+    /// with --guidance-sweep: the same measures with the data's exact ε(x, c) and ε(x, ∅) in
+    /// place of the network, from the same x_T and noise (what a perfect model would do)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guidance_exact: Vec<GuidancePoint>,
 }
 
 /// One held-out point of `toy --json`.
@@ -298,6 +302,10 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
             neg_elbo_nats: elbo,
         })
         .collect();
+    let guidance_exact = trainer
+        .exact_guidance_sweep(&args.guidance_sweep, GUIDANCE_SAMPLES, args.seed ^ 0x6D1D)
+        .filter(|_| !args.guidance_sweep.is_empty())
+        .unwrap_or_default();
     let guidance = if args.guidance_sweep.is_empty() {
         Vec::new()
     } else {
@@ -311,6 +319,7 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
     };
     Ok(ToyReport {
         guidance,
+        guidance_exact,
         held_out: HELD_OUT_POINTS,
         ode_nll_nats: mean(&lik.ode_nll_nats),
         ode_nll_stderr_nats: std_error(&lik.ode_nll_nats),

@@ -135,6 +135,47 @@ impl LabelledMixture2d {
         (points, labels)
     }
 
+    /// The exact ε-prediction E[ε | x_t] of the data noised to ᾱ, for `class` (None: the
+    /// whole mixture, the null class's target). Noised, class k is N(√ᾱ μ_k, s_k² I) with
+    /// s_k² = ᾱ sd_k² + 1 − ᾱ, so ∇log p_t(x | k) = −(x − √ᾱ μ_k)/s_k²; the mixture's score is
+    /// the responsibilities' average of those; and ε = −√(1 − ᾱ)·∇log p_t.
+    pub fn eps_exact(&self, x: [f64; 2], alpha_bar: f64, class: Option<usize>) -> [f64; 2] {
+        let a = alpha_bar.sqrt();
+        let var = |c: &Component2d| alpha_bar * c.sd * c.sd + 1.0 - alpha_bar;
+        let score = |c: &Component2d| {
+            let v = var(c);
+            [-(x[0] - a * c.mean[0]) / v, -(x[1] - a * c.mean[1]) / v]
+        };
+        let total: f64 = self.components.iter().map(|c| c.weight).sum();
+        let s = match class {
+            Some(k) => score(&self.components[k.min(self.components.len() - 1)]),
+            None => {
+                // responsibilities under the noised components, in logs for stability
+                let logs: Vec<f64> = self
+                    .components
+                    .iter()
+                    .map(|c| {
+                        let v = var(c);
+                        let d2 = (x[0] - a * c.mean[0]).powi(2) + (x[1] - a * c.mean[1]).powi(2);
+                        (c.weight / total).ln() - v.ln() - d2 / (2.0 * v)
+                    })
+                    .collect();
+                let top = logs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let r: Vec<f64> = logs.iter().map(|l| (l - top).exp()).collect();
+                let sum: f64 = r.iter().sum();
+                let mut s = [0.0; 2];
+                for (c, r) in self.components.iter().zip(&r) {
+                    let g = score(c);
+                    s[0] += r / sum * g[0];
+                    s[1] += r / sum * g[1];
+                }
+                s
+            }
+        };
+        let k = (1.0 - alpha_bar).sqrt();
+        [-k * s[0], -k * s[1]]
+    }
+
     /// p(c | x) for every class.
     pub fn posterior(&self, x: [f64; 2]) -> Vec<f64> {
         let logs: Vec<f64> = self

@@ -128,6 +128,61 @@ impl ToyTrainer {
     }
 }
 
+impl ToyTrainer {
+    /// [`Self::guidance_sweep`] with the data's *exact* ε(x, c) and ε(x, ∅) in place of the
+    /// network (the labelled mixture's closed form), from the same x_T and noise: what
+    /// guidance does with a perfect model, the reference for the trained one.
+    pub fn exact_guidance_sweep(
+        &self,
+        ws: &[f64],
+        n: usize,
+        seed: u64,
+    ) -> Option<Vec<GuidancePoint>> {
+        let ToyData::Overlap(mix) = &self.config().data else {
+            return None;
+        };
+        let classes = mix.classes();
+        let schedule = self.schedule().clone();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut sums = vec![(0.0, 0.0, 0.0); ws.len()];
+        for c in 0..classes {
+            let mut z = vec![0.0f32; n * 2];
+            fill_standard_normal(&mut rng, &mut z);
+            for (k, &w) in ws.iter().enumerate() {
+                let traj =
+                    self.reverse_with(SamplerKind::Ddpm, z.clone(), 2, seed ^ c as u64, |x, ts| {
+                        let mut out = Vec::with_capacity(x.len());
+                        for (p, &t) in x.chunks(2).zip(ts) {
+                            let ab = schedule.alpha_bar(t);
+                            let p = [p[0] as f64, p[1] as f64];
+                            let u = mix.eps_exact(p, ab, None);
+                            let e = mix.eps_exact(p, ab, Some(c));
+                            for d in 0..2 {
+                                out.push(((1.0 - w) * u[d] + w * e[d]) as f32);
+                            }
+                        }
+                        out
+                    });
+                let m = class_metrics(mix, traj.final_x0(), c);
+                sums[k].0 += m.precision / classes as f64;
+                sums[k].1 += m.spread / classes as f64;
+                sums[k].2 += m.diversity / classes as f64;
+            }
+        }
+        Some(
+            ws.iter()
+                .zip(sums)
+                .map(|(&w, (precision, spread, diversity))| GuidancePoint {
+                    w,
+                    precision,
+                    spread,
+                    diversity,
+                })
+                .collect(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +199,56 @@ mod tests {
             t.train_step();
         }
         t
+    }
+
+    /// With the data's exact ε the conditional sampler (w = 1) draws each class itself: the
+    /// mean distance of an isotropic 2-D Gaussian's draws to its mean is sd·√(π/2), less
+    /// 6–9 % because DDPM's reverse variance β̃ with T = 100 steps under-disperses; the
+    /// unconditional one (w = 0) spreads over every class; guidance at w = 3 is precise. And
+    /// even this perfect model does not pull a class toward its mean: spread at w = 5 is no
+    /// smaller than at w = 1 (BENCHMARKS.md, "Guidance").
+    #[test]
+    fn the_exact_guided_sampler_reproduces_the_classes_and_sharpens_them() {
+        let t = conditional(0);
+        let sweep = t
+            .exact_guidance_sweep(&[0.0, 1.0, 3.0, 5.0], 400, 5)
+            .unwrap();
+        let want = 0.45 * (std::f64::consts::PI / 2.0).sqrt();
+        assert!(
+            sweep[1].spread < want && sweep[1].spread > 0.88 * want,
+            "{} vs {want}",
+            sweep[1].spread
+        );
+        assert!(sweep[0].spread > 1.5 * want, "{}", sweep[0].spread);
+        assert!(sweep[2].precision > 0.95, "{}", sweep[2].precision);
+        assert!(sweep[2].precision > sweep[1].precision + 0.2);
+        assert!(sweep[3].spread > sweep[1].spread, "{sweep:?}");
+        assert!(sweep[3].diversity < sweep[1].diversity, "{sweep:?}");
+        // The closed form against a finite difference of the noised mixture's log density.
+        let mix = crate::diffusion::guidance::LabelledMixture2d::overlap();
+        let (ab, x) = (0.6, [0.3, -0.2]);
+        let log_p = |x: [f64; 2]| -> f64 {
+            let a = f64::sqrt(ab);
+            mix.components
+                .iter()
+                .map(|c| {
+                    let v = ab * c.sd * c.sd + 1.0 - ab;
+                    let d2 = (x[0] - a * c.mean[0]).powi(2) + (x[1] - a * c.mean[1]).powi(2);
+                    c.weight * (-d2 / (2.0 * v)).exp() / v
+                })
+                .sum::<f64>()
+                .ln()
+        };
+        let e = mix.eps_exact(x, ab, None);
+        let h = 1e-5;
+        for d in 0..2 {
+            let mut hi = x;
+            let mut lo = x;
+            hi[d] += h;
+            lo[d] -= h;
+            let grad = (log_p(hi) - log_p(lo)) / (2.0 * h);
+            assert!((e[d] + (1.0 - ab).sqrt() * grad).abs() < 1e-6, "{d}");
+        }
     }
 
     /// At w = 1 the guided sampler is the conditional one and at w = 0 the unconditional
