@@ -176,6 +176,33 @@ impl LabelledMixture2d {
         [-k * s[0], -k * s[1]]
     }
 
+    /// The exact denoiser D(x, σ) = E[x₀ | x] for x = x₀ + σ·ε (the variance-exploding form
+    /// of the samplers in [`super::samplers`]): each class's posterior mean
+    /// (sd²·x + σ²·μ)/(sd² + σ²), weighted by the responsibilities under N(μ, (sd² + σ²)I).
+    pub fn denoise_exact(&self, x: [f64; 2], sigma: f64) -> [f64; 2] {
+        let s2 = sigma * sigma;
+        let logs: Vec<f64> = self
+            .components
+            .iter()
+            .map(|c| {
+                let v = c.sd * c.sd + s2;
+                let d2 = (x[0] - c.mean[0]).powi(2) + (x[1] - c.mean[1]).powi(2);
+                c.weight.ln() - v.ln() - d2 / (2.0 * v)
+            })
+            .collect();
+        let top = logs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let r: Vec<f64> = logs.iter().map(|l| (l - top).exp()).collect();
+        let sum: f64 = r.iter().sum();
+        let mut out = [0.0; 2];
+        for (c, r) in self.components.iter().zip(&r) {
+            let v = c.sd * c.sd + s2;
+            for d in 0..2 {
+                out[d] += r / sum * (c.sd * c.sd * x[d] + s2 * c.mean[d]) / v;
+            }
+        }
+        out
+    }
+
     /// p(c | x) for every class.
     pub fn posterior(&self, x: [f64; 2]) -> Vec<f64> {
         let logs: Vec<f64> = self

@@ -6,8 +6,10 @@ pub mod flow_ode;
 pub mod gaussian;
 pub mod guidance;
 pub mod marginal;
+pub mod objective;
 pub mod process;
 pub mod sampler;
+pub mod samplers;
 pub mod schedule;
 pub mod toy;
 
