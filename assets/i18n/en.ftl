@@ -678,6 +678,8 @@ cli-toy-conditional = Train a class-conditional model (a labelled set: overlap, 
 cli-toy-p-uncond = With --conditional: the probability that a class is replaced by the null class ∅.
 cli-toy-guidance-sweep = With --conditional on overlap: guidance scales w to sample at, e.g. 0,1,2,3,5 (w = 1 is plain conditional, w = 0 unconditional).
 cli-toy-samples-csv = With --guidance-sweep: write the training data and every w's samples to this CSV (source, class, w, x, y).
+cli-toy-sampler = With --nfe-sweep: the samplers to compare, comma-separated: ddpm, ddim, euler, heun, dpmpp2m.
+cli-toy-nfe-sweep = Network-call budgets to sample every --sampler at, from the same x_T, e.g. 1,2,4,8,16,32,64; the JSON's sweep gives each one's SWD to the data.
 cli-toy-lr = Adam's learning rate.
 cli-toy-batch = Points per training step.
 world-data-mixture = 1-D: a Gaussian mixture (edit it)

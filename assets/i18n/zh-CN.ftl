@@ -640,6 +640,8 @@ cli-toy-conditional = 训练一个以种类为条件的模型（带有种类的�
 cli-toy-p-uncond = 使用 --conditional 时：把种类换成空种类 ∅ 的概率。
 cli-toy-guidance-sweep = 在 overlap 上使用 --conditional 时：要采样的引导大小 w，例如 0,1,2,3,5（w = 1 是通常的条件采样，w = 0 是无条件采样）。
 cli-toy-samples-csv = 使用 --guidance-sweep 时：把训练数据和每个 w 的样本写入这个 CSV（source、class、w、x、y）。
+cli-toy-sampler = 使用 --nfe-sweep 时：要放在一起看的采样器，用逗号分隔：ddpm、ddim、euler、heun、dpmpp2m。
+cli-toy-nfe-sweep = 网络调用次数的预算，每个 --sampler 都从同样的 x_T 在这些预算下采样，例如 1,2,4,8,16,32,64；JSON 的 sweep 给出每一个到数据的 SWD。
 cli-toy-lr = Adam 的学习率。
 cli-toy-batch = 每个训练步的点数。
 world-data-mixture = 一维：高斯混合（可编辑）

@@ -7,12 +7,16 @@ use crate::diffusion::elbo::{mean, std_error};
 use crate::train::DeviceInfo;
 use crate::train::toy::{Swd, ToyConfig, ToyTrainer, view};
 use crate::train::toy_guidance::GuidancePoint;
+use crate::train::toy_samplers::SweepSampler;
 use clap::Args;
 use serde::Serialize;
 use std::path::Path;
 
 /// Held-out points whose likelihoods `toy` reports.
 const HELD_OUT_POINTS: usize = 256;
+
+/// Samples of every sampler at every budget of an NFE sweep.
+const NFE_SAMPLES: usize = 2000;
 
 /// Samples per class at each w of a guidance sweep.
 const GUIDANCE_SAMPLES: usize = 500;
@@ -87,6 +91,18 @@ pub struct ToyArgs {
     /// (source, class, w, x, y).
     #[arg(long)]
     pub samples_csv: Option<std::path::PathBuf>,
+    /// With --nfe-sweep: the samplers to compare, comma-separated: ddpm, ddim, euler, heun,
+    /// dpmpp2m.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "ddpm,ddim,euler,heun,dpmpp2m"
+    )]
+    pub sampler: Vec<String>,
+    /// Network-call budgets to sample every --sampler at, from the same x_T, e.g.
+    /// 1,2,4,8,16,32,64; the JSON's `sweep` gives each one's SWD to the data.
+    #[arg(long, value_delimiter = ',')]
+    pub nfe_sweep: Vec<usize>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -132,6 +148,9 @@ pub struct ToyReport {
     /// place of the network, from the same x_T and noise (what a perfect model would do)
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub guidance_exact: Vec<GuidancePoint>,
+    /// with --nfe-sweep: every sampler's SWD to the data at every budget, from the same x_T
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sweep: Vec<crate::train::toy_samplers::SweepPoint>,
 }
 
 /// One held-out point of `toy --json`.
@@ -270,6 +289,22 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
             )));
         }
     }
+    let samplers: Vec<SweepSampler> = args
+        .sampler
+        .iter()
+        .map(|name| {
+            SweepSampler::parse(name).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "unknown --sampler '{name}': expected ddpm, ddim, euler, heun or dpmpp2m"
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if let Some(n) = args.nfe_sweep.iter().find(|&&n| !(1..=1000).contains(&n)) {
+        return Err(CliError::Usage(format!(
+            "--nfe-sweep values must be between 1 and 1000, got {n}"
+        )));
+    }
     let config = ToyConfig {
         lr: args.lr,
         batch: args.batch,
@@ -317,9 +352,15 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
         }
         points
     };
+    let sweep = if args.nfe_sweep.is_empty() {
+        Vec::new()
+    } else {
+        trainer.nfe_sweep(&samplers, &args.nfe_sweep, NFE_SAMPLES, args.seed ^ 0x5EE9)
+    };
     Ok(ToyReport {
         guidance,
         guidance_exact,
+        sweep,
         held_out: HELD_OUT_POINTS,
         ode_nll_nats: mean(&lik.ode_nll_nats),
         ode_nll_stderr_nats: std_error(&lik.ode_nll_nats),

@@ -132,6 +132,27 @@ impl FlowSchedule {
         (-self.log_alpha_bar(s).exp_m1()).sqrt()
     }
 
+    /// The time s ∈ [s₀, T] where the log signal-to-noise ratio is `lambda` (clamped to the
+    /// ends), by bisection: λ(s) decreases in s.
+    pub fn s_for_log_snr(&self, lambda: f64, s0: f64) -> f64 {
+        let (mut lo, mut hi) = (s0, self.t_max());
+        if lambda >= self.log_snr(lo) {
+            return lo;
+        }
+        if lambda <= self.log_snr(hi) {
+            return hi;
+        }
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if self.log_snr(mid) > lambda {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
     /// The log signal-to-noise ratio λ(s) = log(ᾱ/(1 − ᾱ)), decreasing in s.
     pub fn log_snr(&self, s: f64) -> f64 {
         let la = self.log_alpha_bar(s);
