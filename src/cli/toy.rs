@@ -151,6 +151,10 @@ pub struct ToyReport {
     /// with --nfe-sweep: every sampler's SWD to the data at every budget, from the same x_T
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sweep: Vec<crate::train::toy_samplers::SweepPoint>,
+    /// for data with a closed-form score (overlap): [t, E‖s_θ − ∇log p_t‖² / E‖∇log p_t‖²]
+    /// at 11 timesteps over 1 … T, 2000 draws of x_t each
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub score_error_per_t: Vec<(usize, f64)>,
 }
 
 /// One held-out point of `toy --json`.
@@ -357,10 +361,14 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
     } else {
         trainer.nfe_sweep(&samplers, &args.nfe_sweep, NFE_SAMPLES, args.seed ^ 0x5EE9)
     };
+    let score_error_per_t = trainer
+        .score_error_per_t(11, 2000, args.seed ^ 0x5C0E)
+        .unwrap_or_default();
     Ok(ToyReport {
         guidance,
         guidance_exact,
         sweep,
+        score_error_per_t,
         held_out: HELD_OUT_POINTS,
         ode_nll_nats: mean(&lik.ode_nll_nats),
         ode_nll_stderr_nats: std_error(&lik.ode_nll_nats),

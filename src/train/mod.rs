@@ -15,6 +15,7 @@ pub mod one_image;
 pub mod phases;
 pub mod threads;
 pub mod toy;
+pub mod toy_exact;
 pub mod toy_guidance;
 pub mod toy_ode;
 pub mod toy_samplers;
