@@ -25,7 +25,11 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError, TrySendE
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+mod devices;
+mod estimates;
 mod sampling;
+use devices::{fall_back_to_cpu, guarded, panic_message, switch_device};
+use estimates::{advance_guidance, advance_ode, held_out_batch, send_vlb};
 pub use sampling::MAX_QUEUED_JOBS;
 use sampling::{cancel_all, enqueue, run_sample};
 
@@ -436,13 +440,6 @@ impl State {
     }
 }
 
-fn held_out_batch(trainer: &Trainer) -> (Vec<f32>, EvalBatch) {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(HELD_OUT_SEED);
-    trainer
-        .dataset()
-        .eval_batch(&mut rng, HELD_OUT, trainer.config().model.image_size)
-}
-
 /// Read the history saved beside the checkpoint in `dir` and send it.
 fn load_history(dir: &std::path::Path, step: u64, out: &Outbox) -> History {
     let h = History::load(dir, step);
@@ -718,140 +715,6 @@ fn rebuild(state: &mut State, config: TrainConfig, out: &Outbox) {
     }
 }
 
-/// Move the run to the device `choice` picks: the weights, the EMA, Adam's moments and the step
-/// go through host memory. If the move fails, the run stays where it was.
-fn switch_device(state: &mut State, choice: DeviceChoice, out: &Outbox) {
-    let target = choose_device(choice);
-    let was = state.trainer.device_info().clone();
-    if target.backend == was.backend && target.name == was.name {
-        out.notice(
-            Level::Info,
-            tr!(
-                "worker-device-same",
-                device = was.label(),
-                reason = target.reason
-            ),
-        );
-        return;
-    }
-    let moved = guarded(|| {
-        checkpoint::transfer(&state.trainer, target.clone())
-            .map_err(|e| TrainError::Device(e.to_string()))
-    });
-    match moved {
-        Ok(trainer) => {
-            let was_running = state.running;
-            state.replace_trainer(trainer, out);
-            ready(out, &state.trainer);
-            out.notice(
-                Level::Info,
-                tr!(
-                    "worker-device-switched",
-                    was = was.label(),
-                    device = target.label(),
-                    step = state.trainer.step_count(),
-                    reason = target.reason
-                ),
-            );
-            if was_running {
-                state.start_running(out);
-            }
-        }
-        Err(e) => out.notice(
-            Level::Error,
-            tr!(
-                "worker-device-switch-failed",
-                device = target.label(),
-                error = e,
-                was = was.label()
-            ),
-        ),
-    }
-}
-
-/// Run `f`, turning a panic (how burn reports a lost device) into [`TrainError::Device`].
-fn guarded<T>(f: impl FnOnce() -> Result<T, TrainError>) -> Result<T, TrainError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|panic| Err(TrainError::Device(panic_message(panic.as_ref()))))
-}
-
-/// The text of a caught panic.
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    super::device::panic_message(panic, "a panic without a message")
-}
-
-/// The device failed: carry on with the CPU backend, keeping as much of the run as can be
-/// saved: the live state copied through host memory, else the autosave, else a fresh start
-/// from the seed. Training goes on if it was running.
-fn fall_back_to_cpu(state: &mut State, out: &Outbox, reason: &str, weights_lost: bool) {
-    let was = state.trainer.device_info().label();
-    let was_running = state.running;
-    let old_step = state.trainer.step_count();
-    let cpu = DeviceInfo::flex(tr!("worker-fallback-reason", was = was, reason = reason));
-    let moved = if weights_lost {
-        Err(TrainError::Device(tr!("worker-weights-lost").into()))
-    } else {
-        guarded(|| {
-            checkpoint::transfer(&state.trainer, cpu.clone())
-                .map_err(|e| TrainError::Device(e.to_string()))
-        })
-    };
-    let data = (
-        state.trainer.config().data.clone(),
-        state.trainer.dataset().clone(),
-    );
-    let (trainer, how) = match moved {
-        Ok(t) => {
-            let how = tr!("worker-fallback-moved", step = t.step_count());
-            (t, how)
-        }
-        Err(_) => match state
-            .autosave
-            .as_ref()
-            .and_then(|(dir, _)| checkpoint::load(dir, cpu.clone(), Some(data.clone())).ok())
-        {
-            Some(t) => {
-                let how = tr!("worker-fallback-autosave", step = t.step_count());
-                (t, how)
-            }
-            None => {
-                let mut config = state.trainer.config().clone();
-                config.data = data.0;
-                match Trainer::new(config, cpu, data.1) {
-                    Ok(t) => (t, tr!("worker-fallback-fresh").to_owned()),
-                    Err(e) => {
-                        state.running = false;
-                        out.event(Event::Running(false));
-                        out.notice(
-                            Level::Error,
-                            tr!(
-                                "worker-fallback-failed",
-                                was = was,
-                                reason = reason,
-                                error = e
-                            ),
-                        );
-                        return;
-                    }
-                }
-            }
-        },
-    };
-    state.replace_trainer(trainer, out);
-    out.notice(
-        Level::Warning,
-        tr!("worker-fallback", was = was, reason = reason, how = how),
-    );
-    let step = state.trainer.step_count();
-    if step != old_step {
-        out.event(Event::Rewound { step });
-    }
-    ready(out, &state.trainer);
-    if was_running {
-        state.start_running(out);
-    }
-}
-
 fn train_once(state: &mut State, out: &Outbox) {
     let simulated = state.fault.is_some();
     let result = match state.fault.take() {
@@ -932,78 +795,5 @@ fn train_once(state: &mut State, out: &Outbox) {
             out.event(Event::Running(false));
             out.notice(Level::Error, tr!("worker-training-paused", error = e));
         }
-    }
-}
-
-/// Score one more image of the ODE likelihood job, if one runs, and report.
-fn advance_ode(state: &mut State, out: &Outbox) {
-    let Some(job) = state.ode.as_mut() else {
-        return;
-    };
-    match job.advance(&state.trainer) {
-        Ok(Some(estimate)) => {
-            let step = job.step();
-            state.ode = None;
-            out.event(Event::OdeNll { step, estimate });
-        }
-        Ok(None) => {
-            let (done, total) = job.progress(&state.trainer);
-            let step = job.step();
-            out.event(Event::OdeNllProgress { done, total, step });
-        }
-        Err(e) => {
-            state.ode = None;
-            out.event(Event::OdeNllFailed(tr!("worker-ode-failed", error = e)));
-        }
-    }
-}
-
-/// One piece of the guidance measurement; it is dropped if the model changed under it.
-fn advance_guidance(state: &mut State, out: &Outbox) {
-    let Some(job) = state.guidance.as_mut() else {
-        return;
-    };
-    if !job.matches(&state.trainer) {
-        state.guidance = None;
-        out.event(Event::GuidanceFailed(SUPERSEDED.into()));
-        return;
-    }
-    match job.advance(&state.trainer) {
-        Ok(Some(result)) => {
-            state.guidance = None;
-            out.event(Event::GuidanceMeasured(result));
-        }
-        Ok(None) => out.event(Event::GuidanceProgress {
-            fraction: job.fraction(),
-            step: job.step(),
-        }),
-        Err(e) => {
-            state.guidance = None;
-            out.event(Event::GuidanceFailed(e.to_string()));
-        }
-    }
-}
-
-/// Estimate −ELBO on the evaluation batch with `plan` and send it.
-fn send_vlb(state: &State, plan: TimestepPlan, out: &Outbox) {
-    let t = &state.trainer;
-    let (batch, kind) = &state.held_out;
-    // t and the noise are drawn afresh at every step (the seed follows the step), so the
-    // curve's scatter shows the estimator's own spread; the same step gives the same estimate.
-    let seed = HELD_OUT_SEED ^ t.step_count().wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let result = t
-        .vlb(batch, plan, seed)
-        .and_then(|estimate| Ok((estimate, t.eval_loss(batch, HELD_OUT, HELD_OUT_SEED)?)));
-    match result {
-        Ok((estimate, held_out_loss)) if estimate.total_bpd().is_finite() => {
-            out.event(Event::Elbo {
-                step: t.step_count(),
-                estimate,
-                held_out_loss,
-                batch: *kind,
-            })
-        }
-        Ok(_) => out.event(Event::ElboFailed(tr!("worker-elbo-not-finite").into())),
-        Err(e) => out.event(Event::ElboFailed(tr!("worker-elbo-failed", error = e))),
     }
 }
