@@ -4,7 +4,7 @@
 //! The sample grids of ② take the class and w from here; the strip is its own sampling job.
 
 use super::jobs::JobPurpose;
-use super::plot_key::{colors, key_ui};
+use super::plot_key::{colors, key_ui, line_and_dots};
 use super::textures::{TextureSlot, from_rgb8};
 use super::{App, AppCommand};
 use crate::diffusion::guidance::{MAX_W, SWEEP_WS};
@@ -12,7 +12,7 @@ use crate::export::grid_cols;
 use crate::tr;
 use crate::train::guidance_job::{GuidanceRequest, GuidanceResult};
 use crate::train::{Command, SampleFrom, SampleGuidance, SampleJob};
-use egui_plot::{Line, Plot, Points};
+use egui_plot::Plot;
 use serde::{Deserialize, Serialize};
 
 /// The class and scale the sample grids are guided with. Saved with the settings and carried
@@ -211,18 +211,8 @@ impl GuidancePanel {
             .include_y(1.0)
             .x_axis_label("w")
             .show(ui, |p| {
-                p.line(Line::new("accuracy", accuracy.clone()).color(colors::GREEN));
-                p.points(
-                    Points::new("accuracy", accuracy)
-                        .radius(3.0)
-                        .color(colors::GREEN),
-                );
-                p.line(Line::new("diversity", diversity.clone()).color(colors::BLUE));
-                p.points(
-                    Points::new("diversity", diversity)
-                        .radius(3.0)
-                        .color(colors::BLUE),
-                );
+                line_and_dots(p, "accuracy", accuracy, colors::GREEN);
+                line_and_dots(p, "diversity", diversity, colors::BLUE);
             });
         key_ui(
             ui,

@@ -37,3 +37,18 @@ pub fn key_ui(ui: &mut egui::Ui, entries: &[Entry<'_>]) {
         }
     });
 }
+
+/// A measured series against a parameter: its line and a dot at each measurement.
+pub fn line_and_dots(
+    plot: &mut egui_plot::PlotUi<'_>,
+    name: &str,
+    points: Vec<[f64; 2]>,
+    color: egui::Color32,
+) {
+    plot.line(egui_plot::Line::new(name, points.clone()).color(color));
+    plot.points(
+        egui_plot::Points::new(name, points)
+            .radius(3.0)
+            .color(color),
+    );
+}

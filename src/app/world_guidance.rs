@@ -3,11 +3,11 @@
 //! the picked class, and precision and spread against w measured by the data's exact
 //! p(c | x). The toy worker computes; this part keeps the controls and draws what it sends.
 
-use super::plot_key::{colors, key_ui};
+use super::plot_key::{colors, key_ui, line_and_dots};
 use crate::tr;
 use crate::train::toy::{Guidance, ToyCommand};
 use crate::train::toy_guidance::GuidancePoint;
-use egui_plot::{Line, Plot, Points};
+use egui_plot::Plot;
 
 /// The w of the sweep.
 pub const SWEEP: [f64; 7] = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0];
@@ -119,24 +119,9 @@ impl WorldGuidance {
             .allow_scroll(false)
             .x_axis_label("w")
             .show(ui, |p| {
-                p.line(Line::new("precision", precision.clone()).color(colors::GREEN));
-                p.points(
-                    Points::new("precision", precision)
-                        .radius(3.0)
-                        .color(colors::GREEN),
-                );
-                p.line(Line::new("spread", spread.clone()).color(colors::ORANGE));
-                p.points(
-                    Points::new("spread", spread)
-                        .radius(3.0)
-                        .color(colors::ORANGE),
-                );
-                p.line(Line::new("diversity", diversity.clone()).color(colors::BLUE));
-                p.points(
-                    Points::new("diversity", diversity)
-                        .radius(3.0)
-                        .color(colors::BLUE),
-                );
+                line_and_dots(p, "precision", precision, colors::GREEN);
+                line_and_dots(p, "spread", spread, colors::ORANGE);
+                line_and_dots(p, "diversity", diversity, colors::BLUE);
             });
         key_ui(
             ui,

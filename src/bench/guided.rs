@@ -4,13 +4,11 @@
 //! same weights, alternating run by run, so that a busy moment of the machine hits both.
 
 use super::bundled_size::{BASE_CHANNELS, IMAGE_SIZE};
-use super::{BenchError, BenchOptions, default_config, fail, median, ms, spinner};
+use super::{BenchError, BenchOptions, default_config, fail, median, spinner, time_guided_sampler};
 use crate::data::{Builtin, Dataset};
-use crate::diffusion::{SampleRequest, SamplerKind, Start};
-use crate::train::{DeviceInfo, Trainer, Weights};
+use crate::diffusion::{SamplerKind, Start};
+use crate::train::{DeviceInfo, Trainer};
 use serde::Serialize;
-use std::ops::ControlFlow;
-use std::time::Instant;
 
 /// Images per run, as for the other sampling figures.
 const SAMPLES: usize = 16;
@@ -58,15 +56,9 @@ pub fn measure(options: &BenchOptions, device: &DeviceInfo) -> Result<GuidedFigu
     config.model.base_channels = BASE_CHANNELS;
     let trainer =
         Trainer::new(config, device.clone(), Dataset::Builtin(Builtin::Shapes)).map_err(fail)?;
-    let request = SampleRequest {
-        sampler: SamplerKind::Ddim {
-            steps: STEPS,
-            eta: 0.0,
-        },
-        n: SAMPLES,
-        seed: 1,
-        max_frames: 2,
-        clip_x0: true,
+    let ddim = SamplerKind::Ddim {
+        steps: STEPS,
+        eta: 0.0,
     };
     let bar = spinner(options.progress, "guided DDIM sampling");
     let repeats = options.repeats.max(1);
@@ -75,17 +67,8 @@ pub fn measure(options: &BenchOptions, device: &DeviceInfo) -> Result<GuidedFigu
     // The first pair warms up and is not kept.
     for round in 0..=repeats {
         for (w, times) in [(0.0, &mut unguided), (W, &mut guided)] {
-            let mut last = Instant::now();
-            let mut steps = Vec::new();
-            trainer
-                .sample_guided(Weights::Ema, &request, Start::Noise, &[0], &[w], |_, _| {
-                    let now = Instant::now();
-                    steps.push(ms(now - last));
-                    last = now;
-                    bar.inc(1);
-                    ControlFlow::Continue(())
-                })
-                .map_err(fail)?;
+            let (_, steps) =
+                time_guided_sampler(&trainer, ddim, SAMPLES, Start::Noise, Some((0, w)), &bar)?;
             if round > 0 {
                 times.extend(steps);
             }

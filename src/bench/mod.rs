@@ -16,7 +16,7 @@ use crate::app::frame_times::quantile;
 use crate::app::{App, AppCommand, AppOptions};
 use crate::data::{Builtin, Dataset};
 use crate::diffusion::{SampleRequest, SamplerKind, Start};
-use crate::train::{DeviceChoice, DeviceInfo, TrainConfig, Trainer, choose_device};
+use crate::train::{DeviceChoice, DeviceInfo, TrainConfig, Trainer, Weights, choose_device};
 use burn::module::Module;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -373,6 +373,19 @@ fn time_sampler(
     start: Start,
     bar: &ProgressBar,
 ) -> Result<(f64, Vec<f64>), BenchError> {
+    time_guided_sampler(trainer, sampler, n, start, None, bar)
+}
+
+/// [`time_sampler`], guided toward `guidance` (class, w) on a conditional model; None: the
+/// plain sampler.
+pub(crate) fn time_guided_sampler(
+    trainer: &Trainer,
+    sampler: SamplerKind,
+    n: usize,
+    start: Start,
+    guidance: Option<(usize, f64)>,
+    bar: &ProgressBar,
+) -> Result<(f64, Vec<f64>), BenchError> {
     let request = SampleRequest {
         sampler,
         n,
@@ -383,15 +396,20 @@ fn time_sampler(
     let mut steps = Vec::new();
     let begin = Instant::now();
     let mut last = begin;
-    trainer
-        .sample(&request, start, |_, _| {
-            let now = Instant::now();
-            steps.push(ms(now - last));
-            last = now;
-            bar.inc(1);
-            ControlFlow::Continue(())
-        })
-        .map_err(fail)?;
+    let progress = |_, _| {
+        let now = Instant::now();
+        steps.push(ms(now - last));
+        last = now;
+        bar.inc(1);
+        ControlFlow::Continue(())
+    };
+    match guidance {
+        Some((class, w)) => {
+            trainer.sample_guided(Weights::Ema, &request, start, &[class], &[w], progress)
+        }
+        None => trainer.sample(&request, start, progress),
+    }
+    .map_err(fail)?;
     Ok((ms(begin.elapsed()), steps))
 }
 

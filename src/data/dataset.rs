@@ -236,6 +236,15 @@ impl Dataset {
         Ok(classes)
     }
 
+    /// For each of this data's classes, its index among `classes` (matched by name; None: a
+    /// class `classes` does not have).
+    pub fn class_map(&self, classes: &[String]) -> Vec<Option<usize>> {
+        self.classes()
+            .iter()
+            .map(|name| classes.iter().position(|c| c == name))
+            .collect()
+    }
+
     /// The class of every image of [`Self::images`] (None: unlabelled).
     pub fn labels(&self) -> Option<&[Option<usize>]> {
         match self {

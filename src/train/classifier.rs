@@ -5,6 +5,7 @@ use super::device::DeviceInfo;
 use super::trainer::{TrainError, step_rng};
 use crate::data::Dataset;
 use crate::data::dataset::HOLD_OUT_FROM;
+use crate::data::split::{Split, split_images};
 use crate::model::classifier::{Classifier, ClassifierConfig};
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -68,13 +69,22 @@ impl TrainedClassifier {
     }
 }
 
-/// The class of each of `dataset`'s labels among `classes` (by name), None where unknown.
-fn label_map(dataset: &Dataset, classes: &[String]) -> Vec<Option<usize>> {
-    dataset
-        .classes()
-        .iter()
-        .map(|name| classes.iter().position(|c| c == name))
-        .collect()
+/// The images of `values` ([n, dim]) whose label `map` knows, and their classes.
+fn keep_labelled(
+    values: &[f32],
+    labels: &[Option<usize>],
+    map: &[Option<usize>],
+    dim: usize,
+) -> (Vec<f32>, Vec<usize>) {
+    let mut x = Vec::with_capacity(values.len());
+    let mut y = Vec::with_capacity(labels.len());
+    for (img, label) in values.chunks(dim).zip(labels) {
+        if let Some(c) = label.and_then(|l| map.get(l).copied().flatten()) {
+            x.extend_from_slice(img);
+            y.push(c);
+        }
+    }
+    (x, y)
 }
 
 /// A classifier in training, a chunk of steps at a time (the worker advances it between its
@@ -102,7 +112,7 @@ impl ClassifierTraining {
         steps: usize,
         seed: u64,
     ) -> Result<Self, TrainError> {
-        let map = label_map(dataset, classes);
+        let map = dataset.class_map(classes);
         if classes.len() < 2 || map.iter().all(Option::is_none) {
             return Err(TrainError::Invalid(format!(
                 "the data has no images labelled with the model's classes ({})",
@@ -137,14 +147,7 @@ impl ClassifierTraining {
         while self.step < end {
             let mut rng = step_rng(self.seed ^ 0xC1A5, self.step as u64);
             let (values, labels) = dataset.batch_labelled(&mut rng, BATCH, self.size);
-            let mut x = Vec::with_capacity(values.len());
-            let mut y = Vec::with_capacity(BATCH);
-            for (img, label) in values.chunks(dim).zip(&labels) {
-                if let Some(c) = label.and_then(|l| self.map.get(l).copied().flatten()) {
-                    x.extend_from_slice(img);
-                    y.push(c);
-                }
-            }
+            let (x, y) = keep_labelled(&values, &labels, &self.map, dim);
             if !y.is_empty() {
                 let s = self.size;
                 let x =
@@ -209,33 +212,18 @@ fn heldout(
     size: usize,
 ) -> (Vec<f32>, Vec<usize>, &'static str) {
     let dim = 3 * size * size;
-    let (Some(images), Some(labels)) = (dataset.images(), dataset.labels()) else {
+    let Some(images) = dataset.images() else {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x4E1D);
         let (values, labels) = dataset.batch_labelled(&mut rng, FRESH_HELDOUT, size);
-        let mut x = Vec::with_capacity(values.len());
-        let mut y = Vec::new();
-        for (img, label) in values.chunks(dim).zip(&labels) {
-            if let Some(c) = label.and_then(|l| map.get(l).copied().flatten()) {
-                x.extend_from_slice(img);
-                y.push(c);
-            }
-        }
+        let (x, y) = keep_labelled(&values, &labels, map, dim);
         return (x, y, "fresh draws");
     };
     let held = images.len() >= HOLD_OUT_FROM;
-    let mut x = Vec::new();
-    let mut y = Vec::new();
-    let mut buf = vec![0.0f32; dim];
-    for (i, (img, label)) in images.iter().zip(labels).enumerate() {
-        if held && i % 10 != 9 {
-            continue;
-        }
-        if let Some(c) = label.and_then(|l| map.get(l).copied().flatten()) {
-            crate::data::dataset::copy_resized(img, size, false, &mut buf);
-            x.extend_from_slice(&buf);
-            y.push(c);
-        }
-    }
+    let split = if held { Split::Heldout } else { Split::All };
+    let (x, y) = match split_images(dataset, split, images.len(), size) {
+        Ok(chosen) => keep_labelled(&chosen.values, &chosen.labels, map, dim),
+        Err(_) => (Vec::new(), Vec::new()),
+    };
     let source = if held {
         "held-out tenth of the folder"
     } else {

@@ -59,20 +59,11 @@ pub fn saturated_share(values: &[f32]) -> f64 {
     ends as f64 / values.len().max(1) as f64
 }
 
-/// Mean RMS distance over every pair of the `n` images in `values`.
+/// Mean RMS distance over every pair of the `n` images in `values`: the Euclidean distance
+/// per √dim.
 pub fn mean_pairwise_rms(values: &[f32], n: usize) -> f64 {
     let dim = values.len() / n.max(1);
-    let (mut sum, mut pairs) = (0.0f64, 0usize);
-    for i in 0..n {
-        for j in i + 1..n {
-            let a = &values[i * dim..(i + 1) * dim];
-            let b = &values[j * dim..(j + 1) * dim];
-            let d2: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
-            sum += (d2 / dim.max(1) as f64).sqrt();
-            pairs += 1;
-        }
-    }
-    sum / pairs.max(1) as f64
+    mean_pairwise_l2(values, n) / (dim.max(1) as f64).sqrt()
 }
 
 /// Mean Euclidean distance over every pair of the `n` rows of `values`.

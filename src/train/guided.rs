@@ -38,11 +38,7 @@ impl Trainer {
         if run.is_empty() {
             return None;
         }
-        let data = self.dataset().classes();
-        let to_run: Vec<Option<usize>> = data
-            .iter()
-            .map(|name| run.iter().position(|c| c == name))
-            .collect();
+        let to_run = self.dataset().class_map(run);
         let null = run.len();
         let p_uncond = self.config().p_uncond;
         Some(
