@@ -80,6 +80,51 @@ impl PathPoint {
     }
 }
 
+/// The two families of paths a model can be trained on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PathKind {
+    /// variance preserving: a² + s² = 1 (ε, x₀ and v models)
+    Vp,
+    /// flow matching: a + s = 1 (a = 1 − t, s = t)
+    Flow,
+}
+
+impl Target {
+    /// The path this target's model is trained on.
+    pub fn path(self) -> PathKind {
+        match self {
+            Self::Flow => PathKind::Flow,
+            _ => PathKind::Vp,
+        }
+    }
+}
+
+impl PathPoint {
+    /// The point of the family `kind` with the same σ = s / a: the same x₀ + σε up to a
+    /// positive scale, so the same x̂₀ and ε̂. Works at a = 0 (pure noise) too.
+    pub fn same_sigma(self, kind: PathKind) -> PathPoint {
+        let norm = match kind {
+            PathKind::Vp => self.a.hypot(self.s),
+            PathKind::Flow => self.a + self.s,
+        };
+        PathPoint {
+            a: self.a / norm,
+            s: self.s / norm,
+        }
+    }
+
+    /// The factor that takes a point x here to the point with the same x₀ and ε at `other`
+    /// (which must have the same σ): other.a / a, or other.s / s where a = 0.
+    pub fn scale_to(self, other: PathPoint) -> f64 {
+        if self.a > 0.0 {
+            other.a / self.a
+        } else {
+            other.s / self.s
+        }
+    }
+}
+
 impl Target {
     /// (x̂₀, ε̂) from a prediction `pred` of this target at x_t, value by value.
     ///
@@ -137,6 +182,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_point_moves_between_paths_keeping_x0_and_eps() {
+        let (x0, eps) = (0.7, -1.3);
+        for &ab in &[1e-4, 0.2, 0.5, 0.97] {
+            let vp = PathPoint::diffusion(ab);
+            for kind in [PathKind::Vp, PathKind::Flow] {
+                let q = vp.same_sigma(kind);
+                assert!((q.sigma() - vp.sigma()).abs() < 1e-12 * vp.sigma().max(1.0));
+                let x_vp = vp.a * x0 + vp.s * eps;
+                let x_q = x_vp * vp.scale_to(q);
+                assert!(
+                    (x_q - (q.a * x0 + q.s * eps)).abs() < 1e-12,
+                    "{kind:?} at {ab}"
+                );
+            }
+        }
+        // pure noise: the flow's t = 1 is the diffusion's a = 0
+        let noise = PathPoint::flow(1.0);
+        assert_eq!(noise.same_sigma(PathKind::Vp), PathPoint { a: 0.0, s: 1.0 });
+        assert_eq!(noise.scale_to(PathPoint { a: 0.0, s: 1.0 }), 1.0);
+        assert_eq!(Target::V.path(), PathKind::Vp);
+        assert_eq!(Target::Flow.path(), PathKind::Flow);
     }
 
     #[test]

@@ -137,9 +137,13 @@ impl ToyTrainer {
                         let sigmas =
                             karras_sigmas(kind.steps_for_nfe(nfe), sigma_min, sigma_max, RHO);
                         let z64: Vec<f64> = z.iter().map(|&v| v as f64).collect();
-                        let res = sample_ode(kind, &sigmas, &z64, |x, sigma| {
-                            self.denoise_ve(&flow, x, sigma)
-                        });
+                        let res = sample_ode(
+                            kind,
+                            crate::diffusion::samplers::Path::Ve,
+                            &sigmas,
+                            &z64,
+                            |x, sigma| self.denoise_ve(&flow, x, sigma),
+                        );
                         (res.x0.iter().map(|&v| v as f32).collect(), res.nfe)
                     }
                 };

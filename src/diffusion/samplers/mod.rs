@@ -1,13 +1,50 @@
 //! Samplers beyond DDPM and DDIM, over any denoiser, in f64 host math: Euler and Heun on the
-//! Karras σ schedule (ρ = 7), and DPM-Solver++(2M). Each counts its network calls (NFE).
+//! Karras σ schedule (ρ = 7) or on the flow-matching ODE, DPM-Solver++(2M), and DDIM with η
+//! on any path. Each counts its network calls (NFE).
 //!
-//! They work in the variance-exploding form of Karras et al. (2022): x = x₀ + σ·ε, and the
-//! probability-flow ODE dx/dσ = (x − D(x, σ))/σ, where D(x, σ) = E[x₀ | x] is the denoiser.
-//! Any model gives D through [`super::objective::Target::x0_eps`]: a variance-preserving
-//! x_vp = a·x₀ + s·ε is x = x_vp / a at σ = s / a; a flow-matching x_t = (1 − t)x₀ + tε is
-//! x = x_t / (1 − t) at σ = t / (1 − t).
+//! A sampler steps along a path x = a(τ)·x₀ + s(τ)·ε ([`Path`]): the variance-exploding form
+//! of Karras et al. (2022), a = 1, s = σ, or the flow-matching line a = 1 − t, s = t. The
+//! probability-flow ODE is then dx/dτ = a′(τ)·D + s′(τ)·ε̂ with D(x, τ) = E[x₀ | x] the
+//! denoiser and ε̂ = (x − a·D)/s: dx/dσ = (x − D)/σ in the first, the velocity ε̂ − D in the
+//! second. Any model gives D through [`super::objective::Target::x0_eps`] at the point of its
+//! own path with the same σ = s/a ([`super::objective::PathPoint::same_sigma`]).
 
+use super::objective::PathPoint;
 use serde::{Deserialize, Serialize};
+
+/// The coordinates a sampler steps in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Path {
+    /// x = x₀ + σ·ε, τ = σ (grids from [`karras_sigmas`])
+    Ve,
+    /// x = (1 − t)·x₀ + t·ε, τ = t (grids from [`flow_times`])
+    Flow,
+}
+
+impl Path {
+    /// The coefficients (a, s) at τ.
+    pub fn point(self, tau: f64) -> PathPoint {
+        match self {
+            Self::Ve => PathPoint { a: 1.0, s: tau },
+            Self::Flow => PathPoint::flow(tau),
+        }
+    }
+
+    /// (da/dτ, ds/dτ): constant on both paths.
+    fn rates(self) -> (f64, f64) {
+        match self {
+            Self::Ve => (0.0, 1.0),
+            Self::Flow => (-1.0, 1.0),
+        }
+    }
+}
+
+/// n uniform flow times from t = 1 (pure noise) to 0: n + 1 values, decreasing.
+pub fn flow_times(n: usize) -> Vec<f64> {
+    let n = n.max(1);
+    (0..=n).map(|i| 1.0 - i as f64 / n as f64).collect()
+}
 
 /// A sampler of this module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,58 +116,70 @@ pub struct OdeSamples {
     pub nfe: usize,
 }
 
-/// Run `sampler` over `sigmas` (decreasing, ending at 0) from x = σ₀·z, with
-/// `denoise(x, σ) = D(x, σ)` on the whole batch.
+/// ε̂ = (x − a·D)/s at a point with s > 0.
+fn eps_of(x: &[f64], d: &[f64], p: PathPoint) -> Vec<f64> {
+    x.iter().zip(d).map(|(x, d)| (x - p.a * d) / p.s).collect()
+}
+
+/// Run `sampler` along `path` over the grid `taus` (decreasing, ending where s = 0) from
+/// x = s(τ₀)·z, with `denoise(x, τ) = D(x, τ)` on the whole batch.
 pub fn sample_ode(
     sampler: OdeSampler,
-    sigmas: &[f64],
+    path: Path,
+    taus: &[f64],
     z: &[f64],
     mut denoise: impl FnMut(&[f64], f64) -> Vec<f64>,
 ) -> OdeSamples {
-    let mut x: Vec<f64> = z.iter().map(|v| v * sigmas[0]).collect();
+    let (da, ds) = path.rates();
+    let mut x: Vec<f64> = z.iter().map(|v| v * path.point(taus[0]).s).collect();
     let mut nfe = 0;
     let mut old_denoised: Option<Vec<f64>> = None;
-    for i in 0..sigmas.len().saturating_sub(1) {
-        let (s, s_next) = (sigmas[i], sigmas[i + 1]);
-        let d = denoise(&x, s);
+    // dx/dτ = a′·D + s′·ε̂
+    let slope = |x: &[f64], d: &[f64], p: PathPoint| -> Vec<f64> {
+        eps_of(x, d, p)
+            .iter()
+            .zip(d)
+            .map(|(e, d)| da * d + ds * e)
+            .collect()
+    };
+    for i in 0..taus.len().saturating_sub(1) {
+        let (tau, tau_next) = (taus[i], taus[i + 1]);
+        let (p, p_next) = (path.point(tau), path.point(tau_next));
+        let d = denoise(&x, tau);
         nfe += 1;
         match sampler {
             OdeSampler::Euler | OdeSampler::Heun => {
-                // dx/dσ = (x − D)/σ
-                let slope: Vec<f64> = x.iter().zip(&d).map(|(x, d)| (x - d) / s).collect();
+                let k1 = slope(&x, &d, p);
                 let euler: Vec<f64> = x
                     .iter()
-                    .zip(&slope)
-                    .map(|(x, k)| x + (s_next - s) * k)
+                    .zip(&k1)
+                    .map(|(x, k)| x + (tau_next - tau) * k)
                     .collect();
-                if sampler == OdeSampler::Heun && s_next > 0.0 {
-                    let d2 = denoise(&euler, s_next);
+                if sampler == OdeSampler::Heun && p_next.s > 0.0 {
+                    let d2 = denoise(&euler, tau_next);
                     nfe += 1;
+                    let k2 = slope(&euler, &d2, p_next);
                     x = x
                         .iter()
-                        .zip(&slope)
-                        .zip(euler.iter().zip(&d2))
-                        .map(|((x, k1), (e, d2))| {
-                            let k2 = (e - d2) / s_next;
-                            x + (s_next - s) * 0.5 * (k1 + k2)
-                        })
+                        .zip(k1.iter().zip(&k2))
+                        .map(|(x, (k1, k2))| x + (tau_next - tau) * 0.5 * (k1 + k2))
                         .collect();
                 } else {
                     x = euler;
                 }
             }
             OdeSampler::DpmPp2m => {
-                // in λ = −log σ: x_next = (σ_next/σ)·x − (e^(−h) − 1)·D̃, D̃ the data
+                // in λ = log(a/s): x_next = (s_next/s)·x + a_next·(1 − e^(−h))·D̃, D̃ the data
                 // prediction extrapolated from the previous step (first order on the first
-                // step and into σ = 0)
-                if s_next == 0.0 {
-                    x = d.clone();
+                // step, after a step from pure noise where h is infinite, and into s = 0)
+                if p_next.s == 0.0 {
+                    x = d.iter().map(|d| p_next.a * d).collect();
                 } else {
-                    let (t, t_next) = (-s.ln(), -s_next.ln());
-                    let h = t_next - t;
-                    let d_eff: Vec<f64> = match (&old_denoised, i) {
-                        (Some(old), i) if i > 0 => {
-                            let h_last = t - (-sigmas[i - 1].ln());
+                    let lambda = |p: PathPoint| (p.a / p.s).ln();
+                    let h = lambda(p_next) - lambda(p);
+                    let d_eff: Vec<f64> = match &old_denoised {
+                        Some(old) if i > 0 => {
+                            let h_last = lambda(p) - lambda(path.point(taus[i - 1]));
                             let r = h_last / h;
                             d.iter()
                                 .zip(old)
@@ -139,8 +188,8 @@ pub fn sample_ode(
                         }
                         _ => d.clone(),
                     };
-                    let ratio = s_next / s;
-                    let coef = -(-h).exp_m1();
+                    let ratio = p_next.s / p.s;
+                    let coef = p_next.a * -(-h).exp_m1();
                     x = x
                         .iter()
                         .zip(&d_eff)
@@ -150,6 +199,47 @@ pub fn sample_ode(
                 old_denoised = Some(d);
             }
         }
+    }
+    OdeSamples { x0: x, nfe }
+}
+
+/// DDIM with η (Song et al. 2021) along any path, over the grid `taus`: x_next =
+/// a_next·D + s_next·(√(1 − c²)·ε̂ + c·ξ) with c = η·√(1 − (σ_next/σ)²), ξ ~ N(0, I) from
+/// `noise`. η = 0 is deterministic (and the same map as Euler on either path); η = 1 is
+/// ancestral sampling (DDPM's posterior on a variance-preserving grid).
+pub fn sample_ddim(
+    path: Path,
+    taus: &[f64],
+    eta: f64,
+    z: &[f64],
+    mut noise: impl FnMut(usize) -> Vec<f64>,
+    mut denoise: impl FnMut(&[f64], f64) -> Vec<f64>,
+) -> OdeSamples {
+    let mut x: Vec<f64> = z.iter().map(|v| v * path.point(taus[0]).s).collect();
+    let mut nfe = 0;
+    for i in 0..taus.len().saturating_sub(1) {
+        let (p, p_next) = (path.point(taus[i]), path.point(taus[i + 1]));
+        let d = denoise(&x, taus[i]);
+        nfe += 1;
+        let eps = eps_of(&x, &d, p);
+        // σ_next/σ = (s_next·a)/(a_next·s): 0 from pure noise (a = 0)
+        let ratio = if p_next.s == 0.0 {
+            0.0
+        } else {
+            (p_next.s * p.a) / (p_next.a * p.s)
+        };
+        let c = eta * (1.0 - ratio * ratio).max(0.0).sqrt();
+        let xi = if c > 0.0 && p_next.s > 0.0 {
+            noise(x.len())
+        } else {
+            vec![0.0; x.len()]
+        };
+        let keep = (1.0 - c * c).max(0.0).sqrt();
+        x = d
+            .iter()
+            .zip(eps.iter().zip(&xi))
+            .map(|(d, (e, xi))| p_next.a * d + p_next.s * (keep * e + c * xi))
+            .collect();
     }
     OdeSamples { x0: x, nfe }
 }
