@@ -677,7 +677,11 @@ cli-toy-json = Print one JSON object instead of a table.
 cli-toy-conditional = Train a class-conditional model (a labelled set: overlap, moons, spiral) for classifier-free guidance.
 cli-toy-p-uncond = With --conditional: the probability that a class is replaced by the null class ∅.
 cli-toy-guidance-sweep = With --conditional on overlap: guidance scales w to sample at, e.g. 0,1,2,3,5 (w = 1 is plain conditional, w = 0 unconditional).
-cli-toy-samples-csv = With --guidance-sweep: write the training data and every w's samples to this CSV (source, class, w, x, y).
+cli-toy-samples-csv = With --guidance-sweep: write the training data and every w's samples to this CSV (source, class, w, x, y); with --nfe-sweep: every sampler's samples at every budget (source, sampler, nfe, x, y).
+cli-toy-objective = What the network predicts: eps, x0, v, or flow (flow matching: the velocity ε − x₀ on x_t = (1 − t)x₀ + tε).
+cli-toy-flow-time = With --objective flow: how t is drawn, uniform or logit-normal.
+cli-toy-ot = With --objective flow: pair each batch's data with its noise by exact optimal transport.
+cli-toy-reflow = With --objective flow: after --steps, retrain for --steps more on the model's own (noise, sample) pairs; the JSON's before_reflow has the first model's figures.
 cli-toy-sampler = With --nfe-sweep: the samplers to compare, comma-separated: ddpm, ddim, euler, heun, dpmpp2m.
 cli-toy-nfe-sweep = Network-call budgets to sample every --sampler at, from the same x_T, e.g. 1,2,4,8,16,32,64; the JSON's sweep gives each one's SWD to the data.
 cli-toy-lr = Adam's learning rate.

@@ -639,7 +639,11 @@ cli-toy-json = 输出一个 JSON 对象而不是表格。
 cli-toy-conditional = 训练一个以种类为条件的模型（带有种类的数据：overlap、moons、spiral），用于无分类器的引导。
 cli-toy-p-uncond = 使用 --conditional 时：把种类换成空种类 ∅ 的概率。
 cli-toy-guidance-sweep = 在 overlap 上使用 --conditional 时：要采样的引导大小 w，例如 0,1,2,3,5（w = 1 是通常的条件采样，w = 0 是无条件采样）。
-cli-toy-samples-csv = 使用 --guidance-sweep 时：把训练数据和每个 w 的样本写入这个 CSV（source、class、w、x、y）。
+cli-toy-samples-csv = 使用 --guidance-sweep 时：把训练数据和每个 w 的样本写入这个 CSV（source、class、w、x、y）；使用 --nfe-sweep 时：每个采样器在每个预算下的样本（source、sampler、nfe、x、y）。
+cli-toy-objective = 网络预测什么：eps、x0、v 或 flow（flow matching：沿 x_t = (1 − t)x₀ + tε 的变化率 ε − x₀）。
+cli-toy-flow-time = 使用 --objective flow 时：t 如何取，uniform 或 logit-normal。
+cli-toy-ot = 使用 --objective flow 时：在每个批次内用精确的最优运输（optimal transport）把数据和噪声配对。
+cli-toy-reflow = 使用 --objective flow 时：训练 --steps 步以后，再用模型自己的（噪声，样本）对训练 --steps 步；JSON 的 before_reflow 给出第一个模型的数。
 cli-toy-sampler = 使用 --nfe-sweep 时：要放在一起看的采样器，用逗号分隔：ddpm、ddim、euler、heun、dpmpp2m。
 cli-toy-nfe-sweep = 网络调用次数的预算，每个 --sampler 都从同样的 x_T 在这些预算下采样，例如 1,2,4,8,16,32,64；JSON 的 sweep 给出每一个到数据的 SWD。
 cli-toy-lr = Adam 的学习率。

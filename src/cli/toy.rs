@@ -4,10 +4,12 @@
 use super::CliError;
 use crate::data::points::{PointsError, ToyData, image_cloud};
 use crate::diffusion::elbo::{mean, std_error};
+use crate::diffusion::objective::Target;
 use crate::train::DeviceInfo;
 use crate::train::toy::{Swd, ToyConfig, ToyTrainer, view};
 use crate::train::toy_guidance::GuidancePoint;
-use crate::train::toy_samplers::SweepSampler;
+use crate::train::toy_objective::{FlowTime, REFLOW_PAIRS};
+use crate::train::toy_samplers::{SweepPoint, SweepSampler};
 use clap::Args;
 use serde::Serialize;
 use std::path::Path;
@@ -53,6 +55,44 @@ fn write_samples_csv(
     })
 }
 
+/// The NFE sweep's CSV: the data (as many points as one sampler's samples) and every
+/// sampler's samples at every budget, one row each: source (data|sample), sampler, nfe, x, y
+/// (1-D data: y empty).
+fn write_sweep_csv(
+    path: &Path,
+    trainer: &ToyTrainer,
+    points: &[SweepPoint],
+    samples: &[Vec<f32>],
+) -> Result<(), CliError> {
+    use rand::SeedableRng;
+    use std::fmt::Write as _;
+    let dim = trainer.config().data.dim();
+    let row = |p: &[f32]| match p {
+        [x, y] => format!("{x},{y}"),
+        [x] => format!("{x},"),
+        _ => String::new(),
+    };
+    let mut out = String::from("source,sampler,nfe,x,y\n");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xDA7A);
+    for p in trainer
+        .config()
+        .data
+        .sample(&mut rng, NFE_SAMPLES)
+        .chunks(dim)
+    {
+        let _ = writeln!(out, "data,,,{}", row(p));
+    }
+    for (point, pts) in points.iter().zip(samples) {
+        for p in pts.chunks(dim) {
+            let _ = writeln!(out, "sample,{},{},{}", point.sampler, point.nfe, row(p));
+        }
+    }
+    std::fs::write(path, out).map_err(|e| CliError::Output {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
 /// Arguments of `toy`.
 #[derive(Args, Debug, Clone)]
 pub struct ToyArgs {
@@ -88,7 +128,8 @@ pub struct ToyArgs {
     #[arg(long, value_delimiter = ',')]
     pub guidance_sweep: Vec<f64>,
     /// With --guidance-sweep: write the training data and every w's samples to this CSV
-    /// (source, class, w, x, y).
+    /// (source, class, w, x, y); with --nfe-sweep: every sampler's samples at every budget
+    /// (source, sampler, nfe, x, y).
     #[arg(long)]
     pub samples_csv: Option<std::path::PathBuf>,
     /// With --nfe-sweep: the samplers to compare, comma-separated: ddpm, ddim, euler, heun,
@@ -103,16 +144,66 @@ pub struct ToyArgs {
     /// 1,2,4,8,16,32,64; the JSON's `sweep` gives each one's SWD to the data.
     #[arg(long, value_delimiter = ',')]
     pub nfe_sweep: Vec<usize>,
+    /// What the network predicts: eps, x0, v, or flow (flow matching: the velocity ε − x₀ on
+    /// x_t = (1 − t)x₀ + tε).
+    #[arg(long, default_value = "eps")]
+    pub objective: String,
+    /// With --objective flow: how t is drawn, uniform or logit-normal.
+    #[arg(long, default_value = "uniform")]
+    pub flow_time: String,
+    /// With --objective flow: pair each batch's data with its noise by exact optimal
+    /// transport.
+    #[arg(long)]
+    pub ot: bool,
+    /// With --objective flow: after --steps, retrain for --steps more on the model's own
+    /// (noise, sample) pairs; the JSON's `before_reflow` has the first model's figures.
+    #[arg(long)]
+    pub reflow: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
 }
+
+/// Straightness and one-step quality of a model's paths.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Straightness {
+    /// S = E∫‖v‖dt / E‖x₁ − x₀‖ − 1 over 2000 paths (64 Euler steps on the flow line): 0 for
+    /// straight paths
+    pub straightness: f64,
+    /// SWD to the data of one Euler step from pure noise (2000 samples)
+    pub one_step_swd: f64,
+}
+
+impl Straightness {
+    fn of(trainer: &ToyTrainer, seed: u64) -> Self {
+        Self {
+            straightness: trainer.straightness(STRAIGHTNESS_PATHS, 64, seed ^ 0x57A1),
+            one_step_swd: trainer.one_step_swd(NFE_SAMPLES, seed ^ 0x0E5D),
+        }
+    }
+}
+
+/// Paths whose straightness `toy` reports.
+const STRAIGHTNESS_PATHS: usize = 2000;
 
 /// What `toy --json` prints.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ToyReport {
     /// the data
     pub data: String,
+    /// what the network predicts: eps, x0, v or flow
+    pub objective: String,
+    /// flow matching: uniform or logit-normal t (null otherwise)
+    pub flow_time: Option<String>,
+    /// flow matching: exact optimal-transport pairing within each batch
+    pub ot: bool,
+    /// the final model's straightness and one-step SWD
+    #[serde(flatten)]
+    pub paths: Straightness,
+    /// with --reflow: the same figures of the model before its reflow (after the first
+    /// --steps); `steps` then counts both rounds
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before_reflow: Option<Straightness>,
     /// steps trained
     pub steps: u64,
     /// wall-clock seconds of training
@@ -309,11 +400,37 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
             "--nfe-sweep values must be between 1 and 1000, got {n}"
         )));
     }
+    let objective = Target::parse(&args.objective).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown --objective '{}': expected eps, x0, v or flow",
+            args.objective
+        ))
+    })?;
+    let flow_time = FlowTime::parse(&args.flow_time).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown --flow-time '{}': expected uniform or logit-normal",
+            args.flow_time
+        ))
+    })?;
+    let flow = objective == Target::Flow;
+    if (args.ot || args.reflow) && !flow {
+        return Err(CliError::Usage(
+            "--ot and --reflow belong to flow matching: add --objective flow".into(),
+        ));
+    }
+    if args.samples_csv.is_some() && !args.nfe_sweep.is_empty() && !args.guidance_sweep.is_empty() {
+        return Err(CliError::Usage(
+            "--samples-csv writes one sweep: give --nfe-sweep or --guidance-sweep, not both".into(),
+        ));
+    }
     let config = ToyConfig {
         lr: args.lr,
         batch: args.batch,
         conditional: args.conditional,
         p_uncond: args.p_uncond,
+        objective,
+        flow_time,
+        ot: args.ot,
         ..ToyConfig::new(data, args.seed)
     };
     let mut trainer = ToyTrainer::new(config, &DeviceInfo::flex(String::new()));
@@ -321,6 +438,17 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
     for _ in 0..args.steps {
         trainer.train_step();
     }
+    let before_reflow = if args.reflow {
+        let before = Straightness::of(&trainer, args.seed);
+        trainer.reflow(REFLOW_PAIRS, args.seed ^ 0x2EF1);
+        for _ in 0..args.steps {
+            trainer.train_step();
+        }
+        Some(before)
+    } else {
+        None
+    };
+    let steps = trainer.step_count();
     let seconds = start.elapsed().as_secs_f64();
     let Swd {
         model,
@@ -351,7 +479,11 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
         let (points, samples) = trainer
             .guidance_sweep(&args.guidance_sweep, GUIDANCE_SAMPLES, args.seed ^ 0x6D1D)
             .ok_or_else(|| CliError::Usage("no guidance sweep for this data".into()))?;
-        if let Some(path) = &args.samples_csv {
+        if let Some(path) = &args
+            .samples_csv
+            .as_ref()
+            .filter(|_| args.nfe_sweep.is_empty())
+        {
             write_samples_csv(path, &trainer, &args.guidance_sweep, &samples)?;
         }
         points
@@ -359,12 +491,22 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
     let sweep = if args.nfe_sweep.is_empty() {
         Vec::new()
     } else {
-        trainer.nfe_sweep(&samplers, &args.nfe_sweep, NFE_SAMPLES, args.seed ^ 0x5EE9)
+        let (points, samples) =
+            trainer.nfe_sweep_samples(&samplers, &args.nfe_sweep, NFE_SAMPLES, args.seed ^ 0x5EE9);
+        if let Some(path) = &args.samples_csv {
+            write_sweep_csv(path, &trainer, &points, &samples)?;
+        }
+        points
     };
     let score_error_per_t = trainer
         .score_error_per_t(11, 2000, args.seed ^ 0x5C0E)
         .unwrap_or_default();
     Ok(ToyReport {
+        objective: objective.name().to_owned(),
+        flow_time: flow.then(|| flow_time.name().to_owned()),
+        ot: args.ot,
+        paths: Straightness::of(&trainer, args.seed),
+        before_reflow,
         guidance,
         guidance_exact,
         sweep,
@@ -377,9 +519,9 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
         ode_nfe: lik.nfe,
         per_point,
         data: name,
-        steps: args.steps,
+        steps,
         seconds,
-        steps_per_s: args.steps as f64 / seconds.max(1e-9),
+        steps_per_s: steps as f64 / seconds.max(1e-9),
         swd: model,
         swd_floor: floor,
         swd_start: start,

@@ -7,6 +7,7 @@ pub mod gaussian;
 pub mod guidance;
 pub mod marginal;
 pub mod objective;
+pub mod ot;
 pub mod process;
 pub mod sampler;
 pub mod samplers;

@@ -17,6 +17,7 @@ pub mod threads;
 pub mod toy;
 pub mod toy_exact;
 pub mod toy_guidance;
+pub mod toy_objective;
 pub mod toy_ode;
 pub mod toy_samplers;
 pub mod trainer;

@@ -210,7 +210,9 @@ impl ToyTrainer {
         let fs = FlowSchedule::new(self.schedule());
         let device = self.plain_device();
         let frozen = self.ema().clone().freeze().train();
-        let forward = |x: Tensor<2>, labels: &[f64]| frozen.forward_at_labels(x, labels);
+        let forward = |x: Tensor<2>, labels: &[f64]| {
+            self.eps_tensor(x, labels, |x, l| frozen.forward_at_labels(x, l))
+        };
         let x: Vec<f64> = points.iter().map(|&v| v as f64).collect();
         flow_ode::log_likelihood(&fs, &x, dim, solver, |s, x| {
             field(&device, x, [n, dim], &Probes::Exact, s, &forward)

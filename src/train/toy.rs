@@ -5,8 +5,10 @@
 //! few times a second while it trains.
 
 use super::device::DeviceInfo;
+pub use super::toy_objective::FlowTime;
 use super::trainer::{ema_step, step_rng};
 use crate::data::points::ToyData;
+use crate::diffusion::objective::{PathPoint, Target};
 use crate::diffusion::process::{eps_from_x0, fill_standard_normal, x0_from_eps};
 use crate::diffusion::toy::sliced_wasserstein;
 use crate::diffusion::{
@@ -49,6 +51,12 @@ pub struct ToyConfig {
     pub conditional: bool,
     /// the probability that a training point's class is replaced by the null class ∅
     pub p_uncond: f64,
+    /// what the network predicts (ε, x₀, v, or the flow-matching velocity)
+    pub objective: Target,
+    /// flow matching: how t is drawn
+    pub flow_time: FlowTime,
+    /// flow matching: pair each batch's data with its noise by exact optimal transport
+    pub ot: bool,
 }
 
 impl ToyConfig {
@@ -69,6 +77,9 @@ impl ToyConfig {
             seed,
             conditional: false,
             p_uncond: Self::DEFAULT_P_UNCOND,
+            objective: Target::Eps,
+            flow_time: FlowTime::Uniform,
+            ot: false,
         }
     }
 
@@ -94,7 +105,11 @@ pub struct ToyTrainer {
     ema: Mlp,
     optim: ModuleOptimizer,
     schedule: Schedule,
+    /// the continuous version of `schedule` (labels of any σ for ε, x₀ and v models)
+    pub(crate) flow: crate::diffusion::flow_ode::FlowSchedule,
     step: u64,
+    /// after a reflow: the (noise, sample) pairs the model now trains on
+    pub(crate) coupling: Option<super::toy_objective::Coupling>,
 }
 
 impl ToyTrainer {
@@ -117,8 +132,10 @@ impl ToyTrainer {
             model,
             ema,
             optim: AdamConfig::new().init(),
+            flow: crate::diffusion::flow_ode::FlowSchedule::new(&schedule),
             schedule,
             step: 0,
+            coupling: None,
         }
     }
 
@@ -147,12 +164,15 @@ impl ToyTrainer {
         self.step
     }
 
-    /// One Adam step on L_simple = mean (ε − ε_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t))². Returns the loss.
+    /// One Adam step on mean ‖target − f_θ(x_t, t)‖², where x_t = a·x₀ + s·ε and the target
+    /// is the objective's: ε (L_simple), x₀, v, or the flow velocity ε − x₀. Diffusion
+    /// objectives draw t from 1 … T; flow matching draws t ∈ (0, 1) ([`FlowTime`]), its label
+    /// t·T. Returns the loss.
     pub fn train_step(&mut self) -> f32 {
         let (n, dim) = (self.config.batch, self.config.data.dim());
         let mut rng = step_rng(self.config.seed, self.step);
         let classes = self.config.classes();
-        let (x0, labels) = if classes > 0 {
+        let (mut x0, labels) = if classes > 0 {
             let (x0, mut labels) = self.config.data.sample_labelled(&mut rng, n);
             // classifier-free guidance: the null class ∅ (index `classes`) with p_uncond
             for l in labels.iter_mut() {
@@ -164,23 +184,46 @@ impl ToyTrainer {
         } else {
             (self.config.data.sample(&mut rng, n), None)
         };
+        let objective = self.config.objective;
         let t_max = self.schedule.timesteps();
-        let ts: Vec<usize> = (0..n).map(|_| rng.random_range(1..=t_max)).collect();
+        // (the point on the model's path, its time label) per row
+        let points: Vec<(PathPoint, f64)> = match objective {
+            Target::Flow => (0..n)
+                .map(|_| {
+                    let t = self.config.flow_time.draw(&mut rng);
+                    (PathPoint::flow(t), t * t_max as f64)
+                })
+                .collect(),
+            _ => (0..n)
+                .map(|_| {
+                    let t = rng.random_range(1..=t_max);
+                    (PathPoint::diffusion(self.schedule.alpha_bar(t)), t as f64)
+                })
+                .collect(),
+        };
         let mut eps = vec![0.0f32; n * dim];
         fill_standard_normal(&mut rng, &mut eps);
+        if let Some(coupling) = &self.coupling {
+            coupling.draw(&mut rng, &mut x0, &mut eps);
+        } else if self.config.ot && objective == Target::Flow {
+            eps = super::toy_objective::pair_by_ot(&x0, &eps, dim);
+        }
         let x_t: Vec<f32> = (0..n * dim)
             .map(|i| {
-                let ab = self.schedule.alpha_bar(ts[i / dim]);
-                (ab.sqrt() * x0[i] as f64 + (1.0 - ab).sqrt() * eps[i] as f64) as f32
+                let p = points[i / dim].0;
+                (p.a * x0[i] as f64 + p.s * eps[i] as f64) as f32
             })
             .collect();
+        let target: Vec<f32> = (0..n * dim)
+            .map(|i| objective.from_x0_eps(x0[i] as f64, eps[i] as f64, points[i / dim].0) as f32)
+            .collect();
         let x_t = Tensor::<2>::from_data(TensorData::new(x_t, [n, dim]), &self.device);
-        let eps = Tensor::<2>::from_data(TensorData::new(eps, [n, dim]), &self.device);
-        let time: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
-        let eps_hat = self
+        let target = Tensor::<2>::from_data(TensorData::new(target, [n, dim]), &self.device);
+        let time: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let pred = self
             .model
             .forward_conditional(x_t, &time, labels.as_deref()); // [n, dim]
-        let loss = (eps_hat - eps).powi_scalar(2).mean(); // [1]
+        let loss = (pred - target).powi_scalar(2).mean(); // [1]
         let value: f32 = loss.clone().into_scalar();
         if value.is_finite() {
             let grads = GradientsParams::from_grads(loss.backward(), &self.model);
@@ -191,19 +234,6 @@ impl ToyTrainer {
         let ema = self.ema.clone();
         self.ema = ema_step(ema, &self.model, EMA_DECAY, self.step);
         value
-    }
-
-    /// ε̂ of the EMA weights for host points x_t ([b, dim]) with row i at timestep ts[i].
-    pub fn predict_eps(&self, x_t: &[f32], ts: &[usize]) -> Vec<f32> {
-        let dim = self.config.data.dim();
-        let n = x_t.len() / dim;
-        let model = &self.ema;
-        let x = Tensor::<2>::from_data(TensorData::new(x_t.to_vec(), [n, dim]), &self.plain);
-        model
-            .forward(x, ts)
-            .into_data()
-            .try_into_vec::<f32>()
-            .unwrap_or_else(|_| vec![0.0; n * dim])
     }
 
     /// Run the deterministic DDIM chain (the generator G) from the given x_T, keeping `frames`.

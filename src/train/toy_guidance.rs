@@ -6,7 +6,7 @@ use crate::data::points::ToyData;
 use crate::diffusion::guidance::{class_metrics, guide};
 use crate::diffusion::process::fill_standard_normal;
 use crate::diffusion::{SamplerKind, Trajectory};
-use burn::tensor::{Tensor, TensorData};
+
 use rand::SeedableRng;
 
 /// What a guidance sweep measured at one w, averaged over the classes.
@@ -43,10 +43,11 @@ impl ToyTrainer {
         }
         let dim = self.config().data.dim();
         let n = x_t.len() / dim;
-        let mut both = x_t.to_vec();
-        both.extend_from_slice(x_t);
-        let time: Vec<f64> = ts.iter().chain(ts).map(|&t| t as f64).collect();
-        let labels: Vec<usize> = (0..2 * n)
+        let (x_model, labels, points) = self.inputs_at_timesteps(x_t, ts);
+        let mut both = x_model.clone();
+        both.extend_from_slice(&x_model);
+        let time: Vec<f64> = labels.iter().chain(&labels).copied().collect();
+        let classes_of_rows: Vec<usize> = (0..2 * n)
             .map(|i| {
                 if i < n {
                     row_classes.get(i).copied().unwrap_or(0).min(classes - 1)
@@ -55,15 +56,11 @@ impl ToyTrainer {
                 }
             })
             .collect();
-        let x = Tensor::<2>::from_data(TensorData::new(both, [2 * n, dim]), &self.plain_device());
-        let out = self
-            .ema()
-            .forward_conditional(x, &time, Some(&labels))
-            .into_data()
-            .try_into_vec::<f32>()
-            .unwrap_or_else(|_| vec![0.0; 2 * n * dim]); // [2n, dim]: conditional, then ∅
+        // [2n, dim]: conditional, then ∅; guidance mixes the raw outputs, which every
+        // target's conversion maps affinely to ε̂
+        let out = self.raw_output(both, &time, Some(&classes_of_rows));
         let (cond, uncond) = out.split_at(n * dim);
-        guide(uncond, cond, w)
+        self.eps_from_raw(&x_model, guide(uncond, cond, w), &points)
     }
 
     /// Run `sampler` from x_T = `z` with class `class` at guidance scale `w`.
@@ -188,6 +185,7 @@ mod tests {
     use super::*;
     use crate::train::DeviceInfo;
     use crate::train::toy::ToyConfig;
+    use burn::tensor::{Tensor, TensorData};
 
     fn conditional(steps: usize) -> ToyTrainer {
         let config = ToyConfig {

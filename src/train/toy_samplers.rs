@@ -4,14 +4,17 @@
 //! DDPM (ancestral, DDIM with η = 1) and DDIM (η = 0) run on the model's own timesteps; Euler,
 //! Heun and DPM-Solver++(2M) ([`crate::diffusion::samplers`]) run on the Karras σ grid through
 //! the denoiser D(x, σ) = x̂₀ of the network at the continuous time s where
-//! √((1 − ᾱ(s))/ᾱ(s)) = σ ([`FlowSchedule`]), between σ at t = 1 and at t = T.
+//! √((1 − ᾱ(s))/ᾱ(s)) = σ ([`FlowSchedule`]), between σ at t = 1 and at t = T. A
+//! flow-matching model runs every sampler on its own line, uniform in t from pure noise.
 
-use super::toy::{ToyTrainer, X0_CLIP, swd};
+use super::toy::{ToyTrainer, swd};
 use crate::diffusion::SamplerKind;
 use crate::diffusion::flow_ode::FlowSchedule;
+use crate::diffusion::objective::Target;
 use crate::diffusion::process::fill_standard_normal;
-use crate::diffusion::samplers::{OdeSampler, karras_sigmas, sample_ode};
-use burn::tensor::{Tensor, TensorData};
+use crate::diffusion::samplers::{
+    OdeSampler, Path, flow_times, karras_sigmas, sample_ddim, sample_ode,
+};
 use rand::SeedableRng;
 
 /// A sampler of the sweep.
@@ -69,31 +72,6 @@ pub struct SweepPoint {
 const RHO: f64 = 7.0;
 
 impl ToyTrainer {
-    /// D(x, σ) = x̂₀ of the EMA at σ (variance-exploding x = x_vp / a), clipped to ±X0_CLIP
-    /// as the other samplers clip.
-    fn denoise_ve(&self, flow: &FlowSchedule, x_ve: &[f64], sigma: f64) -> Vec<f64> {
-        let dim = self.config().data.dim();
-        let n = x_ve.len() / dim;
-        let s = flow.s_for_log_snr(-2.0 * sigma.ln(), 1.0);
-        let ab = flow.alpha_bar(s);
-        let (a, sd) = (ab.sqrt(), (1.0 - ab).sqrt());
-        let x_vp: Vec<f32> = x_ve.iter().map(|v| (v * a) as f32).collect();
-        let x = Tensor::<2>::from_data(
-            TensorData::new(x_vp.clone(), [n, dim]),
-            &self.plain_device(),
-        );
-        let eps = self
-            .ema()
-            .forward_conditional(x, &vec![s; n], None)
-            .into_data()
-            .try_into_vec::<f32>()
-            .unwrap_or_else(|_| vec![0.0; n * dim]);
-        x_vp.iter()
-            .zip(&eps)
-            .map(|(&x, &e)| ((x as f64 - sd * e as f64) / a).clamp(-X0_CLIP as f64, X0_CLIP as f64))
-            .collect()
-    }
-
     /// `n` samples of every sampler at every budget of `nfes`, from the same x_T (drawn from
     /// `seed`), each scored by its SWD to the data.
     pub fn nfe_sweep(
@@ -103,10 +81,22 @@ impl ToyTrainer {
         n: usize,
         seed: u64,
     ) -> Vec<SweepPoint> {
+        self.nfe_sweep_samples(samplers, nfes, n, seed).0
+    }
+
+    /// [`Self::nfe_sweep`] with every point's samples ([n, dim] each, in the same order).
+    pub fn nfe_sweep_samples(
+        &self,
+        samplers: &[SweepSampler],
+        nfes: &[usize],
+        n: usize,
+        seed: u64,
+    ) -> (Vec<SweepPoint>, Vec<Vec<f32>>) {
         let dim = self.config().data.dim();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let mut z = vec![0.0f32; n * dim];
         fill_standard_normal(&mut rng, &mut z);
+        let z64: Vec<f64> = z.iter().map(|&v| v as f64).collect();
         let flow = FlowSchedule::new(self.schedule());
         let t_max = self.schedule().timesteps();
         let ve = |s: f64| {
@@ -114,10 +104,43 @@ impl ToyTrainer {
             ((1.0 - ab) / ab).sqrt()
         };
         let (sigma_min, sigma_max) = (ve(1.0), ve(t_max as f64));
-        let mut out = Vec::new();
+        let flow_model = self.config().objective == Target::Flow;
+        let mut points = Vec::new();
+        let mut all_samples = Vec::new();
         for &sampler in samplers {
             for &nfe in nfes {
                 let (samples, calls): (Vec<f32>, usize) = match sampler {
+                    // a flow model: every sampler on its own line, uniform in t
+                    SweepSampler::Ddpm | SweepSampler::Ddim if flow_model => {
+                        let eta = if sampler == SweepSampler::Ddpm {
+                            1.0
+                        } else {
+                            0.0
+                        };
+                        let mut noise_rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0xD0);
+                        let res = sample_ddim(
+                            Path::Flow,
+                            &flow_times(nfe),
+                            eta,
+                            &z64,
+                            |len| {
+                                let mut xi = vec![0.0f32; len];
+                                fill_standard_normal(&mut noise_rng, &mut xi);
+                                xi.iter().map(|&v| v as f64).collect()
+                            },
+                            |x, t| self.denoise_on(Path::Flow, x, t),
+                        );
+                        (res.x0.iter().map(|&v| v as f32).collect(), res.nfe)
+                    }
+                    SweepSampler::Ode(kind) if flow_model => {
+                        let (steps, last) = kind.plan(Path::Flow, nfe);
+                        let res =
+                            sample_ode(kind, Path::Flow, &flow_times(steps), last, &z64, |x, t| {
+                                self.denoise_on(Path::Flow, x, t)
+                            });
+                        (res.x0.iter().map(|&v| v as f32).collect(), res.nfe)
+                    }
+                    // a diffusion model: DDPM and DDIM on its own timesteps
                     SweepSampler::Ddpm | SweepSampler::Ddim => {
                         let steps = nfe.clamp(1, t_max);
                         let eta = if sampler == SweepSampler::Ddpm {
@@ -133,29 +156,26 @@ impl ToyTrainer {
                         );
                         (traj.final_x0().to_vec(), steps)
                     }
+                    // the others on the Karras grid between σ at t = 1 and t = T
                     SweepSampler::Ode(kind) => {
                         let sigmas =
                             karras_sigmas(kind.steps_for_nfe(nfe), sigma_min, sigma_max, RHO);
-                        let z64: Vec<f64> = z.iter().map(|&v| v as f64).collect();
-                        let res = sample_ode(
-                            kind,
-                            crate::diffusion::samplers::Path::Ve,
-                            &sigmas,
-                            &z64,
-                            |x, sigma| self.denoise_ve(&flow, x, sigma),
-                        );
+                        let res = sample_ode(kind, Path::Ve, &sigmas, false, &z64, |x, sigma| {
+                            self.denoise_on(Path::Ve, x, sigma)
+                        });
                         (res.x0.iter().map(|&v| v as f32).collect(), res.nfe)
                     }
                 };
-                out.push(SweepPoint {
+                points.push(SweepPoint {
                     sampler: sampler.name().to_owned(),
                     nfe,
                     calls,
                     swd: swd(&self.config().data, &samples, seed).model,
                 });
+                all_samples.push(samples);
             }
         }
-        out
+        (points, all_samples)
     }
 }
 
@@ -238,5 +258,31 @@ mod tests {
         let gap = (mean(&eta1) - mean(&ddpm)).abs();
         let noise = 3.0 * (spread(&eta1).powi(2) / 6.0 + spread(&ddpm).powi(2) / 6.0).sqrt();
         assert!(gap < noise.max(1e-3), "η = 1 {eta1:?} vs DDPM {ddpm:?}");
+    }
+
+    /// Moons from scratch with flow matching: Heun at 10 calls is no worse than Euler at 20,
+    /// and DPM-Solver++(2M) at 10 is within 1.5× the SWD floor.
+    #[test]
+    fn on_flow_moons_heun_at_10_beats_euler_at_20_and_dpm_solver_reaches_the_floor() {
+        let config = ToyConfig {
+            objective: crate::diffusion::objective::Target::Flow,
+            ..ToyConfig::new(ToyData::Moons, 0)
+        };
+        let mut t = ToyTrainer::new(config, &DeviceInfo::flex(String::new()));
+        for _ in 0..3000 {
+            t.train_step();
+        }
+        let heun = SweepSampler::Ode(OdeSampler::Heun);
+        let euler = SweepSampler::Ode(OdeSampler::Euler);
+        let dpm = SweepSampler::Ode(OdeSampler::DpmPp2m);
+        let at = |s: SweepSampler, nfe: usize| t.nfe_sweep(&[s], &[nfe], 2000, 0x5EE9)[0].clone();
+        let (h10, e20, d10) = (at(heun, 10), at(euler, 20), at(dpm, 10));
+        assert_eq!((h10.calls, e20.calls, d10.calls), (10, 20, 10));
+        assert!(h10.swd <= e20.swd, "Heun 10 {h10:?} vs Euler 20 {e20:?}");
+        let floor = swd(&t.config().data, &[0.0; 4], 0x5EE9).floor;
+        assert!(
+            d10.swd < 1.5 * floor,
+            "DPM-Solver++ 10 {d10:?}, floor {floor}"
+        );
     }
 }

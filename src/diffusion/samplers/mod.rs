@@ -78,13 +78,22 @@ impl OdeSampler {
             .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
     }
 
-    /// The most steps whose calls fit in `nfe` (at least one step).
-    pub fn steps_for_nfe(self, nfe: usize) -> usize {
-        match self {
-            // n steps cost 2n − 1 calls (the last step is Euler)
-            Self::Heun => nfe.div_ceil(2).max(1),
-            Self::Euler | Self::DpmPp2m => nfe.max(1),
+    /// The most steps whose calls fit in `nfe` (at least one step), and whether Heun's last
+    /// step may take its second call too. On the variance-exploding path σ = 0 is singular, so
+    /// n Heun steps cost 2n − 1 calls; the flow line's t = 0 is an ordinary point (the
+    /// velocity there is the network's), so n steps cost 2n, or 2n − 1 when the last one is
+    /// Euler to keep an odd budget.
+    pub fn plan(self, path: Path, nfe: usize) -> (usize, bool) {
+        match (self, path) {
+            (Self::Heun, Path::Ve) => (nfe.div_ceil(2).max(1), false),
+            (Self::Heun, Path::Flow) => (nfe.div_ceil(2).max(1), nfe % 2 == 0 && nfe > 0),
+            (Self::Euler | Self::DpmPp2m, _) => (nfe.max(1), false),
         }
+    }
+
+    /// The steps of [`Self::plan`] on the variance-exploding path.
+    pub fn steps_for_nfe(self, nfe: usize) -> usize {
+        self.plan(Path::Ve, nfe).0
     }
 }
 
@@ -116,49 +125,62 @@ pub struct OdeSamples {
     pub nfe: usize,
 }
 
-/// ε̂ = (x − a·D)/s at a point with s > 0.
-fn eps_of(x: &[f64], d: &[f64], p: PathPoint) -> Vec<f64> {
+/// A denoiser's answer at one point: (x̂₀, ε̂), each [n·dim]. Where s > 0 they satisfy
+/// x = a·x̂₀ + s·ε̂; at the flow line's t = 0 (x = x₀) ε̂ is the model's own.
+pub type Denoised = (Vec<f64>, Vec<f64>);
+
+/// ε̂ = (x − a·D)/s at a point with s > 0: the ε̂ a denoiser that gives only x̂₀ implies.
+pub fn eps_of(x: &[f64], d: &[f64], p: PathPoint) -> Vec<f64> {
     x.iter().zip(d).map(|(x, d)| (x - p.a * d) / p.s).collect()
 }
 
+/// (x̂₀, ε̂) at the point `p` from x̂₀ alone: ε̂ = (x − a·x̂₀)/s, and at s = 0 (x = x₀) ε̂ = 0,
+/// its mean when the noise is drawn independently of the data.
+pub fn denoised_from_x0(p: PathPoint, x: &[f64], x0: Vec<f64>) -> Denoised {
+    let eps = if p.s > 0.0 {
+        eps_of(x, &x0, p)
+    } else {
+        vec![0.0; x.len()]
+    };
+    (x0, eps)
+}
+
 /// Run `sampler` along `path` over the grid `taus` (decreasing, ending where s = 0) from
-/// x = s(τ₀)·z, with `denoise(x, τ) = D(x, τ)` on the whole batch.
+/// x = s(τ₀)·z, with `denoise(x, τ) = (D(x, τ), ε̂)` on the whole batch. `correct_last`:
+/// Heun also corrects its last step (the flow line only, see [`OdeSampler::plan`]).
 pub fn sample_ode(
     sampler: OdeSampler,
     path: Path,
     taus: &[f64],
+    correct_last: bool,
     z: &[f64],
-    mut denoise: impl FnMut(&[f64], f64) -> Vec<f64>,
+    mut denoise: impl FnMut(&[f64], f64) -> Denoised,
 ) -> OdeSamples {
     let (da, ds) = path.rates();
     let mut x: Vec<f64> = z.iter().map(|v| v * path.point(taus[0]).s).collect();
     let mut nfe = 0;
     let mut old_denoised: Option<Vec<f64>> = None;
     // dx/dτ = a′·D + s′·ε̂
-    let slope = |x: &[f64], d: &[f64], p: PathPoint| -> Vec<f64> {
-        eps_of(x, d, p)
-            .iter()
-            .zip(d)
-            .map(|(e, d)| da * d + ds * e)
-            .collect()
-    };
+    let slope =
+        |(d, e): &Denoised| -> Vec<f64> { e.iter().zip(d).map(|(e, d)| da * d + ds * e).collect() };
     for i in 0..taus.len().saturating_sub(1) {
         let (tau, tau_next) = (taus[i], taus[i + 1]);
         let (p, p_next) = (path.point(tau), path.point(tau_next));
-        let d = denoise(&x, tau);
+        let answer = denoise(&x, tau);
         nfe += 1;
         match sampler {
             OdeSampler::Euler | OdeSampler::Heun => {
-                let k1 = slope(&x, &d, p);
+                let k1 = slope(&answer);
                 let euler: Vec<f64> = x
                     .iter()
                     .zip(&k1)
                     .map(|(x, k)| x + (tau_next - tau) * k)
                     .collect();
-                if sampler == OdeSampler::Heun && p_next.s > 0.0 {
-                    let d2 = denoise(&euler, tau_next);
+                let last = i + 2 == taus.len();
+                let corrector = p_next.s > 0.0 || (path == Path::Flow && last && correct_last);
+                if sampler == OdeSampler::Heun && corrector {
+                    let k2 = slope(&denoise(&euler, tau_next));
                     nfe += 1;
-                    let k2 = slope(&euler, &d2, p_next);
                     x = x
                         .iter()
                         .zip(k1.iter().zip(&k2))
@@ -169,6 +191,7 @@ pub fn sample_ode(
                 }
             }
             OdeSampler::DpmPp2m => {
+                let d = answer.0;
                 // in λ = log(a/s): x_next = (s_next/s)·x + a_next·(1 − e^(−h))·D̃, D̃ the data
                 // prediction extrapolated from the previous step (first order on the first
                 // step, after a step from pure noise where h is infinite, and into s = 0)
@@ -213,15 +236,14 @@ pub fn sample_ddim(
     eta: f64,
     z: &[f64],
     mut noise: impl FnMut(usize) -> Vec<f64>,
-    mut denoise: impl FnMut(&[f64], f64) -> Vec<f64>,
+    mut denoise: impl FnMut(&[f64], f64) -> Denoised,
 ) -> OdeSamples {
     let mut x: Vec<f64> = z.iter().map(|v| v * path.point(taus[0]).s).collect();
     let mut nfe = 0;
     for i in 0..taus.len().saturating_sub(1) {
         let (p, p_next) = (path.point(taus[i]), path.point(taus[i + 1]));
-        let d = denoise(&x, taus[i]);
+        let (d, eps) = denoise(&x, taus[i]);
         nfe += 1;
-        let eps = eps_of(&x, &d, p);
         // σ_next/σ = (s_next·a)/(a_next·s): 0 from pure noise (a = 0)
         let ratio = if p_next.s == 0.0 {
             0.0

@@ -29,10 +29,12 @@ fn the_karras_grid_runs_from_sigma_max_to_sigma_min_then_zero() {
 #[test]
 fn on_a_gaussian_every_sampler_converges_at_its_order_and_counts_its_calls() {
     let (mu, sd) = (0.7, 0.5);
-    let denoise = |x: &[f64], sigma: f64| -> Vec<f64> {
-        x.iter()
+    let denoise = |x: &[f64], sigma: f64| {
+        let d = x
+            .iter()
             .map(|x| (sd * sd * x + sigma * sigma * mu) / (sd * sd + sigma * sigma))
-            .collect()
+            .collect();
+        denoised_from_x0(Path::Ve.point(sigma), x, d)
     };
     let z = normals(64, 1);
     let sigma_max = 80.0;
@@ -45,7 +47,7 @@ fn on_a_gaussian_every_sampler_converges_at_its_order_and_counts_its_calls() {
         .collect();
     let err = |sampler: OdeSampler, steps: usize| {
         let sigmas = karras_sigmas(steps, 0.002, sigma_max, 7.0);
-        let out = sample_ode(sampler, Path::Ve, &sigmas, &z, denoise);
+        let out = sample_ode(sampler, Path::Ve, &sigmas, false, &z, denoise);
         // one call at every nonzero σ; Heun a second one per step but not into σ = 0
         let calls = match sampler {
             OdeSampler::Heun => 2 * steps - 1,
@@ -90,10 +92,12 @@ fn with_the_exact_score_of_a_mixture_the_samplers_reach_the_floor() {
     let z = normals(2 * n, 4);
     let run = |sampler: OdeSampler, nfe: usize| {
         let sigmas = karras_sigmas(sampler.steps_for_nfe(nfe), 0.002, 80.0, 7.0);
-        let out = sample_ode(sampler, Path::Ve, &sigmas, &z, |x, sigma| {
-            x.chunks(2)
+        let out = sample_ode(sampler, Path::Ve, &sigmas, false, &z, |x, sigma| {
+            let d = x
+                .chunks(2)
                 .flat_map(|p| mix.denoise_exact([p[0], p[1]], sigma))
-                .collect()
+                .collect();
+            denoised_from_x0(Path::Ve.point(sigma), x, d)
         });
         assert!(out.nfe <= nfe, "{sampler:?}: {} calls for {nfe}", out.nfe);
         let x: Vec<f32> = out.x0.iter().map(|&v| v as f32).collect();
@@ -131,16 +135,25 @@ fn with_the_exact_score_of_a_mixture_the_samplers_reach_the_floor() {
 fn on_the_flow_line_every_sampler_converges_and_ddim_at_eta_zero_is_euler() {
     let (mu, sd) = (0.7, 0.5);
     // E[x₀ | x_t] = μ + (1 − t)sd²/((1 − t)²sd² + t²)·(x − (1 − t)μ)
-    let denoise = |x: &[f64], t: f64| -> Vec<f64> {
+    let x0_flow = |x: &[f64], t: f64| -> Vec<f64> {
         let a = 1.0 - t;
         x.iter()
             .map(|x| mu + a * sd * sd / (a * a * sd * sd + t * t) * (x - a * mu))
             .collect()
     };
+    let denoise = |x: &[f64], t: f64| denoised_from_x0(Path::Flow.point(t), x, x0_flow(x, t));
     let z = normals(64, 2);
     let exact: Vec<f64> = z.iter().map(|z| mu + sd * z).collect();
     let err = |sampler: OdeSampler, steps: usize| {
-        let out = sample_ode(sampler, Path::Flow, &flow_times(steps), &z, denoise);
+        let (_, last) = sampler.plan(Path::Flow, 2 * steps);
+        let out = sample_ode(sampler, Path::Flow, &flow_times(steps), last, &z, denoise);
+        if sampler == OdeSampler::Heun {
+            assert_eq!(
+                out.nfe,
+                2 * steps,
+                "the flow line's last Heun step corrects too"
+            );
+        }
         out.x0
             .iter()
             .zip(&exact)
@@ -165,9 +178,10 @@ fn on_the_flow_line_every_sampler_converges_and_ddim_at_eta_zero_is_euler() {
             let p = path.point(tau);
             let q = p.same_sigma(crate::diffusion::objective::PathKind::Flow);
             let scale = p.scale_to(q);
-            denoise(&x.iter().map(|v| v * scale).collect::<Vec<_>>(), q.s)
+            let d = x0_flow(&x.iter().map(|v| v * scale).collect::<Vec<_>>(), q.s);
+            denoised_from_x0(p, x, d)
         };
-        let euler = sample_ode(OdeSampler::Euler, path, &taus, &z, on_path);
+        let euler = sample_ode(OdeSampler::Euler, path, &taus, false, &z, on_path);
         let ddim = sample_ddim(path, &taus, 0.0, &z, |_| unreachable!(), on_path);
         for (a, b) in euler.x0.iter().zip(&ddim.x0) {
             assert!((a - b).abs() < 1e-9, "{path:?}: {a} vs {b}");
@@ -202,11 +216,13 @@ fn ddim_at_eta_one_samples_the_gaussian() {
             |x, tau| {
                 let p = path.point(tau);
                 // E[x₀ | x] for x = a·x₀ + s·ε, x₀ ~ N(μ, sd²)
-                x.iter()
+                let d = x
+                    .iter()
                     .map(|x| {
                         mu + p.a * sd * sd / (p.a * p.a * sd * sd + p.s * p.s) * (x - p.a * mu)
                     })
-                    .collect()
+                    .collect();
+                denoised_from_x0(p, x, d)
             },
         );
         assert_eq!(out.nfe, 200);
@@ -236,16 +252,18 @@ fn heun_on_the_flow_ode_with_the_exact_score_reaches_the_floor_at_16_calls() {
     let floor = swd(&data_a, &data_b);
     let z = normals(2 * n, 4);
     let run = |sampler: OdeSampler, nfe: usize| {
-        let taus = flow_times(sampler.steps_for_nfe(nfe));
-        let out = sample_ode(sampler, Path::Flow, &taus, &z, |x, t| {
+        let (steps, last) = sampler.plan(Path::Flow, nfe);
+        let out = sample_ode(sampler, Path::Flow, &flow_times(steps), last, &z, |x, t| {
             // the variance-exploding point with the same σ = t/(1 − t) (t = 1: far out)
-            let t = t.min(1.0 - 1e-9);
-            let (sigma, scale) = (t / (1.0 - t), 1.0 / (1.0 - t));
-            x.chunks(2)
+            let tc = t.min(1.0 - 1e-9);
+            let (sigma, scale) = (tc / (1.0 - tc), 1.0 / (1.0 - tc));
+            let d = x
+                .chunks(2)
                 .flat_map(|p| mix.denoise_exact([p[0] * scale, p[1] * scale], sigma))
-                .collect()
+                .collect();
+            denoised_from_x0(Path::Flow.point(t), x, d)
         });
-        assert!(out.nfe <= nfe, "{sampler:?}: {} calls for {nfe}", out.nfe);
+        assert_eq!(out.nfe, nfe, "{sampler:?}");
         let x: Vec<f32> = out.x0.iter().map(|&v| v as f32).collect();
         swd(&x, &data_a)
     };
