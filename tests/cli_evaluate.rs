@@ -270,6 +270,55 @@ fn bad_evaluation_input_exits_2_with_one_line() {
         "--guidance-sweep",
         "0,50",
     ]);
+    // the objectives: a known name; OT and reflow only with flow matching
+    toy(&["--data", "moons", "--objective", "score"]);
+    toy(&["--data", "moons", "--objective", "flow", "--flow-time", "beta"]);
+    toy(&["--data", "moons", "--ot"]);
+    toy(&["--data", "moons", "--objective", "v", "--reflow"]);
+}
+
+/// `toy --objective flow --reflow --nfe-sweep … --samples-csv`: the JSON names the objective,
+/// reports straightness before and after the reflow, and the CSV has a row per point of every
+/// sampler at every budget, after the data's.
+#[test]
+fn toy_flow_matching_reflows_and_writes_the_sweep_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("sweep.csv");
+    let v = run_json(&[
+        "toy",
+        "--data",
+        "moons",
+        "--steps",
+        "300",
+        "--objective",
+        "flow",
+        "--flow-time",
+        "logit-normal",
+        "--reflow",
+        "--sampler",
+        "euler,heun",
+        "--nfe-sweep",
+        "1,4",
+        "--samples-csv",
+        csv.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(v["objective"], "flow");
+    assert_eq!(v["flow_time"], "logit-normal");
+    assert_eq!(v["steps"], 600, "two rounds of --steps");
+    let before = v["before_reflow"]["straightness"].as_f64().unwrap();
+    let after = v["straightness"].as_f64().unwrap();
+    assert!(after < before, "reflow straightens: {before} → {after}");
+    let sweep = v["sweep"].as_array().unwrap();
+    assert_eq!(sweep.len(), 4);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("source,sampler,nfe,x,y"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2000 * 5, "the data, then 4 sweep points");
+    assert!(rows[0].starts_with("data,,,"));
+    assert!(rows[2000].starts_with("sample,euler,1,"));
+    assert!(rows.last().unwrap().starts_with("sample,heun,4,"));
 }
 
 /// `toy` on the 1-D mixture: every held-out point gets its exact ODE −log p and the same
