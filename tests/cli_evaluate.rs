@@ -272,7 +272,14 @@ fn bad_evaluation_input_exits_2_with_one_line() {
     ]);
     // the objectives: a known name; OT and reflow only with flow matching
     toy(&["--data", "moons", "--objective", "score"]);
-    toy(&["--data", "moons", "--objective", "flow", "--flow-time", "beta"]);
+    toy(&[
+        "--data",
+        "moons",
+        "--objective",
+        "flow",
+        "--flow-time",
+        "beta",
+    ]);
     toy(&["--data", "moons", "--ot"]);
     toy(&["--data", "moons", "--objective", "v", "--reflow"]);
 }

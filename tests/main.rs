@@ -6,6 +6,7 @@ mod cli_evaluate;
 mod cli_guidance;
 mod cli_inspect;
 mod cli_newcomer;
+mod cli_samplers;
 mod fuzz;
 mod i18n;
 mod inputs;

@@ -562,6 +562,8 @@ cli-train-base-channels = Width of the U-Net's first level, later levels being m
 cli-train-save-every = Save a checkpoint every N steps as well as at the end (0: only at the end).
 cli-train-conditional = Train a class-conditional model for classifier-free guidance, on the data's classes (shapes: circle, square, triangle; digits: 0–9; a folder: its sub-folders).
 cli-train-p-uncond = With --conditional: the probability that an image's class is replaced by the null class ∅ (default 0.1; with --resume, the checkpoint's).
+cli-train-objective = What the network predicts: eps (default), x0, v, or flow (flow matching: the velocity ε − x₀ on x_t = (1 − t)x₀ + tε). A resumed run keeps its checkpoint's.
+cli-train-flow-time = With --objective flow: how t is drawn, uniform (default) or logit-normal.
 cli-sample-about = Generate images from a checkpoint by running the reverse process from noise.
 cli-sample-long =
     Generate images from a checkpoint by running the reverse process from noise.
@@ -569,8 +571,8 @@ cli-sample-long =
     DDPM walks back through every t = T … 1, adding a little fresh noise at each step. DDIM takes --steps evenly spaced jumps instead and is deterministic at --eta 0.
 cli-sample-checkpoint = A checkpoint folder written by `train` (or assets/pretrained).
 cli-sample-n = Number of images.
-cli-sample-sampler = ddpm (every step, stochastic) or ddim (few steps, deterministic at eta 0).
-cli-sample-steps = DDIM steps.
+cli-sample-sampler = ddpm (every step, stochastic), ddim (few steps, deterministic at eta 0), or the ODE samplers euler, heun and dpmpp2m (Karras σ grid, ρ = 7; a flow-matching model on its own line, uniform in t).
+cli-sample-steps = Steps of ddim, euler, heun or dpmpp2m (a Heun step costs two network calls; the count is printed).
 cli-sample-eta = DDIM η: 0 is deterministic, 1 adds DDPM-like noise.
 cli-sample-seed = Seed of the start noise.
 cli-sample-out = Write the grid of samples here, in the format its extension names (.png, .jpg, …; PNG without one).

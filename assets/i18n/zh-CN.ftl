@@ -527,6 +527,8 @@ cli-train-base-channels = U-Net 第一层的通道数，后面各层是它的倍
 cli-train-save-every = 每 N 步以及结束时保存一次检查点（0：只在结束时保存）。
 cli-train-conditional = 训练一个以种类为条件的模型，用于无分类器的引导；种类来自数据（shapes：circle、square、triangle；digits：0 到 9；文件夹：它的子文件夹）。
 cli-train-p-uncond = 使用 --conditional 时：把种类换成空种类 ∅ 的概率（默认 0.1；使用 --resume 时为检查点的值）。
+cli-train-objective = 网络预测什么：eps（默认）、x0、v 或 flow（flow matching：沿 x_t = (1 − t)x₀ + tε 的变化率 ε − x₀）。继续训练时沿用检查点的选择。
+cli-train-flow-time = 使用 --objective flow 时：t 如何取，uniform（默认）或 logit-normal。
 cli-sample-about = 从噪声出发运行反向过程，用检查点生成图像。
 cli-sample-long =
     从噪声出发运行反向过程，用检查点生成图像。
@@ -534,8 +536,8 @@ cli-sample-long =
     DDPM 逐一走过 t = T … 1，每一步加入一点新的噪声。DDIM 则只做 --steps 次等间隔的跳跃，在 --eta 0 时是确定性的。
 cli-sample-checkpoint = 由 `train` 写出的检查点文件夹（或 assets/pretrained）。
 cli-sample-n = 图像数量。
-cli-sample-sampler = ddpm（每一步都走，随机）或 ddim（步数少，eta 为 0 时确定）。
-cli-sample-steps = DDIM 步数。
+cli-sample-sampler = ddpm（每一步都走，随机）、ddim（步数少，eta 为 0 时确定），或 ODE 采样器 euler、heun、dpmpp2m（Karras σ 网格，ρ = 7；flow matching 模型在自己的直线上，t 均匀取）。
+cli-sample-steps = ddim、euler、heun 或 dpmpp2m 的步数（Heun 每步调用网络两次；会输出调用次数）。
 cli-sample-eta = DDIM 的 η：0 为确定性，1 加入与 DDPM 类似的噪声。
 cli-sample-seed = 起始噪声的随机种子。
 cli-sample-out = 把样本网格写到这里，格式由文件结尾的 .png、.jpg 等决定（没有时为 PNG）。

@@ -4,6 +4,7 @@
 //! line on stderr and exit status 2 (see [`CliError`]).
 
 use crate::data::{self, Dataset, ImageError};
+use crate::diffusion::objective::Target;
 use crate::diffusion::process::{mean_sq, prior_kl_bits_per_dim, q_sample, standard_normal_vec};
 use crate::diffusion::{
     SampleRequest, SamplerKind, Schedule, ScheduleError, ScheduleKind, Start, Trajectory,
@@ -362,10 +363,13 @@ pub struct SampleArgs {
     /// Number of images.
     #[arg(long, default_value_t = 16)]
     pub n: usize,
-    /// ddpm (every step, stochastic) or ddim (few steps, deterministic at eta 0).
+    /// ddpm (every step, stochastic), ddim (few steps, deterministic at eta 0), or the ODE
+    /// samplers euler, heun and dpmpp2m (Karras σ grid, ρ = 7; a flow-matching model on its
+    /// own line, uniform in t).
     #[arg(long, default_value = "ddim")]
     pub sampler: String,
-    /// DDIM steps.
+    /// Steps of ddim, euler, heun or dpmpp2m (a Heun step costs two network calls; the
+    /// count is printed).
     #[arg(long, default_value_t = 50)]
     pub steps: usize,
     /// DDIM η: 0 is deterministic, 1 adds DDPM-like noise.
@@ -618,7 +622,23 @@ pub fn sampler_kind(name: &str, steps: usize, eta: f64) -> Result<SamplerKind, C
 
 /// Run `sample`: writes the grid (and the GIF) and returns the trajectory.
 pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
-    let sampler = sampler_kind(&args.sampler, args.steps, args.eta)?;
+    let ode = crate::diffusion::samplers::OdeSampler::parse(&args.sampler);
+    if ode.is_some() && !(1..=1000).contains(&args.steps) {
+        return Err(CliError::Usage(format!(
+            "--steps must be between 1 and 1000, got {}",
+            args.steps
+        )));
+    }
+    let sampler = match ode {
+        // the ODE samplers ignore it; DDIM's checks still apply to --eta
+        Some(_) => sampler_kind("ddim", args.steps, args.eta),
+        None => sampler_kind(&args.sampler, args.steps, args.eta).map_err(|_| {
+            CliError::Usage(format!(
+                "unknown sampler '{}': expected ddpm, ddim, euler, heun or dpmpp2m",
+                args.sampler.trim()
+            ))
+        }),
+    }?;
     if !(1..=256).contains(&args.n) {
         return Err(CliError::Usage(format!(
             "--n must be between 1 and 256, got {}",
@@ -639,7 +659,7 @@ pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
     }
     let guidance = guidance_of(&info.config.classes, args.class.as_deref(), args.guidance)?;
     let t_max = info.config.schedule.timesteps;
-    if matches!(sampler, SamplerKind::Ddim { steps, .. } if steps > t_max) {
+    if ode.is_none() && matches!(sampler, SamplerKind::Ddim { steps, .. } if steps > t_max) {
         eprintln!(
             "note: --steps {} is more than the model's T = {t_max}: DDIM takes all {t_max} steps",
             args.steps
@@ -673,8 +693,34 @@ pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
         bar.set_position(done as u64);
         std::ops::ControlFlow::Continue(())
     };
-    let traj = match guidance {
-        Some(g) => trainer.sample_guided(
+    let traj = match (ode, guidance) {
+        (Some(kind), g) => {
+            let nfe = match (kind, trainer.objective()) {
+                (crate::diffusion::samplers::OdeSampler::Heun, Target::Flow) => 2 * args.steps,
+                (crate::diffusion::samplers::OdeSampler::Heun, _) => 2 * args.steps - 1,
+                _ => args.steps,
+            };
+            bar.set_length(nfe as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} network calls [{elapsed} < {eta}]",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let traj = trainer
+                .sample_ode_images(kind, nfe, args.n, args.seed, g, |done, _| {
+                    bar.set_position(done as u64)
+                })
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            bar.finish_and_clear();
+            eprintln!(
+                "{} steps of {}: {nfe} network calls",
+                args.steps,
+                kind.name()
+            );
+            Ok(traj)
+        }
+        (None, Some(g)) => trainer.sample_guided(
             crate::train::trainer::Weights::Ema,
             &request,
             Start::Noise,
@@ -682,7 +728,7 @@ pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
             &[g.w],
             progress,
         ),
-        None => trainer.sample(&request, Start::Noise, progress),
+        (None, None) => trainer.sample(&request, Start::Noise, progress),
     }
     .map_err(|e| CliError::Usage(e.to_string()))?;
     bar.finish_and_clear();

@@ -6,6 +6,7 @@
 
 use super::{CliError, ckpt_err, device_choice, output};
 use crate::data::{DataSource, Dataset};
+use crate::diffusion::objective::{FlowTime, Target};
 use crate::diffusion::{SampleRequest, SamplerKind, ScheduleKind, Start};
 use crate::model::UNetConfig;
 use crate::train::checkpoint::{self, CheckpointError, CheckpointInfo};
@@ -86,6 +87,13 @@ pub struct TrainArgs {
     /// class ∅ [default: 0.1; with --resume, the checkpoint's].
     #[arg(long)]
     pub p_uncond: Option<f64>,
+    /// What the network predicts: eps (default), x0, v, or flow (flow matching: the velocity
+    /// ε − x₀ on x_t = (1 − t)x₀ + tε). A resumed run keeps its checkpoint's.
+    #[arg(long)]
+    pub objective: Option<String>,
+    /// With --objective flow: how t is drawn, uniform (default) or logit-normal.
+    #[arg(long)]
+    pub flow_time: Option<String>,
 }
 
 /// `train`'s defaults for a new run.
@@ -410,6 +418,37 @@ pub fn resolve(
         .as_deref()
         .map(str::parse::<ScheduleKind>)
         .transpose()?;
+    let objective_flag = args
+        .objective
+        .as_deref()
+        .map(|name| {
+            Target::parse(name).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "unknown --objective '{name}': expected eps, x0, v or flow"
+                ))
+            })
+        })
+        .transpose()?;
+    let flow_time_flag = args
+        .flow_time
+        .as_deref()
+        .map(|name| {
+            FlowTime::parse(name).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "unknown --flow-time '{name}': expected uniform or logit-normal"
+                ))
+            })
+        })
+        .transpose()?;
+    let flow = objective_flag.map_or(
+        resumed.is_some_and(|i| i.config.objective == Target::Flow),
+        |o| o == Target::Flow,
+    );
+    if flow_time_flag.is_some() && !flow {
+        return Err(CliError::Usage(
+            "--flow-time belongs to flow matching: add --objective flow".into(),
+        ));
+    }
     let Some(info) = resumed else {
         let config = TrainConfig {
             model: UNetConfig::new()
@@ -426,6 +465,8 @@ pub fn resolve(
             data,
             classes: Vec::new(),
             p_uncond: crate::train::trainer::DEFAULT_P_UNCOND,
+            objective: objective_flag.unwrap_or(Target::Eps),
+            flow_time: flow_time_flag.unwrap_or_default(),
         };
         return Ok(Settings {
             config,
@@ -459,6 +500,16 @@ pub fn resolve(
             "--timesteps",
             args.timesteps.map(|v| v.to_string()),
             config.schedule.timesteps.to_string(),
+        ),
+        (
+            "--objective",
+            objective_flag.map(|o| o.name().to_owned()),
+            config.objective.name().to_owned(),
+        ),
+        (
+            "--flow-time",
+            flow_time_flag.map(|f| f.name().to_owned()),
+            config.flow_time.name().to_owned(),
         ),
     ];
     for (flag, given, theirs) in &shape {

@@ -9,6 +9,7 @@ pub mod guidance_eval;
 pub mod guidance_job;
 pub mod guided;
 pub mod history;
+pub mod objective;
 pub mod ode_job;
 pub mod ode_nll;
 pub mod one_image;

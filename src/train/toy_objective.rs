@@ -4,6 +4,7 @@
 //! of any path, evaluated at the point of the network's own path with the same σ.
 
 use super::toy::{ToyTrainer, X0_CLIP};
+pub use crate::diffusion::objective::FlowTime;
 use crate::diffusion::objective::{PathKind, PathPoint, Target};
 use crate::diffusion::ot::ot_pairing;
 use crate::diffusion::process::fill_standard_normal;
@@ -12,47 +13,6 @@ use crate::diffusion::samplers::{
 };
 use burn::tensor::{Tensor, TensorData};
 use rand::{Rng, SeedableRng};
-
-/// How flow matching draws t.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlowTime {
-    /// t ~ U(0, 1)
-    Uniform,
-    /// t = sigmoid(n), n ~ N(0, 1): more steps in the middle (Esser et al. 2024, SD3)
-    LogitNormal,
-}
-
-impl FlowTime {
-    /// Both.
-    pub const ALL: [FlowTime; 2] = [Self::Uniform, Self::LogitNormal];
-
-    /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Uniform => "uniform",
-            Self::LogitNormal => "logit-normal",
-        }
-    }
-
-    /// `uniform` or `logit-normal`.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
-    }
-
-    /// One t in (0, 1).
-    pub fn draw(self, rng: &mut impl Rng) -> f64 {
-        match self {
-            // (0, 1]: never exactly 0, where x_t is the data itself
-            Self::Uniform => 1.0 - rng.random::<f64>(),
-            Self::LogitNormal => {
-                let n: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
-                1.0 / (1.0 + (-n).exp())
-            }
-        }
-    }
-}
 
 /// The noise rows of `eps` reordered so that row i is paired with data row i by the exact
 /// optimal transport plan of the batch (squared distance).
@@ -417,28 +377,6 @@ mod tests {
                 "{objective:?}: {s:?}"
             );
         }
-    }
-
-    /// The two logit-normal and uniform draws of t stay inside (0, 1), and the logit-normal
-    /// puts more mass in the middle.
-    #[test]
-    fn flow_times_are_drawn_in_the_open_interval() {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-        let middle = |k: FlowTime, rng: &mut rand_chacha::ChaCha8Rng| {
-            (0..20_000)
-                .map(|_| k.draw(rng))
-                .inspect(|t| assert!(*t > 0.0 && *t <= 1.0))
-                .filter(|t| (0.25..0.75).contains(t))
-                .count()
-        };
-        let (u, l) = (
-            middle(FlowTime::Uniform, &mut rng),
-            middle(FlowTime::LogitNormal, &mut rng),
-        );
-        assert!((u as f64 / 20_000.0 - 0.5).abs() < 0.02, "{u}");
-        // P(|n| < logit(0.75) = 1.0986) = 0.728
-        assert!((l as f64 / 20_000.0 - 0.728).abs() < 0.02, "{l}");
-        assert_eq!(FlowTime::parse("Logit-Normal"), Some(FlowTime::LogitNormal));
     }
 
     /// The ε̂ of the tensor path (the ODE likelihood's) equals the host conversion's, for

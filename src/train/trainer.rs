@@ -6,6 +6,7 @@ use super::clip::clip_global_norm;
 use super::device::DeviceInfo;
 use super::phases::{Phase, PhaseClock, PhaseTimes};
 use crate::data::{DataSource, Dataset};
+use crate::diffusion::objective::{FlowTime, Target};
 use crate::diffusion::process::{fill_standard_normal, q_sample};
 use crate::diffusion::{
     SampleError, SampleRequest, Schedule, ScheduleConfig, ScheduleError, Start, TimestepPlan,
@@ -47,6 +48,24 @@ pub struct TrainConfig {
     /// one network learns ε(x, c) and ε(x, ∅) (classifier-free guidance)
     #[serde(default = "default_p_uncond")]
     pub p_uncond: f64,
+    /// what the network predicts (checkpoints before #25 predicted ε)
+    #[serde(default = "default_objective", skip_serializing_if = "is_eps")]
+    pub objective: Target,
+    /// flow matching: how t is drawn
+    #[serde(default, skip_serializing_if = "is_uniform")]
+    pub flow_time: FlowTime,
+}
+
+fn default_objective() -> Target {
+    Target::Eps
+}
+
+fn is_eps(t: &Target) -> bool {
+    *t == Target::Eps
+}
+
+fn is_uniform(t: &FlowTime) -> bool {
+    *t == FlowTime::Uniform
 }
 
 /// Ho & Salimans (2022) train with p_uncond = 0.1 or 0.2.
@@ -77,6 +96,8 @@ impl Default for TrainConfig {
             data: DataSource::Builtin(crate::data::Builtin::Shapes),
             classes: Vec::new(),
             p_uncond: DEFAULT_P_UNCOND,
+            objective: Target::Eps,
+            flow_time: FlowTime::Uniform,
         }
     }
 }
@@ -480,7 +501,8 @@ impl Trainer {
         Tensor::from_data(TensorData::new(values, [n, c, s, s]), device)
     }
 
-    /// One optimisation step of L_simple = E‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖².
+    /// One optimisation step of L_simple = E‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖², or of the
+    /// run's other objective (x₀, v, flow matching: [`Trainer::objective_batch`]).
     ///
     /// A NaN or infinite loss is caught before the update: the trainer rolls back to the last
     /// good state and returns [`TrainError::NonFinite`].
@@ -490,14 +512,23 @@ impl Trainer {
         let size = self.config.model.image_size;
         let mut rng = step_rng(self.config.seed, self.step);
         let (x0, labels) = self.dataset.batch_labelled(&mut rng, n, size);
-        let (x_t, eps, ts) = self.noisy_batch(&x0, n, &mut rng);
+        // ε: the original batch (bit for bit as before #25); other objectives their own
+        let (x_t, target, time) = if self.config.objective == Target::Eps {
+            let (x_t, eps, ts) = self.noisy_batch(&x0, n, &mut rng);
+            (x_t, eps, ts.iter().map(|&t| t as f64).collect::<Vec<f64>>())
+        } else {
+            let b = self.objective_batch(&x0, n, &mut rng);
+            (b.x_t, b.target, b.labels)
+        };
         // A conditional model: each image's class, or ∅ with probability p_uncond.
         let classes = self.training_classes(&labels, &mut rng);
         let x_t = self.tensor4(x_t, n, &self.device); // [n, 3, s, s]
-        let eps = self.tensor4(eps, n, &self.device);
+        let target = self.tensor4(target, n, &self.device);
         clock.lap(Phase::Data, &mut self.phases);
-        let eps_hat = self.model.forward_conditional(x_t, &ts, classes.as_deref());
-        let loss = (eps_hat - eps).powi_scalar(2).mean(); // [1]
+        let pred = self
+            .model
+            .forward_conditional_at_labels(x_t, &time, classes.as_deref());
+        let loss = (pred - target).powi_scalar(2).mean(); // [1]
         clock.lap(Phase::Forward, &mut self.phases);
         let loss_value: f32 = loss.clone().into_scalar();
         clock.lap(Phase::LossReadBack, &mut self.phases);
@@ -590,17 +621,25 @@ impl Trainer {
         ts: &[usize],
         classes: Option<&[usize]>,
     ) -> Result<Vec<f32>, TrainError> {
+        if self.config.objective != Target::Eps {
+            return self.eps_at_timesteps(weights, x_t_unit, ts, classes);
+        }
         let device = self.device_info.device();
-        let model = match weights {
-            Weights::Ema => self.ema.clone(),
-            Weights::Raw => self.model.valid(),
-        };
+        let model = self.weights(weights);
         let x = self.tensor4(x_t_unit.to_vec(), ts.len(), &device);
         model
             .forward_conditional(x, ts, classes)
             .into_data()
             .try_into_vec::<f32>()
             .map_err(|e| TrainError::Device(format!("{e:?}")))
+    }
+
+    /// The EMA or the raw weights (plain device).
+    pub(crate) fn weights(&self, weights: Weights) -> UNet {
+        match weights {
+            Weights::Ema => self.ema.clone(),
+            Weights::Raw => self.model.valid(),
+        }
     }
 
     /// ε̂ from the EMA weights for host x_t where image i is at timestep ts[i], in chunks of
@@ -610,6 +649,10 @@ impl Trainer {
         let device = self.device_info.device();
         let mut out = Vec::with_capacity(x_t_unit.len());
         for (x, ts) in x_t_unit.chunks(64 * dim).zip(ts.chunks(64)) {
+            if self.config.objective != Target::Eps {
+                out.extend(self.eps_at_timesteps(Weights::Ema, x, ts, None)?);
+                continue;
+            }
             let x = self.tensor4(x.to_vec(), ts.len(), &device);
             out.extend(
                 self.ema
@@ -624,28 +667,38 @@ impl Trainer {
 
     /// L_simple of the EMA on a fixed batch with fixed noise (from `seed`): a held-out loss.
     pub fn eval_loss(&self, x0_unit: &[f32], n: usize, seed: u64) -> Result<f32, TrainError> {
-        self.fixed_batch_loss(&self.ema, x0_unit, n, seed)
+        self.fixed_batch_loss(Weights::Ema, x0_unit, n, seed)
     }
 
     /// L_simple of the raw (non-EMA) weights on a fixed batch and noise, for exact comparisons.
     pub fn eval_loss_raw(&self, x0_unit: &[f32], n: usize, seed: u64) -> Result<f32, TrainError> {
-        self.fixed_batch_loss(&self.model.valid(), x0_unit, n, seed)
+        self.fixed_batch_loss(Weights::Raw, x0_unit, n, seed)
     }
 
-    /// L_simple of `model` on `x0_unit` with t and ε drawn from `seed`.
+    /// L_simple of `weights` on `x0_unit` with t and ε drawn from `seed`.
     fn fixed_batch_loss(
         &self,
-        model: &UNet,
+        weights: Weights,
         x0_unit: &[f32],
         n: usize,
         seed: u64,
     ) -> Result<f32, TrainError> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let (x_t, eps, ts) = self.noisy_batch(x0_unit, n, &mut rng);
+        if self.config.objective != Target::Eps {
+            // L_simple of the ε̂ the network implies
+            let eps_hat = self.eps_at_timesteps(weights, &x_t, &ts, None)?;
+            let sum: f64 = eps_hat
+                .iter()
+                .zip(&eps)
+                .map(|(a, b)| (*a as f64 - *b as f64).powi(2))
+                .sum();
+            return Ok((sum / eps.len().max(1) as f64) as f32);
+        }
         let device = self.device_info.device();
         let x_t = self.tensor4(x_t, n, &device);
         let eps = self.tensor4(eps, n, &device);
-        Ok((model.forward(x_t, &ts) - eps)
+        Ok((self.weights(weights).forward(x_t, &ts) - eps)
             .powi_scalar(2)
             .mean()
             .into_scalar())
