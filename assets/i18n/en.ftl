@@ -801,3 +801,29 @@ guidance-measured = Step { $step }: { $n } samples per class and w, { $classes }
 guidance-accuracy = accuracy: share the judge puts in the class asked for
 guidance-diversity = diversity: mean distance between two samples of a class in the judge's features, 1 = two training images
 guidance-measured-ends = w = { $w0 }: accuracy { $acc0 }, diversity { $div0 }, { $near0 } levels from the nearest training image · w = { $w1 }: accuracy { $acc1 }, diversity { $div1 }, { $near1 } levels: more of the class, less varied, further from the data.
+
+## ⑤'s lab: two runs side by side
+lab-toggle = Compare two runs (A | B)
+lab-toggle-tip = Two runs on the same data from the same seed, each with its own objective, training at once: for example DDPM's ε against flow matching.
+lab-note = Both runs draw the same data, the same weights at step 0 and the same batches' noise; only what the network predicts (and, for flow matching, how it pairs data with noise) differs. Particles: ancestral DDPM through every t of the linear schedule (T = 100), via the conversion to ε̂.
+lab-objective = predicts
+lab-objective-tip = ε (DDPM), x₀, v = a·ε − s·x₀, or flow matching's velocity ε − x₀ on x_t = (1 − t)x₀ + tε. Every sampler reads any of them through one conversion to x̂₀ and ε̂ at the same noise level.
+lab-objective-eps = ε (DDPM)
+lab-objective-x0 = x₀
+lab-objective-v = v
+lab-objective-flow = flow matching
+lab-flow-time = t drawn
+lab-ot = optimal-transport pairs
+lab-ot-tip = Pair each batch's data with its noise by the exact optimal transport plan (least total squared distance): straighter paths, so fewer steps.
+lab-loss = loss { $loss }
+lab-loss-tip = Mean squared error of the run's own target: not comparable between objectives.
+lab-swd = SWD { $swd } = { $ratio } × the floor { $floor }
+lab-measure = Measure samplers
+lab-measure-tip = Every sampler at NFE 1, 2, 4, 8, 16, 32, 64 network calls from the same 1000 starting points, scored by SWD to the data; and the straightness of 500 learned paths. Training waits a few seconds.
+lab-reflow = Reflow
+lab-reflow-tip = Retrain from now on on the model's own (noise, sample) pairs (20000 pairs, Heun 32 steps): the paths straighten, so one step comes close.
+lab-before-reflow = Before the reflow: straightness { $s }, one Euler step SWD { $swd }.
+lab-straightness = Step { $step }: straightness S = { $s } (0 = straight lines), one Euler step SWD { $swd }.
+lab-straightness-tip = S = E∫‖v‖dt / E‖x₁ − x₀‖ − 1 over 500 paths from noise to sample, 32 Euler steps on the flow line (the same points as DDIM for every objective).
+lab-axis-nfe = network calls (NFE, log scale)
+lab-axis-swd = SWD to the data (log scale)

@@ -760,3 +760,29 @@ guidance-measured = 第 { $step } 步：每个种类和每个 w 各 { $n } 个�
 guidance-accuracy = 准确率：分类器认为是所要种类的比例
 guidance-diversity = 多样性：同一种类的两个样本在分类器的内部表示中的平均距离，1 = 两张训练图像之间的距离
 guidance-measured-ends = w = { $w0 }：准确率 { $acc0 }，多样性 { $div0 }，离最近的训练图像 { $near0 } · w = { $w1 }：准确率 { $acc1 }，多样性 { $div1 }，{ $near1 }：更像这个种类，更少变化，离数据的距离更大。
+
+## ⑤ 的实验：两个训练并排
+lab-toggle = 对比两个训练（A | B）
+lab-toggle-tip = 在同样的数据上、从同样的种子开始的两个训练，各自预测不同的量，同时训练：例如 DDPM 的 ε 与 flow matching。
+lab-note = 两个训练抽取同样的数据、第 0 步同样的权重和同样批次的噪声；只有网络预测的量（以及 flow matching 如何把数据和噪声配对）不同。粒子：遍历线性调度（T = 100）每个 t 的 DDPM，通过换算成 ε̂。
+lab-objective = 预测
+lab-objective-tip = ε（DDPM）、x₀、v = a·ε − s·x₀，或 flow matching 在 x_t = (1 − t)x₀ + tε 上的变化率 ε − x₀。每个采样器都通过同一个换算，在同样的噪声大小上得到 x̂₀ 和 ε̂。
+lab-objective-eps = ε（DDPM）
+lab-objective-x0 = x₀
+lab-objective-v = v
+lab-objective-flow = flow matching
+lab-flow-time = t 的取法
+lab-ot = 最优运输配对
+lab-ot-tip = 用精确的最优运输方案（总的平方距离最小）把每个批次的数据和噪声配对：路径更直，所以需要的步数更少。
+lab-loss = 损失 { $loss }
+lab-loss-tip = 这个训练自己要预测的量的均方误差：预测不同的量时不能对比。
+lab-swd = SWD { $swd } = 下限 { $floor } 的 { $ratio } 倍
+lab-measure = 测量采样器
+lab-measure-tip = 每个采样器在 NFE 1、2、4、8、16、32、64 次网络调用下，从同样的 1000 个起点采样，用到数据的 SWD 评分；以及 500 条学到的路径的曲度。训练会等几秒钟。
+lab-reflow = Reflow
+lab-reflow-tip = 从现在起用模型自己的（噪声，样本）对重新训练（20000 对，Heun 32 步）：路径变直，所以一步就能接近。
+lab-before-reflow = Reflow 以前：曲度 { $s }，一步 Euler 的 SWD { $swd }。
+lab-straightness = 第 { $step } 步：曲度 S = { $s }（0 = 直线），一步 Euler 的 SWD { $swd }。
+lab-straightness-tip = S = E∫‖v‖dt / E‖x₁ − x₀‖ − 1，取 500 条从噪声到样本的路径，在 flow 直线上走 32 步 Euler（对每种预测都与 DDIM 的点相同）。
+lab-axis-nfe = 网络调用次数（NFE，对数刻度）
+lab-axis-swd = 到数据的 SWD（对数刻度）

@@ -85,13 +85,23 @@ impl Trainer {
     ) -> (PathPoint, f64, f64) {
         let t_max = self.schedule().timesteps() as f64;
         let q = p.same_sigma(self.objective().path());
-        let label = match (self.objective().path(), timestep) {
-            (PathKind::Flow, _) => q.s * t_max,
-            (PathKind::Vp, Some(t)) => t as f64,
-            (PathKind::Vp, None) if q.a == 0.0 => t_max,
-            (PathKind::Vp, None) => flow.s_for_log_snr(2.0 * (q.a / q.s).ln(), 1.0),
+        // a diffusion model noisier than t = T (pure noise included) is read at its last point,
+        // where it was trained, rather than x̂₀ = (x − ε̂)/0
+        let last = PathPoint::diffusion(self.schedule().alpha_bar(self.schedule().timesteps()));
+        let (q, label) = match (self.objective().path(), timestep) {
+            (PathKind::Flow, _) => (q, q.s * t_max),
+            // a timestep of the schedule is the model's own point, exactly
+            (PathKind::Vp, Some(t)) => return (p, 1.0, t as f64),
+            (PathKind::Vp, None) if q.a <= last.a => (last, t_max),
+            (PathKind::Vp, None) => (q, flow.s_for_log_snr(2.0 * (q.a / q.s).ln(), 1.0)),
         };
-        (q, p.scale_to(q), label)
+        // beyond T the noise dominates: keep its scale
+        let scale = if q == last && timestep.is_none() {
+            q.s / p.s
+        } else {
+            p.scale_to(q)
+        };
+        (q, scale, label)
     }
 
     /// The network's raw output for images on its own path.

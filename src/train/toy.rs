@@ -530,6 +530,10 @@ pub enum ToyCommand {
     SetGuidance(Guidance),
     /// measure precision and spread over a sweep of w (the overlap set only)
     GuidanceSweep(Vec<f64>),
+    /// measure every sampler at every budget and the paths' straightness (the lab)
+    Measure,
+    /// flow matching: retrain from now on on the model's own (noise, sample) pairs
+    Reflow,
     /// end the thread
     Shutdown,
 }
@@ -554,6 +558,10 @@ pub enum ToyEvent {
     OdeDensity(Box<Result<super::toy_ode::ToyOdeDensity, String>>),
     /// a guidance sweep's precision and spread per w (empty: not available for this run)
     GuidanceSweep(Vec<super::toy_guidance::GuidancePoint>),
+    /// the lab's measurement
+    Measured(Box<super::toy_samplers::LabMeasure>),
+    /// a reflow happened: the paths' straightness just before it
+    Reflowed(super::toy_samplers::PathStraightness),
 }
 
 /// The UI's side of the toy worker.
@@ -672,6 +680,17 @@ fn run(
                     .unwrap_or_default();
                 send(ToyEvent::GuidanceSweep(points));
             }
+            Some(ToyCommand::Measure) => {
+                send(ToyEvent::Measured(Box::new(trainer.lab_measure())));
+            }
+            Some(ToyCommand::Reflow) => {
+                let before = trainer.path_straightness(trainer.config().seed);
+                trainer.reflow(
+                    super::toy_objective::REFLOW_PAIRS,
+                    trainer.config().seed ^ trainer.step_count(),
+                );
+                send(ToyEvent::Reflowed(before));
+            }
             Some(ToyCommand::OdeDensity) => {
                 let result = super::toy_ode::toy_ode_density(&trainer).map_err(|e| e.to_string());
                 send(ToyEvent::OdeDensity(Box::new(result)));
@@ -749,7 +768,7 @@ mod worker_tests {
                 Ok(ToyEvent::Running(r)) => running = r,
                 Ok(ToyEvent::Trained { step, .. }) => trained = step,
                 Ok(ToyEvent::View(_)) => views += 1,
-                Ok(ToyEvent::OdeDensity(_) | ToyEvent::GuidanceSweep(_)) | Err(_) => {}
+                Ok(_) | Err(_) => {}
             }
         }
         assert!(
@@ -757,5 +776,33 @@ mod worker_tests {
             "{running} {trained} {views}"
         );
         assert!(w.send(ToyCommand::Pause));
+    }
+
+    /// The lab's commands: a flow run measures every sampler at every budget and its paths,
+    /// and reflows, reporting the straightness it had before.
+    #[test]
+    fn the_worker_measures_and_reflows_a_flow_run() {
+        let config = ToyConfig {
+            objective: crate::diffusion::objective::Target::Flow,
+            ..ToyConfig::new(ToyData::Moons, 1)
+        };
+        let w = ToyWorker::spawn(config, Box::new(|| {})).unwrap();
+        assert!(w.send(ToyCommand::TrainSteps(100)));
+        assert!(w.send(ToyCommand::Measure));
+        assert!(w.send(ToyCommand::Reflow));
+        let deadline = Instant::now() + Duration::from_secs(600);
+        let (mut measured, mut reflowed) = (None, None);
+        while Instant::now() < deadline && (measured.is_none() || reflowed.is_none()) {
+            match w.events.recv_timeout(Duration::from_millis(100)) {
+                Ok(ToyEvent::Measured(m)) => measured = Some(m),
+                Ok(ToyEvent::Reflowed(b)) => reflowed = Some(b),
+                Ok(_) | Err(_) => {}
+            }
+        }
+        let m = measured.expect("a measurement");
+        assert_eq!(m.sweep.len(), 5 * super::super::toy_samplers::LAB_NFES.len());
+        assert!(m.floor > 0.0 && m.paths.straightness >= 0.0, "{m:?}");
+        let before = reflowed.expect("a reflow");
+        assert!(before.straightness >= 0.0 && before.one_step_swd > 0.0, "{before:?}");
     }
 }

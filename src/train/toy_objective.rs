@@ -78,12 +78,18 @@ impl ToyTrainer {
             }
             PathKind::Vp => {
                 let q = p.same_sigma(PathKind::Vp);
-                let label = match timestep {
-                    Some(t) => t as f64,
-                    None if q.a == 0.0 => t_max,
-                    None => self.flow.s_for_log_snr(2.0 * (q.a / q.s).ln(), 1.0),
+                // noisier than t = T (pure noise included): the model's last point, where it
+                // was trained, rather than x̂₀ = (x − ε̂)/0
+                let last = PathPoint::diffusion(self.schedule().alpha_bar(self.schedule().timesteps()));
+                let (q, label) = match timestep {
+                    // a timestep of the schedule is the model's own point, exactly
+                    Some(t) => return (p, 1.0, t as f64),
+                    None if q.a <= last.a => (last, t_max),
+                    None => (q, self.flow.s_for_log_snr(2.0 * (q.a / q.s).ln(), 1.0)),
                 };
-                (q, p.scale_to(q), label)
+                // beyond T the noise dominates: keep its scale
+                let scale = if q == last { q.s / p.s } else { p.scale_to(q) };
+                (q, scale, label)
             }
         }
     }

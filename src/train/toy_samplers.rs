@@ -179,6 +179,63 @@ impl ToyTrainer {
     }
 }
 
+/// Budgets of the lab's NFE sweep.
+pub const LAB_NFES: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
+/// Samples per point of the lab's sweep.
+pub const LAB_SAMPLES: usize = 1000;
+/// Paths of the lab's straightness.
+pub const LAB_PATHS: usize = 500;
+
+/// What the lab measures of a run on request: every sampler at every budget of [`LAB_NFES`]
+/// from the same x_T, the SWD floor, and the paths' straightness.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabMeasure {
+    /// the training step measured
+    pub step: u64,
+    /// every sampler at every budget
+    pub sweep: Vec<SweepPoint>,
+    /// SWD between two independent data draws
+    pub floor: f64,
+    /// straightness and one-step SWD of the learned paths
+    pub paths: PathStraightness,
+}
+
+/// Straightness S = E∫‖v‖dt / E‖x₁ − x₀‖ − 1 of a model's paths and the SWD of one Euler step
+/// from pure noise.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PathStraightness {
+    /// S over [`LAB_PATHS`] paths, 32 Euler steps on the flow line
+    pub straightness: f64,
+    /// SWD of one Euler step to the data ([`LAB_SAMPLES`] samples)
+    pub one_step_swd: f64,
+}
+
+impl ToyTrainer {
+    /// The lab's straightness figures, from `seed`.
+    pub fn path_straightness(&self, seed: u64) -> PathStraightness {
+        PathStraightness {
+            straightness: self.straightness(LAB_PATHS, 32, seed ^ 0x57A1),
+            one_step_swd: self.one_step_swd(LAB_SAMPLES, seed ^ 0x0E5D),
+        }
+    }
+
+    /// The lab's measurement now.
+    pub fn lab_measure(&self) -> LabMeasure {
+        let seed = self.config().seed;
+        LabMeasure {
+            step: self.step_count(),
+            sweep: self.nfe_sweep(&SweepSampler::ALL, &LAB_NFES, LAB_SAMPLES, seed ^ 0x5EE9),
+            floor: swd(
+                &self.config().data,
+                &vec![0.0; 2 * self.config().data.dim()],
+                seed ^ 0x5EE9,
+            )
+            .floor,
+            paths: self.path_straightness(seed),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,10 +17,12 @@ use crate::data::points::{ToyData, default_mixture, image_cloud, pixel_values};
 use crate::diffusion::toy::{GaussianMixture1d, grid, indicator_integral, normal_pdf};
 use crate::tr;
 use crate::train::toy::{ToyCommand, ToyConfig, ToyEvent, ToyView, ToyWorker};
-use egui_plot::{Arrows, HLine, Line, Plot, PlotImage, PlotPoint, Points, VLine};
+use egui_plot::{HLine, Line, Plot, PlotImage, PlotPoint, Points, VLine};
 use rand::SeedableRng;
 
 mod density;
+mod flow_2d;
+pub mod lab;
 use density::Densities;
 
 /// The data the student picks.
@@ -130,6 +132,8 @@ pub struct WorldPanel {
     heat_tex: super::textures::TextureSlot,
     worker: Option<ToyWorker>,
     seed: u64,
+    /// the lab (two runs side by side) in place of the single run, 2-D data only
+    pub lab: Option<lab::Lab>,
 }
 
 impl Default for WorldPanel {
@@ -158,6 +162,7 @@ impl Default for WorldPanel {
             heat_tex: Default::default(),
             worker: None,
             seed: 0,
+            lab: None,
         }
     }
 }
@@ -309,14 +314,22 @@ impl WorldPanel {
                 self.ode.clear();
                 self.frame = None;
                 self.guidance.sweep.clear();
+                if let Some(lab) = &mut self.lab {
+                    // restarted on the next frame, where the context is at hand
+                    lab.forget_start();
+                }
                 self.send(ToyCommand::Reset(toy_config(data, seed)));
             }
             Err(e) => self.error = Some(e),
         }
     }
 
-    /// Train (true) or pause.
+    /// Train (true) or pause (both runs of the lab when it is shown).
     pub fn train(&mut self, on: bool) {
+        if let Some(lab) = &self.lab {
+            lab.train(on);
+            return;
+        }
         self.send(if on {
             ToyCommand::Start
         } else {
@@ -326,6 +339,9 @@ impl WorldPanel {
 
     /// Take what the worker sent.
     pub fn drain(&mut self) {
+        if let Some(lab) = &mut self.lab {
+            lab.drain();
+        }
         let Some(w) = &self.worker else { return };
         let events: Vec<ToyEvent> = w.events.try_iter().collect();
         for e in events {
@@ -342,6 +358,7 @@ impl WorldPanel {
                 ToyEvent::Running(r) => self.running = r,
                 ToyEvent::OdeDensity(r) => self.ode.on_result(*r),
                 ToyEvent::GuidanceSweep(points) => self.guidance.on_sweep(points),
+                ToyEvent::Measured(_) | ToyEvent::Reflowed(_) => {}
                 ToyEvent::View(v) => {
                     // The curve follows the model's own distribution: guided samples (w ≠ 1)
                     // are a different one, and their distance is not added to it.
@@ -392,6 +409,18 @@ impl WorldPanel {
         self.controls_ui(ui, image, seed);
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().warn_fg_color, e);
+        }
+        if self.lab.is_some() {
+            let data = self.data(image).ok();
+            if let Some(lab) = &mut self.lab {
+                if !lab.started()
+                    && let Some(data) = data
+                {
+                    lab.restart(data, self.seed, ui.ctx());
+                }
+                lab.ui(ui, &self.data_points);
+            }
+            return;
         }
         let Some(view) = self.view.clone() else {
             ui.horizontal(|ui| {
@@ -458,7 +487,8 @@ impl WorldPanel {
                 self.choice = choice;
                 self.restart(image, seed);
             }
-            if self.running {
+            let running = self.lab.as_ref().map_or(self.running, |l| l.running());
+            if running {
                 if ui.button(tr!("top-pause")).clicked() {
                     self.train(false);
                 }
@@ -466,7 +496,10 @@ impl WorldPanel {
                 self.train(true);
             }
             if ui.button(tr!("world-steps")).clicked() {
-                self.send(ToyCommand::TrainSteps(500));
+                match &self.lab {
+                    Some(lab) => lab.train_steps(500),
+                    None => self.send(ToyCommand::TrainSteps(500)),
+                }
             }
             if ui
                 .button(tr!("top-reset"))
@@ -474,6 +507,27 @@ impl WorldPanel {
                 .clicked()
             {
                 self.restart(image, seed);
+            }
+            let two_d = !matches!(self.choice, Choice::Mixture | Choice::Pixels);
+            let mut lab_on = self.lab.is_some();
+            if two_d
+                && ui
+                    .checkbox(&mut lab_on, tr!("lab-toggle"))
+                    .on_hover_text(tr!("lab-toggle-tip"))
+                    .changed()
+            {
+                // one set of workers trains at a time
+                self.send(ToyCommand::Pause);
+                self.lab = lab_on.then(lab::Lab::default);
+            }
+            if !two_d {
+                self.lab = None;
+            }
+            if self.lab.is_some() {
+                if running {
+                    super::repaint::busy_ui(ui);
+                }
+                return;
             }
             ui.label(tr!("top-step", step = self.step()));
             if let Some(&[_, loss]) = self.losses.last() {
@@ -756,70 +810,7 @@ impl WorldPanel {
     fn flow_2d_ui(&mut self, ui: &mut egui::Ui, view: &ToyView) {
         ui.label(egui::RichText::new(tr!("world-flow")).strong());
         let k = self.frame_slider_ui(ui, view);
-        let frame = &view.particles.frames[k];
-        let data: Vec<[f64; 2]> = self
-            .data_points
-            .chunks(2)
-            .map(|p| [p[0] as f64, p[1] as f64])
-            .collect();
-        let particles: Vec<[f64; 2]> = frame
-            .x_t
-            .chunks(2)
-            .map(|p| [p[0] as f64, p[1] as f64])
-            .collect();
-        let field = view.field.iter().find(|(t, _)| *t == frame.t);
-        Plot::new("world-flow")
-            .height(360.0)
-            .data_aspect(1.0)
-            .allow_scroll(false)
-            .x_axis_label("x₁")
-            .y_axis_label("x₂")
-            .show(ui, |p| {
-                p.set_plot_bounds_x(-3.0..=3.0);
-                p.set_plot_bounds_y(-3.0..=3.0);
-                p.points(Points::new("data", data).radius(1.2).color(colors::GREY));
-                if let Some((_, arrows)) = field {
-                    let origins: Vec<[f64; 2]> = arrows
-                        .iter()
-                        .map(|(o, _)| [o[0] as f64, o[1] as f64])
-                        .collect();
-                    let tips: Vec<[f64; 2]> = arrows
-                        .iter()
-                        .map(|(o, e)| [(o[0] - 0.12 * e[0]) as f64, (o[1] - 0.12 * e[1]) as f64])
-                        .collect();
-                    p.arrows(Arrows::new("field", origins, tips).color(colors::BLUE));
-                }
-                if view.particle_classes.is_empty() {
-                    p.points(
-                        Points::new("particles", particles)
-                            .radius(1.6)
-                            .color(colors::ORANGE),
-                    );
-                } else {
-                    let classes = view.particle_classes.iter().max().map_or(1, |m| m + 1);
-                    for c in 0..classes {
-                        let of_class: Vec<[f64; 2]> = particles
-                            .iter()
-                            .zip(&view.particle_classes)
-                            .filter(|(_, k)| **k == c)
-                            .map(|(p, _)| *p)
-                            .collect();
-                        p.points(
-                            Points::new("particles", of_class)
-                                .radius(1.6)
-                                .color(super::world_guidance::class_color(c)),
-                        );
-                    }
-                }
-            });
-        key_ui(
-            ui,
-            &[
-                (colors::GREY, "●", tr!("world-key-data")),
-                (colors::ORANGE, "●", tr!("world-key-particles")),
-                (colors::BLUE, "→", tr!("world-key-field")),
-            ],
-        );
+        flow_2d::particles_ui(ui, "world-flow", view, k, &self.data_points, 360.0);
     }
 
     /// SWD over training against its floor and its start.
