@@ -805,7 +805,7 @@ guidance-measured-ends = w = { $w0 }: accuracy { $acc0 }, diversity { $div0 }, {
 ## ⑤'s lab: two runs side by side
 lab-toggle = Compare two runs (A | B)
 lab-toggle-tip = Two runs on the same data from the same seed, each with its own objective, training at once: for example DDPM's ε against flow matching.
-lab-note = Both runs draw the same data, the same weights at step 0 and the same batches' noise; only what the network predicts (and, for flow matching, how it pairs data with noise) differs. Particles: ancestral DDPM through every t of the linear schedule (T = 100), via the conversion to ε̂.
+lab-note = Both runs draw the same data, the same weights at step 0 and the same batches' noise; only what the network predicts (and, for flow matching, how it pairs data with noise) differs. Particles: DDPM through every t of the linear schedule (T = 100) for ε, x₀ and v, via the conversion to ε̂; flow matching follows its ODE through the same t (DDIM at η = 0), since after OT pairing or a reflow its velocity is no longer a score.
 lab-objective = predicts
 lab-objective-tip = ε (DDPM), x₀, v = a·ε − s·x₀, or flow matching's velocity ε − x₀ on x_t = (1 − t)x₀ + tε. Every sampler reads any of them through one conversion to x̂₀ and ε̂ at the same noise level.
 lab-objective-eps = ε (DDPM)
@@ -814,7 +814,7 @@ lab-objective-v = v
 lab-objective-flow = flow matching
 lab-flow-time = t drawn
 lab-ot = optimal-transport pairs
-lab-ot-tip = Pair each batch's data with its noise by the exact optimal transport plan (least total squared distance): straighter paths, so fewer steps.
+lab-ot-tip = Pair each batch's data with its noise by the exact optimal transport plan (least total squared distance): straighter paths, so fewer steps. Exact pairing costs O(n³) for a batch of n = 256: training runs several times slower.
 lab-loss = loss { $loss }
 lab-loss-tip = Mean squared error of the run's own target: not comparable between objectives.
 lab-swd = SWD { $swd } = { $ratio } × the floor { $floor }

@@ -210,7 +210,8 @@ pub struct ToyReport {
     pub seconds: f64,
     /// training speed
     pub steps_per_s: f64,
-    /// SWD between 2000 samples and 2000 data points
+    /// SWD between 2000 samples and 2000 data points (samples: DDPM through every t; a
+    /// flow-matching model's ODE through every t)
     pub swd: f64,
     /// SWD between two independent data draws of 2000
     pub swd_floor: f64,

@@ -12,7 +12,6 @@ pub fn min_cost_assignment(cost: &[f64], n: usize) -> Vec<usize> {
     if n == 0 {
         return Vec::new();
     }
-    let at = |i: usize, j: usize| cost[(i - 1) * n + (j - 1)];
     // 1-based, with column 0 a virtual start: u, v the dual potentials, p[j] the row matched to
     // column j, way[j] the previous column on the augmenting path.
     let (mut u, mut v) = (vec![0.0f64; n + 1], vec![0.0f64; n + 1]);
@@ -26,9 +25,11 @@ pub fn min_cost_assignment(cost: &[f64], n: usize) -> Vec<usize> {
             used[j0] = true;
             let i0 = p[j0];
             let (mut delta, mut j1) = (f64::INFINITY, 0);
+            let row = &cost[(i0 - 1) * n..i0 * n];
+            let u0 = u[i0];
             for j in 1..=n {
                 if !used[j] {
-                    let reduced = at(i0, j) - u[i0] - v[j];
+                    let reduced = row[j - 1] - u0 - v[j];
                     if reduced < min_v[j] {
                         min_v[j] = reduced;
                         way[j] = j0;

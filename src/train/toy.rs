@@ -383,6 +383,17 @@ pub const VIEW_PARTICLES: usize = 600;
 /// Points of the z grid of G in 1-D.
 pub const G_GRID: usize = 241;
 
+/// The sampler of a run's view: DDPM through every t, or for flow matching its ODE.
+pub fn view_sampler(trainer: &ToyTrainer) -> SamplerKind {
+    match trainer.config.objective {
+        Target::Flow => SamplerKind::Ddim {
+            steps: trainer.schedule.timesteps(),
+            eta: 0.0,
+        },
+        _ => SamplerKind::Ddpm,
+    }
+}
+
 /// Compute the view of `trainer` now.
 pub fn view(trainer: &ToyTrainer) -> ToyView {
     view_with(trainer, None)
@@ -401,20 +412,24 @@ pub fn view_with(trainer: &ToyTrainer, guidance: Option<Guidance>) -> ToyView {
         }
     });
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(trainer.config.seed ^ 0xF1E1D);
-    // Samples: ancestral DDPM through every t from SWD_POINTS draws of x_T (the first
+    // A flow-matching model's velocity is not a score once OT pairing or a reflow changes its
+    // coupling, so its particles follow its ODE (DDIM at η = 0 through every t: Euler on its
+    // line); the others sample ancestrally.
+    let sampler = view_sampler(trainer);
+    // Samples: ancestral DDPM (or the flow's ODE) through every t from SWD_POINTS draws of x_T (the first
     // VIEW_PARTICLES are drawn with their paths).
     let mut z = vec![0.0f32; SWD_POINTS * dim];
     fill_standard_normal(&mut rng, &mut z);
     let row_classes: Vec<usize> = (0..SWD_POINTS).map(|i| i % classes.max(1)).collect();
     let traj = match guidance {
         Some(g) => trainer.reverse_with(
-            SamplerKind::Ddpm,
+            sampler,
             z,
             21,
             trainer.config.seed ^ 0xDD,
             |x, ts| trainer.predict_eps_guided_rows(x, ts, &row_classes[..ts.len()], g.w),
         ),
-        None => trainer.reverse(SamplerKind::Ddpm, z, 21, trainer.config.seed ^ 0xDD),
+        None => trainer.reverse(sampler, z, 21, trainer.config.seed ^ 0xDD),
     };
     let samples = traj.final_x0();
     // In 1-D, the generator G (deterministic DDIM) on a grid of z.
