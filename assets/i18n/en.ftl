@@ -805,6 +805,7 @@ guidance-measured-ends = w = { $w0 }: accuracy { $acc0 }, diversity { $div0 }, {
 ## ⑤'s lab: two runs side by side
 lab-toggle = Compare two runs (A | B)
 lab-toggle-tip = Two runs on the same data from the same seed, each with its own objective, training at once: for example DDPM's ε against flow matching.
+lab-note-short = Same data, same seed, same noise: only what the network predicts differs (hover for how the particles are drawn).
 lab-note = Both runs draw the same data, the same weights at step 0 and the same batches' noise; only what the network predicts (and, for flow matching, how it pairs data with noise) differs. Particles: DDPM through every t of the linear schedule (T = 100) for ε, x₀ and v, via the conversion to ε̂; flow matching follows its ODE through the same t (DDIM at η = 0), since after OT pairing or a reflow its velocity is no longer a score.
 lab-objective = predicts
 lab-objective-tip = ε (DDPM), x₀, v = a·ε − s·x₀, or flow matching's velocity ε − x₀ on x_t = (1 − t)x₀ + tε. Every sampler reads any of them through one conversion to x̂₀ and ε̂ at the same noise level.

@@ -764,6 +764,7 @@ guidance-measured-ends = w = { $w0 }：准确率 { $acc0 }，多样性 { $div0 }
 ## ⑤ 的实验：两个训练并排
 lab-toggle = 对比两个训练（A | B）
 lab-toggle-tip = 在同样的数据上、从同样的种子开始的两个训练，各自预测不同的量，同时训练：例如 DDPM 的 ε 与 flow matching。
+lab-note-short = 同样的数据、同样的种子、同样的噪声：只有网络预测的量不同（停在这里可看粒子如何画出）。
 lab-note = 两个训练抽取同样的数据、第 0 步同样的权重和同样批次的噪声；只有网络预测的量（以及 flow matching 如何把数据和噪声配对）不同。粒子：ε、x₀、v 用遍历线性调度（T = 100）每个 t 的 DDPM，通过换算成 ε̂；flow matching 沿自己的 ODE 走同样的 t（η = 0 的 DDIM），因为有了最优运输配对或 reflow 以后，它的变化率不再是 score。
 lab-objective = 预测
 lab-objective-tip = ε（DDPM）、x₀、v = a·ε − s·x₀，或 flow matching 在 x_t = (1 − t)x₀ + tε 上的变化率 ε − x₀。每个采样器都通过同一个换算，在同样的噪声大小上得到 x̂₀ 和 ε̂。

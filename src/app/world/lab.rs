@@ -227,7 +227,7 @@ impl LabRun {
             &view,
             last,
             data_points,
-            210.0,
+            180.0,
         );
         ui.label(tr!(
             "lab-swd",
@@ -286,11 +286,20 @@ fn sweep_plot_ui(ui: &mut egui::Ui, name: &str, m: &LabMeasure) {
         format!("{:.2}", 10f64.powf(mark.value))
     };
     Plot::new(("lab-sweep", name))
-        .height(170.0)
+        .height(160.0)
         .allow_scroll(false)
         .x_axis_label(tr!("lab-axis-nfe"))
         .y_axis_label(tr!("lab-axis-swd"))
         .x_axis_formatter(log2_label)
+        // a mark at every budget: NFE = 2^k
+        .x_grid_spacer(|_| {
+            (0..=6)
+                .map(|k| egui_plot::GridMark {
+                    value: k as f64,
+                    step_size: 1.0,
+                })
+                .collect()
+        })
         .y_axis_formatter(log10_label)
         .show(ui, |p| {
             for s in SweepSampler::ALL {
@@ -389,7 +398,8 @@ impl Lab {
 
     /// The two columns.
     pub fn ui(&mut self, ui: &mut egui::Ui, data_points: &[f32]) {
-        ui.weak(tr!("lab-note"));
+        ui.weak(tr!("lab-note-short"))
+            .on_hover_text(tr!("lab-note"));
         let ctx = ui.ctx().clone();
         let mut restart = [false, false];
         crate::app::layout::two_columns(ui, 480.0, |ui, column| {

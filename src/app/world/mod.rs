@@ -541,7 +541,10 @@ impl WorldPanel {
         if self.choice == Choice::Mixture {
             self.mixture_ui(ui, image, seed);
         }
-        ui.weak(tr!("world-model-note"));
+        // the lab says what its runs are
+        if self.lab.is_none() {
+            ui.weak(tr!("world-model-note"));
+        }
     }
 
     /// The mixture's components: edit, add, remove; a change restarts the run.
