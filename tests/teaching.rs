@@ -183,6 +183,22 @@ fn the_lesson_steps_drive_the_panels() {
                 .is_some_and(|v| !v.particle_classes.is_empty())
     });
     run(&mut h, AppCommand::WorldTrain(false));
+    // Steps 14 and 15: the lab, two runs on the moons training side by side.
+    open_step(&mut h, 13);
+    step_until(&mut h, "the lab's two runs training", |a| {
+        a.settings.tab == Tab::World
+            && a.world.lab.as_ref().is_some_and(|lab| {
+                lab.runs
+                    .iter()
+                    .all(|r| r.running && r.view.as_ref().is_some_and(|v| v.step > 0))
+            })
+    });
+    open_step(&mut h, 14);
+    run(&mut h, AppCommand::WorldTrain(false));
+    // back to a single-run step: the lab closes
+    open_step(&mut h, 12);
+    assert!(h.state().world.lab.is_none());
+    run(&mut h, AppCommand::WorldTrain(false));
 }
 
 #[test]

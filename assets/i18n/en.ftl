@@ -426,6 +426,16 @@ lesson-13-body =
     Move w up: each class's particles leave the region the classes share and gather where p(class | x) is near 1. "Sweep w" measures it with the data's exact p(class | x): precision rises toward 1 while the samples stop covering their class.
 
     Panel ② does the same on images: the bundled model is class-conditional (circle, square, triangle). Pick a class, move w, and press "Sweep w" to see one x_T at w = 0, 1, 2, 4 and 8. "Measure accuracy and diversity against w" lets a separately trained classifier judge the samples: accuracy rises, diversity falls, and at large w the samples grow brighter and move away from the training images.
+lesson-14-title = 14 · The same model, different samplers
+lesson-14-body =
+    A trained network only predicts; the sampler decides how to walk from noise to the data, and how many network calls (NFE) the walk costs. Panel ⑤ now trains two runs on the moons side by side: A predicts ε as in DDPM, B is flow matching. Every sampler reads either network through one conversion to x̂₀ and ε̂ at the same noise level.
+
+    Press "Measure samplers": DDPM (ancestral, fresh noise at every step), DDIM (deterministic), Euler, Heun (two calls a step, second order) and DPM-Solver++(2M) (one call a step, second order from the previous step) all start from the same 1000 points, at 1, 2, 4 … 64 calls. The log–log plot shows how fast each one reaches the floor, the distance between two draws of the data: second-order solvers get there with far fewer calls, which is why today's tools sample in 20–30 steps instead of 1000. On the diffusion model's grid Heun with very few steps overshoots, where one step divides the noise level a hundredfold.
+lesson-15-title = 15 · Diffusion vs flow matching
+lesson-15-body =
+    Flow matching (Stable Diffusion 3, Flux) draws the straight line x_t = (1 − t)x₀ + tε between a data point and its noise and teaches the network the velocity ε − x₀. The learned paths still bend, because many lines cross and the network can only learn their average. The straightness S = E∫‖v‖dt / E‖x₁ − x₀‖ − 1 measures how much (0 for straight lines), and one Euler step from noise shows what the bend costs.
+
+    Tick "optimal-transport pairs" on B: each batch's data is paired with its noise by the cheapest assignment, the lines cross less, S falls toward 0 and a single step lands near the data. Or press "Reflow": the model retrains on its own (noise, sample) pairs, which never cross; measure before and after. One caution the plot shows: after OT pairing or a reflow the velocity is no longer the data's score, so DDPM's noisy sampler, which needs the score, goes wrong while the ODE samplers do not.
 ## Worker notices
 worker-open-failed = could not open { $path }: { $error }; starting fresh
 worker-data-note = : { $summary }
@@ -828,3 +838,10 @@ lab-straightness = Step { $step }: straightness S = { $s } (0 = straight lines),
 lab-straightness-tip = S = E∫‖v‖dt / E‖x₁ − x₀‖ − 1 over 500 paths from noise to sample, 32 Euler steps on the flow line (the same points as DDIM for every objective).
 lab-axis-nfe = network calls (NFE, log scale)
 lab-axis-swd = SWD to the data (log scale)
+
+## Panel ②: the budget strip
+strip-title = Samplers at a budget of network calls
+strip-tip = The same x_T at NFE 2, 4, 8, 16 and 32 network calls by one ODE sampler (EMA weights): Euler (first order), Heun (two calls a step) or DPM-Solver++(2M) (one call a step, second order from the previous one), on the Karras σ grid (ρ = 7) or, for a flow-matching model, on its own line. A conditional model is guided by the class and w above.
+strip-sampler = sampler
+strip-button = Strip: NFE 2 … 32
+strip-caption = { $sampler }, same x_T, step { $step }:

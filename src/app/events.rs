@@ -135,6 +135,17 @@ impl App {
                         size: model_size(&self.status),
                     });
                 }
+                Some(JobPurpose::NfeStrip { sampler }) => {
+                    if self.strip.running.map(|r| r.0) == Some(id) {
+                        self.strip.running = None;
+                    }
+                    self.strip.set(super::sampler_strip::NfeStrip {
+                        images: trajectory.final_x0().to_vec(),
+                        sampler,
+                        step,
+                        size: model_size(&self.status),
+                    });
+                }
                 Some(JobPurpose::Probe) => {
                     self.likelihood.pending = None;
                     if let Some(first) = trajectory.frames.first() {
@@ -157,6 +168,7 @@ impl App {
                         self.reverse.running = None
                     }
                     Some(JobPurpose::Sweep { .. }) => self.guidance.running = None,
+                    Some(JobPurpose::NfeStrip { .. }) => self.strip.running = None,
                     _ => {}
                 }
                 // A cancelled job, or a waiting one that newer requests replaced, is no failure.
@@ -226,6 +238,9 @@ impl App {
                         }
                         if self.guidance.running.map(|r| r.0) == Some(id) {
                             self.guidance.running = Some((id, done, total));
+                        }
+                        if self.strip.running.map(|r| r.0) == Some(id) {
+                            self.strip.running = Some((id, done, total));
                         }
                     }
                 }

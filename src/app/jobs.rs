@@ -18,6 +18,10 @@ pub(super) enum JobPurpose {
     Sweep {
         class: usize,
     },
+    /// ②'s budget strip of this sampler
+    NfeStrip {
+        sampler: crate::diffusion::samplers::OdeSampler,
+    },
 }
 
 /// A job the app starts by itself while training.

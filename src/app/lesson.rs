@@ -1,8 +1,9 @@
-//! The guided lesson: thirteen steps that follow the study note (the premise, the diffusion
+//! The guided lesson: fifteen steps that follow the study note (the premise, the diffusion
 //! process, training data, inference, the network, maximum likelihood as KL, the marginal
 //! integral, the indicator likelihood, the Gaussian view), then the same argument over a whole
 //! distribution in the 1-D and 2-D worlds, the exact likelihood of the probability-flow
-//! ODE that answers the note's question, and classifier-free guidance. Each step explains what the panel
+//! ODE that answers the note's question, classifier-free guidance, and what 2026 tools use beyond
+//! DDPM: other samplers on the same model, and flow matching. Each step explains what the panel
 //! beside it shows and sets that panel up.
 
 use super::AppCommand;
@@ -29,6 +30,8 @@ pub enum Action {
     OdeNll,
     /// open panel ⑤ on this data and train it
     World(super::world::Choice),
+    /// open panel ⑤'s lab on this data (two runs side by side) and train both
+    Lab(super::world::Choice),
     /// open panel ③ with the Gaussian or the indicator likelihood, pick a pixel (as fractions
     /// of the side) if given, and ask the model for G(z)
     Likelihood {
@@ -50,7 +53,7 @@ pub struct Step {
 }
 
 /// The lesson.
-pub const STEPS: [Step; 13] = [
+pub const STEPS: [Step; 15] = [
     Step {
         title: "lesson-1-title",
         body: "lesson-1-body",
@@ -125,6 +128,16 @@ pub const STEPS: [Step; 13] = [
         body: "lesson-13-body",
         action: Action::World(super::world::Choice::Overlap),
     },
+    Step {
+        title: "lesson-14-title",
+        body: "lesson-14-body",
+        action: Action::Lab(super::world::Choice::Moons),
+    },
+    Step {
+        title: "lesson-15-title",
+        body: "lesson-15-body",
+        action: Action::Lab(super::world::Choice::Moons),
+    },
 ];
 
 /// State of the lesson panel.
@@ -159,7 +172,14 @@ impl LessonPanel {
             Action::OdeNll => vec![AppCommand::Focus(Tab::Curves), AppCommand::EstimateOdeNll],
             Action::World(choice) => vec![
                 AppCommand::Focus(Tab::World),
+                AppCommand::WorldLab(false),
                 AppCommand::WorldData(choice),
+                AppCommand::WorldTrain(true),
+            ],
+            Action::Lab(choice) => vec![
+                AppCommand::Focus(Tab::World),
+                AppCommand::WorldData(choice),
+                AppCommand::WorldLab(true),
                 AppCommand::WorldTrain(true),
             ],
             Action::Likelihood { indicator, pixel } => {

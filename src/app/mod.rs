@@ -20,6 +20,7 @@ pub mod ode_likelihood;
 pub mod plot_key;
 pub mod repaint;
 pub mod reverse;
+pub mod sampler_strip;
 pub mod settings;
 pub mod teacher;
 pub mod textures;
@@ -142,6 +143,8 @@ pub enum AppCommand {
     Rewind,
     /// sample the guidance sweep strip (a class-conditional model)
     GuidanceSweep,
+    /// sample ②'s budget strip with this ODE sampler
+    SamplerStrip(crate::diffusion::samplers::OdeSampler),
     /// measure accuracy and diversity against w
     MeasureGuidance,
     /// stop that measurement
@@ -162,6 +165,8 @@ pub enum AppCommand {
     WorldData(world::Choice),
     /// start (true) or pause panel ⑤'s training
     WorldTrain(bool),
+    /// show ⑤'s lab (two runs side by side) or its single run
+    WorldLab(bool),
 }
 
 /// How the app starts.
@@ -250,6 +255,8 @@ pub struct App {
     pub reverse: ReversePanel,
     /// panel ②'s guidance section (a class-conditional model)
     pub guidance: guidance::GuidancePanel,
+    /// panel ②'s budget strip
+    pub strip: sampler_strip::SamplerStripPanel,
     /// panel ③
     pub likelihood: LikelihoodPanel,
     /// panel ④
@@ -380,6 +387,7 @@ impl App {
             notices,
             reverse: ReversePanel::default(),
             guidance: guidance::GuidancePanel::default(),
+            strip: sampler_strip::SamplerStripPanel::default(),
             likelihood: LikelihoodPanel::default(),
             curves: CurvesPanel::default(),
             world: world::WorldPanel::default(),
@@ -594,6 +602,7 @@ impl App {
             AppCommand::Rewind if self.refuse_locked(teacher::Control::Reset) => {}
             AppCommand::Rewind => self.rewind(),
             AppCommand::GuidanceSweep => self.start_guidance_sweep(),
+            AppCommand::SamplerStrip(sampler) => self.start_sampler_strip(sampler),
             AppCommand::MeasureGuidance => self.start_guidance_measure(),
             AppCommand::CancelGuidanceMeasure => self.send(Command::CancelGuidance),
             AppCommand::SetPresentation(on) => self.settings.presentation = on,
@@ -609,6 +618,7 @@ impl App {
                 self.world.restart(&self.image.display, self.settings.seed);
             }
             AppCommand::WorldTrain(on) => self.world.train(on),
+            AppCommand::WorldLab(on) => self.world.set_lab(on),
             AppCommand::PickPixel(u, v) => self.likelihood.pick_pixel(u, v, &self.image.model),
             AppCommand::IndicatorToggled(on) => self.likelihood.indicator = on,
             AppCommand::EstimateElbo(plan) => self.estimate_elbo(plan),
@@ -833,6 +843,7 @@ impl eframe::App for App {
                         let classes = self.model_classes();
                         self.guidance
                             .ui(ui, &mut self.settings.guidance, &classes, &mut out);
+                        self.strip.ui(ui, &mut out);
                         self.reverse.ui(ui, &mut out);
                     }
                     Tab::Likelihood => self.likelihood.ui(ui, &self.image.model, &mut out),

@@ -282,6 +282,48 @@ impl Trainer {
     }
 }
 
+impl Trainer {
+    /// One image per budget of `nfes` by `sampler`, all from the x_T that `sample` draws for
+    /// one image from `seed`: ②'s strip. `progress(calls done, calls in all)` after each call
+    /// may break to cancel (between images).
+    pub fn sample_nfe_strip(
+        &self,
+        sampler: OdeSampler,
+        nfes: &[usize],
+        seed: u64,
+        guidance: Option<crate::diffusion::guidance::Guidance>,
+        mut progress: impl FnMut(usize, usize) -> std::ops::ControlFlow<()>,
+    ) -> Result<Trajectory, crate::diffusion::SampleError<TrainError>> {
+        use crate::diffusion::SampleError;
+        let dim = self.image_dim();
+        let total: usize = nfes.iter().sum();
+        let mut done = 0;
+        let mut images = Vec::with_capacity(nfes.len() * dim);
+        for &nfe in nfes {
+            let mut cancelled = false;
+            let traj = self
+                .sample_ode_images(sampler, nfe, 1, seed, guidance, |calls, _| {
+                    cancelled |= progress(done + calls, total).is_break();
+                })
+                .map_err(SampleError::Model)?;
+            if cancelled {
+                return Err(SampleError::Cancelled);
+            }
+            done += nfe;
+            images.extend_from_slice(traj.final_x0());
+        }
+        Ok(Trajectory {
+            n: nfes.len(),
+            dim,
+            frames: vec![Frame {
+                t: 0,
+                x_t: images.clone(),
+                x0_hat: images,
+            }],
+        })
+    }
+}
+
 /// x_T for `n` images from `seed`, as the DDPM/DDIM samplers draw it.
 fn start_noise(n: usize, dim: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

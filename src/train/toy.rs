@@ -422,13 +422,9 @@ pub fn view_with(trainer: &ToyTrainer, guidance: Option<Guidance>) -> ToyView {
     fill_standard_normal(&mut rng, &mut z);
     let row_classes: Vec<usize> = (0..SWD_POINTS).map(|i| i % classes.max(1)).collect();
     let traj = match guidance {
-        Some(g) => trainer.reverse_with(
-            sampler,
-            z,
-            21,
-            trainer.config.seed ^ 0xDD,
-            |x, ts| trainer.predict_eps_guided_rows(x, ts, &row_classes[..ts.len()], g.w),
-        ),
+        Some(g) => trainer.reverse_with(sampler, z, 21, trainer.config.seed ^ 0xDD, |x, ts| {
+            trainer.predict_eps_guided_rows(x, ts, &row_classes[..ts.len()], g.w)
+        }),
         None => trainer.reverse(sampler, z, 21, trainer.config.seed ^ 0xDD),
     };
     let samples = traj.final_x0();
@@ -815,9 +811,15 @@ mod worker_tests {
             }
         }
         let m = measured.expect("a measurement");
-        assert_eq!(m.sweep.len(), 5 * super::super::toy_samplers::LAB_NFES.len());
+        assert_eq!(
+            m.sweep.len(),
+            5 * super::super::toy_samplers::LAB_NFES.len()
+        );
         assert!(m.floor > 0.0 && m.paths.straightness >= 0.0, "{m:?}");
         let before = reflowed.expect("a reflow");
-        assert!(before.straightness >= 0.0 && before.one_step_swd > 0.0, "{before:?}");
+        assert!(
+            before.straightness >= 0.0 && before.one_step_swd > 0.0,
+            "{before:?}"
+        );
     }
 }

@@ -80,7 +80,8 @@ impl ToyTrainer {
                 let q = p.same_sigma(PathKind::Vp);
                 // noisier than t = T (pure noise included): the model's last point, where it
                 // was trained, rather than x̂₀ = (x − ε̂)/0
-                let last = PathPoint::diffusion(self.schedule().alpha_bar(self.schedule().timesteps()));
+                let last =
+                    PathPoint::diffusion(self.schedule().alpha_bar(self.schedule().timesteps()));
                 let (q, label) = match timestep {
                     // a timestep of the schedule is the model's own point, exactly
                     Some(t) => return (p, 1.0, t as f64),

@@ -332,6 +332,8 @@ pub struct Lab {
     pub runs: [LabRun; 2],
     /// the run both start from (data and seed)
     base: Option<ToyConfig>,
+    /// training was asked for (kept across a restart, and before the workers exist)
+    want_running: bool,
 }
 
 impl Default for Lab {
@@ -342,6 +344,7 @@ impl Default for Lab {
                 LabRun::new("B", RunSettings::FLOW),
             ],
             base: None,
+            want_running: false,
         }
     }
 }
@@ -352,6 +355,9 @@ impl Lab {
         let base = ToyConfig::new(data, seed);
         for run in &mut self.runs {
             run.restart(&base, ctx);
+            if self.want_running {
+                run.send(ToyCommand::Start);
+            }
         }
         self.base = Some(base);
     }
@@ -367,7 +373,8 @@ impl Lab {
     }
 
     /// Train both (true) or pause both.
-    pub fn train(&self, on: bool) {
+    pub fn train(&mut self, on: bool) {
+        self.want_running = on;
         for run in &self.runs {
             run.send(if on {
                 ToyCommand::Start
@@ -409,6 +416,9 @@ impl Lab {
             for (run, again) in self.runs.iter_mut().zip(restart) {
                 if again {
                     run.restart(base, &ctx);
+                    if self.want_running {
+                        run.send(ToyCommand::Start);
+                    }
                 }
             }
         }

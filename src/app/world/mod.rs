@@ -324,9 +324,19 @@ impl WorldPanel {
         }
     }
 
+    /// Show the lab (two runs side by side) or the single run; the single run pauses while the
+    /// lab's two train.
+    pub fn set_lab(&mut self, on: bool) {
+        if on == self.lab.is_some() {
+            return;
+        }
+        self.send(ToyCommand::Pause);
+        self.lab = on.then(lab::Lab::default);
+    }
+
     /// Train (true) or pause (both runs of the lab when it is shown).
     pub fn train(&mut self, on: bool) {
-        if let Some(lab) = &self.lab {
+        if let Some(lab) = &mut self.lab {
             lab.train(on);
             return;
         }
@@ -516,9 +526,7 @@ impl WorldPanel {
                     .on_hover_text(tr!("lab-toggle-tip"))
                     .changed()
             {
-                // one set of workers trains at a time
-                self.send(ToyCommand::Pause);
-                self.lab = lab_on.then(lab::Lab::default);
+                self.set_lab(lab_on);
             }
             if !two_d {
                 self.lab = None;

@@ -88,6 +88,16 @@ pub enum SampleGuidance {
         /// the guidance scales, one image each
         ws: Vec<f64>,
     },
+    /// not guidance itself but ②'s budget strip: one image per budget of network calls, all
+    /// from the same x_T, by an ODE sampler (a conditional model guided as given)
+    NfeStrip {
+        /// the sampler
+        sampler: crate::diffusion::samplers::OdeSampler,
+        /// the budgets, one image each
+        nfes: Vec<usize>,
+        /// a conditional model's class and scale
+        guidance: Option<crate::diffusion::guidance::Guidance>,
+    },
 }
 
 /// Orders for the worker.

@@ -88,6 +88,11 @@ pub(super) fn run_sample(
             Some(SampleGuidance::Sweep { class, ws }) => {
                 trainer.sample_guidance_sweep(job.weights, &job.request, *class, ws, progress)
             }
+            Some(SampleGuidance::NfeStrip {
+                sampler,
+                nfes,
+                guidance,
+            }) => trainer.sample_nfe_strip(*sampler, nfes, job.request.seed, *guidance, progress),
         }
     }))
     .unwrap_or_else(|panic| {
