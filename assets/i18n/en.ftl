@@ -845,3 +845,6 @@ strip-tip = The same x_T at NFE 2, 4, 8, 16 and 32 network calls by one ODE samp
 strip-sampler = sampler
 strip-button = Strip: NFE 2 … 32
 strip-caption = { $sampler }, same x_T, step { $step }:
+settings-objective-tip = What the network learns to predict: eps (DDPM's noise), x0 (the clean image), v = a·ε − s·x₀, or flow (flow matching's velocity ε − x₀ on x_t = (1 − t)x₀ + tε). Every sampler reads each through one conversion. Applying it builds a new model.
+settings-model-predicts = The model predicts { $objective }.
+ode-needs-eps = the exact likelihood of images is computed for models that predict eps; this one predicts { $objective } (the 1-D/2-D worlds convert any objective)

@@ -804,3 +804,6 @@ strip-tip = 同样的 x_T，用一个 ODE 采样器（EMA 权重）在 NFE 2、4
 strip-sampler = 采样器
 strip-button = NFE 2 … 32 并排
 strip-caption = { $sampler }，同样的 x_T，第 { $step } 步：
+settings-objective-tip = 网络学习预测什么：eps（DDPM 的噪声）、x0（干净的图像）、v = a·ε − s·x₀，或 flow（flow matching 在 x_t = (1 − t)x₀ + tε 上的变化率 ε − x₀）。每个采样器都通过同一个换算读取它们。应用后会换成一个新的模型。
+settings-model-predicts = 模型预测 { $objective }。
+ode-needs-eps = 图像的精确似然只对预测 eps 的模型计算；这个模型预测 { $objective }（一维/二维世界可以换算任何预测）

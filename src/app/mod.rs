@@ -529,6 +529,7 @@ impl App {
             config.batch = self.settings.batch;
             config.lr = self.settings.lr;
             config.seed = self.settings.seed;
+            config.objective = self.settings.objective;
             self.curves = CurvesPanel::default();
             self.likelihood.clear();
             self.send(Command::Configure(Box::new(config)));
@@ -692,10 +693,10 @@ impl App {
     fn side_ui(
         &mut self,
         ui: &mut egui::Ui,
-        model_schedule: Option<(crate::diffusion::ScheduleKind, usize)>,
+        model: Option<settings::ModelShape>,
         out: &mut Vec<AppCommand>,
     ) {
-        self.settings.ui(ui, model_schedule, out);
+        self.settings.ui(ui, model, out);
         let fps = repaint::effective_fps(self.settings.training_fps, self.software_renderer);
         self.settings.redraw_ui(ui, fps, self.software_renderer);
         ui.separator();
@@ -785,11 +786,11 @@ impl eframe::App for App {
         if !self.notices.is_empty() || self.resume_offer.is_some() {
             egui::Panel::bottom("notices").show(ui, |ui| self.notices_ui(ui, &mut out));
         }
-        let model_schedule = self
-            .status
-            .config
-            .as_ref()
-            .map(|c| (c.schedule.kind, c.schedule.timesteps));
+        let model_schedule = self.status.config.as_ref().map(|c| settings::ModelShape {
+            schedule: c.schedule.kind,
+            timesteps: c.schedule.timesteps,
+            objective: c.objective,
+        });
         if self.docked.settings {
             egui::Panel::left("settings")
                 .default_size(layout::SETTINGS_WIDTH)

@@ -2,6 +2,7 @@
 
 use super::AppCommand;
 use super::teacher::Control;
+use crate::diffusion::objective::Target;
 use crate::diffusion::{SamplerKind, ScheduleKind};
 use crate::tr;
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,17 @@ pub enum SamplerChoice {
     Ddim,
 }
 
+/// What the model on the worker was built with: its schedule, T and objective.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ModelShape {
+    /// β family
+    pub schedule: ScheduleKind,
+    /// T
+    pub timesteps: usize,
+    /// what the network predicts
+    pub objective: Target,
+}
+
 /// Everything the user set, persisted with eframe's storage.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -73,6 +85,8 @@ pub struct Settings {
     pub schedule: ScheduleKind,
     /// T
     pub timesteps: usize,
+    /// what a new model predicts (ε, x₀, v or flow matching's velocity)
+    pub objective: Target,
     /// Adam learning rate
     pub lr: f64,
     /// images per step
@@ -121,6 +135,7 @@ impl Default for Settings {
         Self {
             schedule: ScheduleKind::Linear,
             timesteps: 1000,
+            objective: Target::Eps,
             lr: 2e-4,
             batch: 32,
             sampler: SamplerChoice::Ddim,
@@ -189,20 +204,13 @@ impl Settings {
     }
 
     /// Draw the side panel; returns commands for what changed.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        model_schedule: Option<(ScheduleKind, usize)>,
-        out: &mut Vec<AppCommand>,
-    ) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, model: Option<ModelShape>, out: &mut Vec<AppCommand>) {
         ui.heading(tr!("settings-heading"));
         ui.add_space(4.0);
 
         ui.label(egui::RichText::new(tr!("settings-schedule")).strong());
         let schedule_open = self.unlocked(Control::Schedule);
-        ui.add_enabled_ui(schedule_open, |ui| {
-            self.schedule_ui(ui, model_schedule, out)
-        });
+        ui.add_enabled_ui(schedule_open, |ui| self.schedule_ui(ui, model, out));
         if !schedule_open {
             ui.small(tr!("settings-locked"));
         }
@@ -215,7 +223,7 @@ impl Settings {
     fn schedule_ui(
         &mut self,
         ui: &mut egui::Ui,
-        model_schedule: Option<(ScheduleKind, usize)>,
+        model: Option<ModelShape>,
         out: &mut Vec<AppCommand>,
     ) {
         egui::ComboBox::from_id_salt("schedule")
@@ -241,8 +249,19 @@ impl Settings {
                 .text(tr!("settings-batch")),
         )
         .on_hover_text(tr!("settings-batch-tip"));
-        if let Some((kind, t)) = model_schedule {
-            let differs = kind != self.schedule || t != self.timesteps;
+        egui::ComboBox::new("objective", tr!("lab-objective"))
+            .selected_text(self.objective.name())
+            .show_ui(ui, |ui| {
+                for t in Target::ALL {
+                    ui.selectable_value(&mut self.objective, t, t.name());
+                }
+            })
+            .response
+            .on_hover_text(tr!("settings-objective-tip"));
+        if let Some(model) = model {
+            let (kind, t) = (model.schedule, model.timesteps);
+            let differs =
+                kind != self.schedule || t != self.timesteps || model.objective != self.objective;
             let button = ui
                 .add_enabled(differs, egui::Button::new(tr!("settings-apply")))
                 .on_hover_text(tr!("settings-apply-tip"));
@@ -251,6 +270,12 @@ impl Settings {
             }
             if differs {
                 ui.small(tr!("settings-model-uses", schedule = kind.name(), t = t));
+                if model.objective != self.objective {
+                    ui.small(tr!(
+                        "settings-model-predicts",
+                        objective = model.objective.name()
+                    ));
+                }
             }
         }
     }

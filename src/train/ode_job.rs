@@ -59,6 +59,7 @@ impl OdeJob {
 
     /// Score the next image; the whole estimate once the last one is done.
     pub fn advance(&mut self, trainer: &Trainer) -> Result<Option<NllEstimate>, TrainError> {
+        trainer.check_ode_objective()?;
         let dim = trainer.image_dim().max(1);
         let (done, total) = self.progress(trainer);
         if done < total {

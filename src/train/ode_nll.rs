@@ -141,6 +141,18 @@ pub(crate) fn images_nll(
 }
 
 impl Trainer {
+    /// The images' ODE likelihood differentiates the network's ε̂ directly: an ε model only
+    /// (the worlds convert any objective).
+    pub(crate) fn check_ode_objective(&self) -> Result<(), TrainError> {
+        match self.objective() {
+            crate::diffusion::objective::Target::Eps => Ok(()),
+            other => Err(TrainError::Invalid(crate::tr!(
+                "ode-needs-eps",
+                objective = other.name()
+            ))),
+        }
+    }
+
     /// bits/dim of `x0_unit` (images in [−1, 1], row-major) under the EMA's probability-flow
     /// ODE. `progress(done, total)` counts images finished; Break cancels.
     pub fn ode_nll(
@@ -149,6 +161,7 @@ impl Trainer {
         request: &NllRequest,
         progress: impl FnMut(usize, usize) -> ControlFlow<()>,
     ) -> Result<NllEstimate, TrainError> {
+        self.check_ode_objective()?;
         images_nll(
             &self.ema_for_gradients(),
             self.schedule(),
