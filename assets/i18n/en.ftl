@@ -848,3 +848,6 @@ strip-caption = { $sampler }, same x_T, step { $step }:
 settings-objective-tip = What the network learns to predict: eps (DDPM's noise), x0 (the clean image), v = a·ε − s·x₀, or flow (flow matching's velocity ε − x₀ on x_t = (1 − t)x₀ + tε). Every sampler reads each through one conversion. Applying it builds a new model.
 settings-model-predicts = The model predicts { $objective }.
 ode-needs-eps = the exact likelihood of images is computed for models that predict eps; this one predicts { $objective } (the 1-D/2-D worlds convert any objective)
+lab-exact-key = Dashed: the same samplers with the mixture's exact denoiser E[x₀ | x_t] in place of the network, from the same points: what a perfect model would reach.
+lab-score-error = Relative score error E‖s_θ − ∇log p_t‖² / E‖∇log p_t‖²: { $first }, { $middle }, { $last }.
+lab-score-error-tip = The network's score, read from its ε̂ through the conversion, against the mixture's closed-form score, over 1000 draws of x_t at each t (11 timesteps of 1 … T). After OT pairing or a reflow a flow model's ε̂ is no longer a score, and this error shows it.

@@ -807,3 +807,6 @@ strip-caption = { $sampler }，同样的 x_T，第 { $step } 步：
 settings-objective-tip = 网络学习预测什么：eps（DDPM 的噪声）、x0（干净的图像）、v = a·ε − s·x₀，或 flow（flow matching 在 x_t = (1 − t)x₀ + tε 上的变化率 ε − x₀）。每个采样器都通过同一个换算读取它们。应用后会换成一个新的模型。
 settings-model-predicts = 模型预测 { $objective }。
 ode-needs-eps = 图像的精确似然只对预测 eps 的模型计算；这个模型预测 { $objective }（一维/二维世界可以换算任何预测）
+lab-exact-key = 断开的线：同样的采样器从同样的起点出发，把网络换成混合分布精确的去噪 E[x₀ | x_t]：完美的模型能得到的结果。
+lab-score-error = score 的相对误差 E‖s_θ − ∇log p_t‖² / E‖∇log p_t‖²：{ $first }，{ $middle }，{ $last }。
+lab-score-error-tip = 通过换算从网络的 ε̂ 得到的 score，与混合分布闭式的 score 对比，每个 t 取 1000 个 x_t（在 1 … T 中取 11 个时间步）。用了最优运输配对或 reflow 以后，flow 模型的 ε̂ 不再是 score，这个误差会显示出来。

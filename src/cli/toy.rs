@@ -243,6 +243,10 @@ pub struct ToyReport {
     /// with --nfe-sweep: every sampler's SWD to the data at every budget, from the same x_T
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sweep: Vec<crate::train::toy_samplers::SweepPoint>,
+    /// with --nfe-sweep on the labelled mixture (overlap): the same sweep with the data's exact
+    /// denoiser in place of the network (the reference a perfect model would reach)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sweep_exact: Vec<crate::train::toy_samplers::SweepPoint>,
     /// for data with a closed-form score (overlap): [t, E‖s_θ − ∇log p_t‖² / E‖∇log p_t‖²]
     /// at 11 timesteps over 1 … T, 2000 draws of x_t each
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -499,6 +503,13 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
         }
         points
     };
+    let sweep_exact = if args.nfe_sweep.is_empty() {
+        Vec::new()
+    } else {
+        trainer
+            .exact_nfe_sweep(&samplers, &args.nfe_sweep, NFE_SAMPLES, args.seed ^ 0x5EE9)
+            .unwrap_or_default()
+    };
     let score_error_per_t = trainer
         .score_error_per_t(11, 2000, args.seed ^ 0x5C0E)
         .unwrap_or_default();
@@ -511,6 +522,7 @@ pub fn toy(args: &ToyArgs) -> Result<ToyReport, CliError> {
         guidance,
         guidance_exact,
         sweep,
+        sweep_exact,
         score_error_per_t,
         held_out: HELD_OUT_POINTS,
         ode_nll_nats: mean(&lik.ode_nll_nats),

@@ -311,8 +311,42 @@ fn sweep_plot_ui(ui: &mut egui::Ui, name: &str, m: &LabMeasure) {
                     .collect();
                 line_and_dots(p, s.name(), points, sampler_color(s.name()));
             }
+            // the exact denoiser's sweep (the labelled mixture): the same colours, dashed
+            for s in SweepSampler::ALL {
+                let points: Vec<[f64; 2]> = m
+                    .exact
+                    .iter()
+                    .filter(|q| q.sampler == s.name())
+                    .map(|q| [(q.calls.max(1) as f64).log2(), q.swd.max(1e-6).log10()])
+                    .collect();
+                if !points.is_empty() {
+                    p.line(
+                        egui_plot::Line::new(format!("{} exact", s.name()), points)
+                            .color(sampler_color(s.name()))
+                            .style(egui_plot::LineStyle::dashed_loose()),
+                    );
+                }
+            }
             p.hline(HLine::new("floor", m.floor.log10()).color(colors::GREEN));
         });
+    if !m.exact.is_empty() {
+        ui.weak(tr!("lab-exact-key"));
+    }
+    if !m.score_error.is_empty() {
+        let at = |t: usize| {
+            m.score_error
+                .iter()
+                .min_by_key(|(s, _)| s.abs_diff(t))
+                .map_or(String::new(), |(s, e)| format!("t = {s}: {e:.3}"))
+        };
+        ui.label(tr!(
+            "lab-score-error",
+            first = at(1),
+            middle = at(10),
+            last = at(100)
+        ))
+        .on_hover_text(tr!("lab-score-error-tip"));
+    }
     key_ui(
         ui,
         &[
