@@ -235,6 +235,16 @@ impl LabRun {
             ratio = format!("{:.2}", view.swd.model / view.swd.floor.max(1e-12)),
             floor = format!("{:.4}", view.swd.floor)
         ));
+        // the run's SWD over training against the floor
+        Plot::new(("lab-swd-curve", self.name))
+            .height(70.0)
+            .allow_scroll(false)
+            .include_y(0.0)
+            .x_axis_label(tr!("curves-axis-step"))
+            .show(ui, |p| {
+                p.line(egui_plot::Line::new("swd", self.swd.clone()).color(colors::ORANGE));
+                p.hline(HLine::new("floor", view.swd.floor).color(colors::GREEN));
+            });
         ui.horizontal_wrapped(|ui| {
             let measure = ui
                 .add_enabled(!self.busy, egui::Button::new(tr!("lab-measure")))
