@@ -19,6 +19,9 @@ use crate::diffusion::samplers::{
 };
 use rand::SeedableRng;
 
+/// A denoiser in place of the network: (path, x, τ) → (x̂₀, ε̂).
+type ExactDenoiser<'a> = dyn Fn(Path, &[f64], f64) -> Denoised + 'a;
+
 /// A sampler of the sweep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SweepSampler {
@@ -132,7 +135,7 @@ impl ToyTrainer {
         nfes: &[usize],
         n: usize,
         seed: u64,
-        exact: Option<&dyn Fn(Path, &[f64], f64) -> Denoised>,
+        exact: Option<&ExactDenoiser<'_>>,
     ) -> (Vec<SweepPoint>, Vec<Vec<f32>>) {
         let dim = self.config().data.dim();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);

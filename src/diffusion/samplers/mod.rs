@@ -86,7 +86,7 @@ impl OdeSampler {
     pub fn plan(self, path: Path, nfe: usize) -> (usize, bool) {
         match (self, path) {
             (Self::Heun, Path::Ve) => (nfe.div_ceil(2).max(1), false),
-            (Self::Heun, Path::Flow) => (nfe.div_ceil(2).max(1), nfe % 2 == 0 && nfe > 0),
+            (Self::Heun, Path::Flow) => (nfe.div_ceil(2).max(1), nfe.is_multiple_of(2) && nfe > 0),
             (Self::Euler | Self::DpmPp2m, _) => (nfe.max(1), false),
         }
     }
