@@ -841,7 +841,7 @@ lab-axis-swd = SWD to the data (log scale)
 
 ## Panel ②: the budget strip
 strip-title = Samplers at a budget of network calls
-strip-tip = The same x_T at NFE 2, 4, 8, 16 and 32 network calls by one ODE sampler (EMA weights): Euler (first order), Heun (two calls a step) or DPM-Solver++(2M) (one call a step, second order from the previous one), on the Karras σ grid (ρ = 7) or, for a flow-matching model, on its own line. A conditional model is guided by the class and w above.
+strip-tip = The same x_T at NFE 2, 4, 8, 16 and 32 network calls by one ODE sampler (with the weights the settings choose, EMA or raw): Euler (first order), Heun (two calls a step) or DPM-Solver++(2M) (one call a step, second order from the previous one), on the Karras σ grid (ρ = 7) or, for a flow-matching model, on its own line. A conditional model is guided by the class and w above.
 strip-sampler = sampler
 strip-button = Strip: NFE 2 … 32
 strip-caption = { $sampler }, same x_T, step { $step }:

@@ -800,7 +800,7 @@ lab-axis-swd = 到数据的 SWD（对数刻度）
 
 ## 面板 ②：调用次数的预算
 strip-title = 在网络调用次数的预算下的采样器
-strip-tip = 同样的 x_T，用一个 ODE 采样器（EMA 权重）在 NFE 2、4、8、16、32 次网络调用下采样：Euler、Heun（每步调用两次）或 DPM-Solver++(2M)（每步调用一次，用上一步提高精度），在 Karras σ 网格（ρ = 7）上，flow matching 模型则在自己的直线上。以种类为条件的模型按上面的种类和 w 引导。
+strip-tip = 同样的 x_T，用一个 ODE 采样器（权重按设置中的 EMA 或未平均）在 NFE 2、4、8、16、32 次网络调用下采样：Euler、Heun（每步调用两次）或 DPM-Solver++(2M)（每步调用一次，用上一步提高精度），在 Karras σ 网格（ρ = 7）上，flow matching 模型则在自己的直线上。以种类为条件的模型按上面的种类和 w 引导。
 strip-sampler = 采样器
 strip-button = NFE 2 … 32 并排
 strip-caption = { $sampler }，同样的 x_T，第 { $step } 步：

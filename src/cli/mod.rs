@@ -708,9 +708,15 @@ pub fn sample(args: &SampleArgs) -> Result<Trajectory, CliError> {
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             let traj = trainer
-                .sample_ode_images(kind, nfe, args.n, args.seed, g, |done, _| {
-                    bar.set_position(done as u64)
-                })
+                .sample_ode_images(
+                    crate::train::trainer::Weights::Ema,
+                    kind,
+                    nfe,
+                    args.n,
+                    args.seed,
+                    g,
+                    |done, _| bar.set_position(done as u64),
+                )
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             bar.finish_and_clear();
             eprintln!(

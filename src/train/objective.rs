@@ -159,10 +159,11 @@ impl Trainer {
             .collect())
     }
 
-    /// (x̂₀, ε̂) of the EMA at τ of a sampler's `path` for images x (f64), x̂₀ clipped to
+    /// (x̂₀, ε̂) of `weights` at τ of a sampler's `path` for images x (f64), x̂₀ clipped to
     /// [−1, 1]; with `guidance`, ε̃ = (1 − w)·ε(x, ∅) + w·ε(x, c) mixed in the network's output.
     pub fn denoise_images(
         &self,
+        weights: Weights,
         flow: &FlowSchedule,
         path: Path,
         x: &[f64],
@@ -182,11 +183,11 @@ impl Trainer {
                 let rows: Vec<usize> = (0..2 * n)
                     .map(|i| if i < n { g.class } else { null })
                     .collect();
-                let out = self.raw(Weights::Ema, both, &vec![label; 2 * n], Some(&rows))?;
+                let out = self.raw(weights, both, &vec![label; 2 * n], Some(&rows))?;
                 let (cond, uncond) = out.split_at(n * dim);
                 crate::diffusion::guidance::guide(uncond, cond, g.w)
             }
-            _ => self.raw(Weights::Ema, x_model.clone(), &vec![label; n], None)?,
+            _ => self.raw(weights, x_model.clone(), &vec![label; n], None)?,
         };
         let objective = self.objective();
         let (x0, eps): (Vec<f64>, Vec<f64>) = raw
@@ -210,6 +211,7 @@ impl Trainer {
     /// after every call. The trajectory keeps every step, x in diffusion coordinates.
     pub fn sample_ode_images(
         &self,
+        weights: Weights,
         sampler: OdeSampler,
         nfe: usize,
         n: usize,
@@ -245,7 +247,7 @@ impl Trainer {
         let out = sample_ode(sampler, path, &taus, last, &z, |x, tau| {
             calls += 1;
             progress(calls, nfe);
-            match self.denoise_images(&flow, path, x, tau, guidance) {
+            match self.denoise_images(weights, &flow, path, x, tau, guidance) {
                 Ok((x0, eps)) => {
                     // the frame in diffusion coordinates, at the nearest timestep
                     let p = path.point(tau);
@@ -288,6 +290,7 @@ impl Trainer {
     /// may break to cancel (between images).
     pub fn sample_nfe_strip(
         &self,
+        weights: Weights,
         sampler: OdeSampler,
         nfes: &[usize],
         seed: u64,
@@ -302,7 +305,7 @@ impl Trainer {
         for &nfe in nfes {
             let mut cancelled = false;
             let traj = self
-                .sample_ode_images(sampler, nfe, 1, seed, guidance, |calls, _| {
+                .sample_ode_images(weights, sampler, nfe, 1, seed, guidance, |calls, _| {
                     cancelled |= progress(done + calls, total).is_break();
                 })
                 .map_err(SampleError::Model)?;
@@ -413,7 +416,10 @@ mod tests {
                 &sigmas,
                 false,
                 &z,
-                |x, sigma| t.denoise_images(&flow, Path::Ve, x, sigma, None).unwrap(),
+                |x, sigma| {
+                    t.denoise_images(Weights::Ema, &flow, Path::Ve, x, sigma, None)
+                        .unwrap()
+                },
             );
             assert_eq!(euler.nfe, steps);
             let worst = euler
@@ -435,7 +441,7 @@ mod tests {
             for kind in OdeSampler::ALL {
                 let mut calls = 0;
                 let traj = t
-                    .sample_ode_images(kind, 6, 2, 1, None, |done, _| calls = done)
+                    .sample_ode_images(Weights::Ema, kind, 6, 2, 1, None, |done, _| calls = done)
                     .unwrap();
                 // Heun on the diffusion grid: 3 steps, 5 calls (σ = 0 takes none)
                 let expected = if kind == OdeSampler::Heun && objective != Target::Flow {

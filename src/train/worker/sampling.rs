@@ -92,7 +92,14 @@ pub(super) fn run_sample(
                 sampler,
                 nfes,
                 guidance,
-            }) => trainer.sample_nfe_strip(*sampler, nfes, job.request.seed, *guidance, progress),
+            }) => trainer.sample_nfe_strip(
+                job.weights,
+                *sampler,
+                nfes,
+                job.request.seed,
+                *guidance,
+                progress,
+            ),
         }
     }))
     .unwrap_or_else(|panic| {
