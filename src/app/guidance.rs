@@ -5,10 +5,9 @@
 
 use super::jobs::JobPurpose;
 use super::plot_key::{colors, key_ui, line_and_dots};
-use super::textures::{TextureSlot, from_rgb8};
+use super::textures::TextureSlot;
 use super::{App, AppCommand};
 use crate::diffusion::guidance::{MAX_W, SWEEP_WS};
-use crate::export::grid_cols;
 use crate::tr;
 use crate::train::guidance_job::{GuidanceRequest, GuidanceResult};
 use crate::train::{Command, SampleFrom, SampleGuidance, SampleJob};
@@ -127,36 +126,24 @@ impl GuidancePanel {
                 out.push(AppCommand::GuidanceSweep);
             }
             if let Some((_, done, total)) = self.running {
-                ui.add(
-                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
-                        .desired_width(120.0)
-                        .text(format!("{done}/{total}")),
-                );
+                super::sampler_strip::strip_progress_ui(ui, done, total);
             }
         });
         if let Some(strip) = &self.strip {
-            let n = strip.ws.len();
-            let scale = (96 / strip.size.max(1)).max(1);
-            let tex = self
-                .strip_tex
-                .update_with(ui.ctx(), "guidance-strip", strip.step, || {
-                    from_rgb8(&grid_cols(&strip.images, n, n, strip.size, scale))
-                })
-                .clone();
             ui.label(tr!(
                 "guidance-strip-caption",
                 class = classes.get(strip.class).cloned().unwrap_or_default(),
                 step = strip.step
             ));
-            ui.add(egui::Image::new(&tex).fit_to_original_size(1.0));
             // Each scale under its image.
-            let cell = (strip.size * scale + 1) as f32;
-            ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 0.0;
-                for w in &strip.ws {
-                    ui.add_sized([cell, 14.0], egui::Label::new(format!("w = {w}")));
-                }
-            });
+            let labels: Vec<String> = strip.ws.iter().map(|w| format!("w = {w}")).collect();
+            super::sampler_strip::strip_images_ui(
+                ui,
+                &mut self.strip_tex,
+                "guidance-strip",
+                (&strip.images, strip.size, strip.step),
+                &labels,
+            );
         }
         self.measure_ui(ui, out);
         ui.separator();

@@ -85,38 +85,61 @@ impl SamplerStripPanel {
                 out.push(AppCommand::SamplerStrip(self.sampler));
             }
             if let Some((_, done, total)) = self.running {
-                ui.add(
-                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
-                        .desired_width(120.0)
-                        .text(format!("{done}/{total}")),
-                );
+                strip_progress_ui(ui, done, total);
             }
         });
         if let Some(strip) = &self.strip {
-            let n = STRIP_NFES.len();
-            let scale = (96 / strip.size.max(1)).max(1);
-            let tex = self
-                .tex
-                .update_with(ui.ctx(), "sampler-strip", strip.step, || {
-                    from_rgb8(&grid_cols(&strip.images, n, n, strip.size, scale))
-                })
-                .clone();
             ui.label(tr!(
                 "strip-caption",
                 sampler = sampler_label(strip.sampler),
                 step = strip.step
             ));
-            ui.add(egui::Image::new(&tex).fit_to_original_size(1.0));
-            let cell = (strip.size * scale + 1) as f32;
-            ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 0.0;
-                for nfe in STRIP_NFES {
-                    ui.add_sized([cell, 14.0], egui::Label::new(format!("NFE {nfe}")));
-                }
-            });
+            let labels: Vec<String> = STRIP_NFES.iter().map(|n| format!("NFE {n}")).collect();
+            strip_images_ui(
+                ui,
+                &mut self.tex,
+                "sampler-strip",
+                (&strip.images, strip.size, strip.step),
+                &labels,
+            );
         }
         ui.separator();
     }
+}
+
+/// A row of images (one per label, [n·dim] in `images` of side `size`, from training step
+/// `step`) with each label under its image: ②'s strips.
+pub(super) fn strip_images_ui(
+    ui: &mut egui::Ui,
+    tex: &mut TextureSlot,
+    id: &str,
+    (images, size, step): (&[f32], usize, u64),
+    labels: &[String],
+) {
+    let n = labels.len();
+    let scale = (96 / size.max(1)).max(1);
+    let tex = tex
+        .update_with(ui.ctx(), id, step, || {
+            from_rgb8(&grid_cols(images, n, n, size, scale))
+        })
+        .clone();
+    ui.add(egui::Image::new(&tex).fit_to_original_size(1.0));
+    let cell = (size * scale + 1) as f32;
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 0.0;
+        for label in labels {
+            ui.add_sized([cell, 14.0], egui::Label::new(label.as_str()));
+        }
+    });
+}
+
+/// A strip's progress: calls (or images) done of all.
+pub(super) fn strip_progress_ui(ui: &mut egui::Ui, done: usize, total: usize) {
+    ui.add(
+        egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+            .desired_width(120.0)
+            .text(format!("{done}/{total}")),
+    );
 }
 
 impl App {

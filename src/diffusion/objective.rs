@@ -196,6 +196,42 @@ impl Target {
     }
 }
 
+/// Where a network trained on `target` over `schedule` reads a point `p` of any path: the
+/// point of its own path with the same σ, the factor that takes x there, and its time label
+/// (a diffusion timestep's own t where given, the continuous s with the same log-SNR between
+/// timesteps, t·T for flow). A diffusion model noisier than t = T (pure noise included) is read
+/// at its last point, where it was trained, keeping the noise's scale, rather than at
+/// x̂₀ = (x − ε̂)/0.
+pub fn model_point(
+    target: Target,
+    schedule: &super::Schedule,
+    flow: &super::flow_ode::FlowSchedule,
+    p: PathPoint,
+    timestep: Option<usize>,
+) -> (PathPoint, f64, f64) {
+    let t_max = schedule.timesteps() as f64;
+    match target.path() {
+        PathKind::Flow => {
+            let q = p.same_sigma(PathKind::Flow);
+            (q, p.scale_to(q), q.s * t_max)
+        }
+        PathKind::Vp => {
+            // a timestep of the schedule is the model's own point, exactly
+            if let Some(t) = timestep {
+                return (p, 1.0, t as f64);
+            }
+            let q = p.same_sigma(PathKind::Vp);
+            let last = PathPoint::diffusion(schedule.alpha_bar(schedule.timesteps()));
+            if q.a <= last.a {
+                (last, last.s / p.s, t_max)
+            } else {
+                let label = flow.s_for_log_snr(2.0 * (q.a / q.s).ln(), 1.0);
+                (q, p.scale_to(q), label)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

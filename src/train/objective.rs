@@ -4,7 +4,7 @@
 
 use super::trainer::{TrainError, Trainer, Weights};
 use crate::diffusion::flow_ode::FlowSchedule;
-use crate::diffusion::objective::{PathKind, PathPoint, Target};
+use crate::diffusion::objective::{PathKind, PathPoint, Target, model_point};
 use crate::diffusion::process::fill_standard_normal;
 use crate::diffusion::samplers::{
     Denoised, OdeSampler, Path, denoised_from_x0, flow_times, karras_sigmas, sample_ode,
@@ -75,37 +75,18 @@ impl Trainer {
         }
     }
 
-    /// The point of the model's own path with the same σ as `p`, the factor that takes x
-    /// there, and its time label (a diffusion timestep's own t where given).
+    /// [`model_point`] for this model's objective and schedule.
     fn model_point(
         &self,
         flow: &FlowSchedule,
         p: PathPoint,
         timestep: Option<usize>,
     ) -> (PathPoint, f64, f64) {
-        let t_max = self.schedule().timesteps() as f64;
-        let q = p.same_sigma(self.objective().path());
-        // a diffusion model noisier than t = T (pure noise included) is read at its last point,
-        // where it was trained, rather than x̂₀ = (x − ε̂)/0
-        let last = PathPoint::diffusion(self.schedule().alpha_bar(self.schedule().timesteps()));
-        let (q, label) = match (self.objective().path(), timestep) {
-            (PathKind::Flow, _) => (q, q.s * t_max),
-            // a timestep of the schedule is the model's own point, exactly
-            (PathKind::Vp, Some(t)) => return (p, 1.0, t as f64),
-            (PathKind::Vp, None) if q.a <= last.a => (last, t_max),
-            (PathKind::Vp, None) => (q, flow.s_for_log_snr(2.0 * (q.a / q.s).ln(), 1.0)),
-        };
-        // beyond T the noise dominates: keep its scale
-        let scale = if q == last && timestep.is_none() {
-            q.s / p.s
-        } else {
-            p.scale_to(q)
-        };
-        (q, scale, label)
+        model_point(self.objective(), self.schedule(), flow, p, timestep)
     }
 
-    /// The network's raw output for images on its own path.
-    fn raw(
+    /// The network's raw output for images on its own path (an ε model's ε̂).
+    pub(crate) fn raw(
         &self,
         weights: Weights,
         x_model: Vec<f32>,
@@ -327,8 +308,8 @@ impl Trainer {
     }
 }
 
-/// x_T for `n` images from `seed`, as the DDPM/DDIM samplers draw it.
-fn start_noise(n: usize, dim: usize, seed: u64) -> Vec<f64> {
+/// x_T for `n` rows of `dim` values from `seed`, as the DDPM/DDIM samplers draw it (f64).
+pub(crate) fn start_noise(n: usize, dim: usize, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut z = vec![0.0f32; n * dim];
     fill_standard_normal(&mut rng, &mut z);

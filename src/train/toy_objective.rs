@@ -3,16 +3,16 @@
 //! and the one conversion every sampler goes through: x̂₀ and ε̂ of the network at any point
 //! of any path, evaluated at the point of the network's own path with the same σ.
 
+use super::objective::start_noise;
 use super::toy::{ToyTrainer, X0_CLIP};
 pub use crate::diffusion::objective::FlowTime;
-use crate::diffusion::objective::{PathKind, PathPoint, Target};
+use crate::diffusion::objective::{PathKind, PathPoint, Target, model_point};
 use crate::diffusion::ot::ot_pairing;
-use crate::diffusion::process::fill_standard_normal;
 use crate::diffusion::samplers::{
     Denoised, OdeSampler, Path, denoised_from_x0, flow_times, sample_ode,
 };
 use burn::tensor::{Tensor, TensorData};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 /// The noise rows of `eps` reordered so that row i is paired with data row i by the exact
 /// optimal transport plan of the batch (squared distance).
@@ -62,37 +62,19 @@ pub const REFLOW_STEPS: usize = 32;
 pub const REFLOW_PAIRS: usize = 20_000;
 
 impl ToyTrainer {
-    /// The point of the network's own path with the same σ as `p`, the factor that takes x
-    /// there, and the network's time label at it: t itself for a diffusion timestep of the
-    /// schedule, the continuous s with the same log-SNR between timesteps, t·T for flow.
+    /// [`model_point`] for this run's objective and schedule.
     pub(crate) fn model_point(
         &self,
         p: PathPoint,
         timestep: Option<usize>,
     ) -> (PathPoint, f64, f64) {
-        let t_max = self.schedule().timesteps() as f64;
-        match self.config().objective.path() {
-            PathKind::Flow => {
-                let q = p.same_sigma(PathKind::Flow);
-                (q, p.scale_to(q), q.s * t_max)
-            }
-            PathKind::Vp => {
-                let q = p.same_sigma(PathKind::Vp);
-                // noisier than t = T (pure noise included): the model's last point, where it
-                // was trained, rather than x̂₀ = (x − ε̂)/0
-                let last =
-                    PathPoint::diffusion(self.schedule().alpha_bar(self.schedule().timesteps()));
-                let (q, label) = match timestep {
-                    // a timestep of the schedule is the model's own point, exactly
-                    Some(t) => return (p, 1.0, t as f64),
-                    None if q.a <= last.a => (last, t_max),
-                    None => (q, self.flow.s_for_log_snr(2.0 * (q.a / q.s).ln(), 1.0)),
-                };
-                // beyond T the noise dominates: keep its scale
-                let scale = if q == last { q.s / p.s } else { p.scale_to(q) };
-                (q, scale, label)
-            }
-        }
+        model_point(
+            self.config().objective,
+            self.schedule(),
+            &self.flow,
+            p,
+            timestep,
+        )
     }
 
     /// The EMA's raw output (its target) for rows already on its own path.
@@ -196,10 +178,7 @@ impl ToyTrainer {
     /// each through its conversion).
     pub fn ode_pairs(&self, n: usize, steps: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
         let dim = self.config().data.dim();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let mut z = vec![0.0f32; n * dim];
-        fill_standard_normal(&mut rng, &mut z);
-        let z: Vec<f64> = z.iter().map(|&v| v as f64).collect();
+        let z = start_noise(n, dim, seed);
         let out = sample_ode(
             OdeSampler::Heun,
             Path::Flow,
@@ -216,10 +195,7 @@ impl ToyTrainer {
     /// `steps` Euler steps (= DDIM: the same points for every objective's network).
     pub fn straightness(&self, n: usize, steps: usize, seed: u64) -> f64 {
         let dim = self.config().data.dim();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let mut z = vec![0.0f32; n * dim];
-        fill_standard_normal(&mut rng, &mut z);
-        let z: Vec<f64> = z.iter().map(|&v| v as f64).collect();
+        let z = start_noise(n, dim, seed);
         let ts = flow_times(steps);
         let mut x = z.clone();
         let mut length = 0.0;
@@ -261,10 +237,7 @@ impl ToyTrainer {
     /// network at t = 1): what a perfectly straight model would get right in one call.
     pub fn one_step_swd(&self, n: usize, seed: u64) -> f64 {
         let dim = self.config().data.dim();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let mut z = vec![0.0f32; n * dim];
-        fill_standard_normal(&mut rng, &mut z);
-        let z: Vec<f64> = z.iter().map(|&v| v as f64).collect();
+        let z = start_noise(n, dim, seed);
         let out = sample_ode(
             OdeSampler::Euler,
             Path::Flow,

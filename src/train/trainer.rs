@@ -624,14 +624,8 @@ impl Trainer {
         if self.config.objective != Target::Eps {
             return self.eps_at_timesteps(weights, x_t_unit, ts, classes);
         }
-        let device = self.device_info.device();
-        let model = self.weights(weights);
-        let x = self.tensor4(x_t_unit.to_vec(), ts.len(), &device);
-        model
-            .forward_conditional(x, ts, classes)
-            .into_data()
-            .try_into_vec::<f32>()
-            .map_err(|e| TrainError::Device(format!("{e:?}")))
+        let labels: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
+        self.raw(weights, x_t_unit.to_vec(), &labels, classes)
     }
 
     /// The EMA or the raw weights (plain device).
