@@ -8,7 +8,7 @@ use crate::data::dataset::HOLD_OUT_FROM;
 use crate::data::split::{Split, split_images};
 use crate::model::classifier::{Classifier, ClassifierConfig};
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use std::ops::ControlFlow;
@@ -124,7 +124,7 @@ impl ClassifierTraining {
         device.seed(seed);
         Ok(Self {
             model: ClassifierConfig::new(classes.len()).init(&device),
-            optim: AdamConfig::new().init(),
+            optim: super::adam::module_adam(),
             map,
             device,
             plain,

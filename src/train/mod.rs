@@ -1,5 +1,6 @@
 //! Training: the device choice, the [`Trainer`], checkpoints, and the worker thread.
 
+pub mod adam;
 pub mod checkpoint;
 pub mod classifier;
 pub mod clip;

@@ -16,7 +16,7 @@ use crate::diffusion::{
 };
 use crate::model::mlp::{Mlp, MlpConfig};
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
@@ -131,7 +131,7 @@ impl ToyTrainer {
             plain,
             model,
             ema,
-            optim: AdamConfig::new().init(),
+            optim: super::adam::module_adam(),
             flow: crate::diffusion::flow_ode::FlowSchedule::new(&schedule),
             schedule,
             step: 0,

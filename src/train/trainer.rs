@@ -15,7 +15,7 @@ use crate::diffusion::{
 use crate::model::{ConfigError, UNet, UNetConfig};
 use crate::tr;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -226,7 +226,7 @@ pub struct Trainer {
 const MAX_GRAD_NORM: f64 = 1.0;
 
 fn adam() -> ModuleOptimizer {
-    AdamConfig::new().init()
+    super::adam::module_adam()
 }
 
 impl TrainConfig {
@@ -793,7 +793,7 @@ impl ModuleMapper for EmaMapper {
             let shape = ema.shape();
             let device = ema.device();
             let current: Tensor<D> = current.to_device(&device).reshape(shape);
-            ema.mul_scalar(decay) + current.mul_scalar(1.0 - decay)
+            crate::model::kernels::ema::ema_step(ema, current, decay)
         })
     }
 }

@@ -3,7 +3,7 @@
 //! on the tensors' device at run time. Other devices never reach it: [`super`] calls burn's own
 //! ops for them.
 
-use super::{conv2d, group_norm_silu, weight_cache, winograd};
+use super::{adam, conv2d, ema, group_norm_silu, weight_cache, winograd};
 use burn::backend::autodiff::{
     Autodiff, NodeId,
     checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
@@ -11,7 +11,7 @@ use burn::backend::autodiff::{
     ops::{Backward, Ops, OpsKind},
 };
 use burn::backend::flex::{FlexTensor, Layout};
-use burn::backend::{Backend, Flex, backend_extension, tensor::FloatTensor};
+use burn::backend::{AutodiffBackend, Backend, Flex, backend_extension, tensor::FloatTensor};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Bytes, DType, Shape};
 use rayon::iter::ParallelExtend;
@@ -58,6 +58,22 @@ pub trait FusedCpuOps: Backend {
         groups: usize,
         epsilon: f64,
     ) -> FloatTensor<Self>;
+
+    /// One Adam step of a plain parameter θ with its gradient and moments (see [`adam`]):
+    /// (θ, m, v) after it, written in place where their storage is not shared. `first`: m and v
+    /// hold nothing yet.
+    fn fused_adam(
+        theta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        step: adam::AdamStep,
+        first: bool,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+
+    /// θ_ema·d + θ·(1 − d) of plain tensors (see [`ema`]), in place where θ_ema's storage is
+    /// not shared.
+    fn fused_ema(ema: FloatTensor<Self>, theta: FloatTensor<Self>, decay: f64) -> FloatTensor<Self>;
 }
 
 /// The values of an `f32` flex tensor in row-major order (borrowed when already contiguous).
@@ -237,6 +253,53 @@ impl FusedCpuOps for Flex {
         epsilon: f64,
     ) -> FlexTensor {
         norm_forward(&x, Some(&shift), &gamma, &beta, groups, epsilon).0
+    }
+
+    fn fused_adam(
+        theta: FlexTensor,
+        grad: FlexTensor,
+        m: FlexTensor,
+        v: FlexTensor,
+        step: adam::AdamStep,
+        first: bool,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let (mut theta, mut m, mut v) = (writable(theta), writable(m), writable(v));
+        let g = values(&grad);
+        let (t, ms, vs) = (
+            theta.storage_mut::<f32>(),
+            m.storage_mut::<f32>(),
+            v.storage_mut::<f32>(),
+        );
+        assert!(
+            g.len() == t.len() && ms.len() == t.len() && vs.len() == t.len(),
+            "θ, its gradient and its moments have one shape"
+        );
+        adam::update(t, &g, ms, vs, first, &step);
+        (theta, m, v)
+    }
+
+    fn fused_ema(ema: FlexTensor, theta: FlexTensor, decay: f64) -> FlexTensor {
+        let mut ema = writable(ema);
+        let theta = values(&theta);
+        let e = ema.storage_mut::<f32>();
+        assert_eq!(e.len(), theta.len(), "θ_ema and θ have one shape");
+        ema::update(e, &theta, decay);
+        ema
+    }
+}
+
+/// `t` as a contiguous tensor whose storage holds exactly its values, to be written in place
+/// (`storage_mut` copies it first if the storage is shared).
+fn writable(t: FlexTensor) -> FlexTensor {
+    let layout = t.layout();
+    if t.dtype() == DType::F32
+        && layout.is_contiguous()
+        && layout.start_offset() == 0
+        && t.storage::<f32>().len() == layout.num_elements()
+    {
+        t
+    } else {
+        tensor(values(&t).into_owned(), dims(&t))
     }
 }
 
@@ -515,5 +578,33 @@ impl<C: CheckpointStrategy> FusedCpuOps for Autodiff<Flex, C> {
                 prep.finish(y)
             }
         }
+    }
+
+    // The optimiser's steps see plain tensors; on autodiff ones they run untracked.
+    fn fused_adam(
+        theta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        step: adam::AdamStep,
+        first: bool,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let (t, m, v) = <Flex as FusedCpuOps>::fused_adam(
+            theta.into_primitive(),
+            grad.into_primitive(),
+            m.into_primitive(),
+            v.into_primitive(),
+            step,
+            first,
+        );
+        (Self::from_inner(t), Self::from_inner(m), Self::from_inner(v))
+    }
+
+    fn fused_ema(ema: FloatTensor<Self>, theta: FloatTensor<Self>, decay: f64) -> FloatTensor<Self> {
+        Self::from_inner(<Flex as FusedCpuOps>::fused_ema(
+            ema.into_primitive(),
+            theta.into_primitive(),
+            decay,
+        ))
     }
 }

@@ -14,7 +14,9 @@
 //! convolution through im2col instead of [`winograd`]. [`simd`] picks the vector instructions
 //! of the kernels' own loops at run time.
 
+pub mod adam;
 mod conv2d;
+pub mod ema;
 mod exp;
 mod extension;
 mod group_norm_silu;
