@@ -12,6 +12,7 @@ use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::kernels;
+use super::kernels::shards::ShardThreads;
 
 /// Shape of the network. Serialised into every checkpoint's `config.json`.
 #[derive(Config, Debug, PartialEq)]
@@ -410,7 +411,38 @@ impl UNet {
     }
 
     /// [`Self::forward_conditional`] at real time labels.
+    ///
+    /// Without autodiff on the CPU a batch is split into shards of images that run at once
+    /// ([`kernels::shards`], as tasks on rayon's pool): every image's output is its own, so the
+    /// result is the same up to the order of f32 sums inside the kernels.
     pub fn forward_conditional_at_labels(
+        &self,
+        x_t: Tensor<4>,
+        labels: &[f64],
+        classes: Option<&[usize]>,
+    ) -> Tensor<4> {
+        let n = labels.len();
+        // (Under autodiff the shards would share one graph: the trainer splits its batch itself.)
+        let shards = kernels::shards::batch_shards(&x_t);
+        if shards < 2 || x_t.device() != Device::flex() || x_t.dims()[0] != n || classes.is_some_and(|c| c.len() < n) {
+            return self.forward_whole_batch(x_t, labels, classes);
+        }
+        let bounds: Vec<(usize, usize)> = (0..shards)
+            .map(|i| (i * n / shards, (i + 1) * n / shards))
+            .collect();
+        let outputs: Vec<Tensor<4>> = kernels::shards::run_shards(bounds.len(), ShardThreads::Shared, |i| {
+            let (a, b) = bounds[i];
+            self.forward_whole_batch(
+                x_t.clone().narrow(0, a, b - a),
+                &labels[a..b],
+                classes.map(|c| &c[a..b]),
+            )
+        });
+        Tensor::cat(outputs, 0)
+    }
+
+    /// [`Self::forward_conditional_at_labels`] of the whole batch at once.
+    fn forward_whole_batch(
         &self,
         x_t: Tensor<4>,
         labels: &[f64],

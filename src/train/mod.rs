@@ -3,6 +3,7 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod classifier;
+pub mod data_parallel;
 pub mod clip;
 pub mod device;
 pub mod generator;

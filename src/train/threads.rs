@@ -32,8 +32,10 @@ pub fn this_thread_nice() -> Option<i32> {
     after.split_whitespace().nth(16)?.parse().ok()
 }
 
-/// Build rayon's global pool with low-priority threads, once per process, before anything
-/// computes. Returns false when the pool was already built (its threads keep their priority).
+/// Build rayon's global pool with low-priority threads, and the single-thread pools a training
+/// batch's shards run on ([`crate::model::kernels::shards`]), once per process, before anything
+/// computes. Returns false when rayon's pool was already built (its threads keep their
+/// priority).
 pub fn lower_compute_pool() -> bool {
     static ONCE: Once = Once::new();
     let mut built = false;
@@ -45,6 +47,10 @@ pub fn lower_compute_pool() -> bool {
             })
             .build_global()
             .is_ok();
+        // and the threads that run the shards of a training batch
+        crate::model::kernels::shards::build_own_pools(|| {
+            lower_this_thread();
+        });
     });
     built
 }

@@ -3,6 +3,7 @@
 //! worker thread in [`super::worker`].
 
 use super::clip::clip_global_norm;
+use super::data_parallel::{self, shard_ranges};
 use super::device::DeviceInfo;
 use super::phases::{Phase, PhaseClock, PhaseTimes};
 use crate::data::{DataSource, Dataset};
@@ -12,10 +13,10 @@ use crate::diffusion::{
     SampleError, SampleRequest, Schedule, ScheduleConfig, ScheduleError, Start, TimestepPlan,
     Trajectory, VlbEstimate, estimate_vlb, sample,
 };
-use crate::model::{ConfigError, UNet, UNetConfig};
+use crate::model::{ConfigError, UNet, UNetConfig, kernels};
 use crate::tr;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -525,12 +526,24 @@ impl Trainer {
         let x_t = self.tensor4(x_t, n, &self.device); // [n, 3, s, s]
         let target = self.tensor4(target, n, &self.device);
         clock.lap(Phase::Data, &mut self.phases);
-        let pred = self
-            .model
-            .forward_conditional_at_labels(x_t, &time, classes.as_deref());
-        let loss = (pred - target).powi_scalar(2).mean(); // [1]
+        // On the CPU the batch splits into shards that run on the cores at once.
+        let ranges = shard_ranges(n, kernels::shards::batch_shards(&x_t));
+        let values = (self.image_dim() * n) as f64;
+        let shards = data_parallel::forward(&self.model, &ranges, |model: &UNet, images| {
+            let pred = model.forward_conditional_at_labels(
+                x_t.clone().narrow(0, images.start, images.len()),
+                &time[images.clone()],
+                classes.as_deref().map(|c| &c[images.clone()]),
+            );
+            let target = target.clone().narrow(0, images.start, images.len());
+            // this shard's part of the batch's mean squared error
+            (pred - target).powi_scalar(2).sum().div_scalar(values) // [1]
+        });
         clock.lap(Phase::Forward, &mut self.phases);
-        let loss_value: f32 = loss.clone().into_scalar();
+        let loss_value: f32 = shards
+            .iter()
+            .map(|s| s.loss.clone().into_scalar::<f32>())
+            .sum();
         clock.lap(Phase::LossReadBack, &mut self.phases);
         if !loss_value.is_finite() {
             let bad_step = self.step + 1;
@@ -541,9 +554,8 @@ impl Trainer {
                 rolled_back_to: self.step,
             });
         }
-        let grads = loss.backward();
+        let mut grads = data_parallel::backward(shards, &self.model);
         clock.lap(Phase::Backward, &mut self.phases);
-        let mut grads = GradientsParams::from_grads(grads, &self.model);
         clip_global_norm(&mut grads, &self.model, MAX_GRAD_NORM);
         clock.lap(Phase::GradientsOut, &mut self.phases);
         let model = std::mem::replace(&mut self.model, self.last_good.model.clone());

@@ -365,7 +365,9 @@ pub(super) fn sum_over_runs(
 ) {
     let threads = rayon::current_num_threads().max(1);
     acc.fill(0.0);
-    if batch < threads {
+    // In a shard of a batch split over the cores (`super::shards`), every core has a shard
+    // already: one run, whose GEMMs the other cores may still help with.
+    if batch < threads || super::shards::in_shard() {
         add_images(0, batch, acc, Parallelism::Rayon(0));
         return;
     }

@@ -20,6 +20,7 @@ pub mod ema;
 mod exp;
 mod extension;
 mod group_norm_silu;
+pub mod shards;
 pub mod simd;
 mod weight_cache;
 mod winograd;
@@ -102,6 +103,11 @@ pub fn with_burn_ops<R>(f: impl FnOnce() -> R) -> R {
     let out = f();
     BURN_OPS_HERE.with(|c| c.set(before));
     out
+}
+
+/// Whether this thread computes with burn's own ops ([`with_burn_ops`]).
+fn burn_ops_here() -> bool {
+    BURN_OPS_HERE.with(Cell::get)
 }
 
 /// The fused path applies: flex (autodiff or not), `f32`, not switched off.
