@@ -3,8 +3,8 @@
 //! The kernels parallelise each operation over rayon's pool, but between them a network runs
 //! serial steps (burn's own small ops, allocation, the autodiff tape), and each parallel loop
 //! ends waiting for its slowest part; at the bundled model's size (16×16, 16–32 images) the
-//! cores sat idle an eighth to a quarter of a step. With one shard per core, each core works through its own
-//! shard's serial steps while the other computes.
+//! cores sat idle an eighth to a quarter of a step. With one shard per core, each core works
+//! through its own shard's serial steps while the other computes.
 //!
 //! Two ways to run the shards, chosen by the caller ([`ShardThreads`]): as tasks on rayon's
 //! pool, where a core that finishes its shard helps with the other's parallel loops (sampling:
