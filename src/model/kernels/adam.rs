@@ -48,6 +48,9 @@ impl AdamStep {
 /// enough that a task's overhead is lost in it.
 const BLOCK: usize = 1 << 14;
 
+/// One block of (θ, g, m, v), as the parallel iterators zip them.
+type Block<'a> = (((&'a mut [f32], &'a [f32]), &'a mut [f32]), &'a mut [f32]);
+
 /// The step on host slices of one parameter (all of one length). `first`: m and v hold nothing
 /// yet (their values are ignored and overwritten).
 pub fn update(
@@ -61,7 +64,7 @@ pub fn update(
     let (c, eps) = step.corrections();
     let (b1, b2, lr) = (step.beta_1, step.beta_2, step.lr);
     let (f1, f2) = (1.0 - b1, 1.0 - b2);
-    let block = |(((t, g), m), v): (((&mut [f32], &[f32]), &mut [f32]), &mut [f32])| {
+    let block = |(((t, g), m), v): Block<'_>| {
         simd::dispatch(
             #[inline(always)]
             || {
