@@ -424,20 +424,25 @@ impl UNet {
         let n = labels.len();
         // (Under autodiff the shards would share one graph: the trainer splits its batch itself.)
         let shards = kernels::shards::batch_shards(&x_t);
-        if shards < 2 || x_t.device() != Device::flex() || x_t.dims()[0] != n || classes.is_some_and(|c| c.len() < n) {
+        if shards < 2
+            || x_t.device().is_autodiff()
+            || x_t.dims()[0] != n
+            || classes.is_some_and(|c| c.len() < n)
+        {
             return self.forward_whole_batch(x_t, labels, classes);
         }
         let bounds: Vec<(usize, usize)> = (0..shards)
             .map(|i| (i * n / shards, (i + 1) * n / shards))
             .collect();
-        let outputs: Vec<Tensor<4>> = kernels::shards::run_shards(bounds.len(), ShardThreads::Shared, |i| {
-            let (a, b) = bounds[i];
-            self.forward_whole_batch(
-                x_t.clone().narrow(0, a, b - a),
-                &labels[a..b],
-                classes.map(|c| &c[a..b]),
-            )
-        });
+        let outputs: Vec<Tensor<4>> =
+            kernels::shards::run_shards(bounds.len(), ShardThreads::Shared, |i| {
+                let (a, b) = bounds[i];
+                self.forward_whole_batch(
+                    x_t.clone().narrow(0, a, b - a),
+                    &labels[a..b],
+                    classes.map(|c| &c[a..b]),
+                )
+            });
         Tensor::cat(outputs, 0)
     }
 

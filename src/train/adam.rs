@@ -63,7 +63,10 @@ impl Optimizer for FusedAdam {
             return self.reference.step(lr, tensor, grad, state);
         }
         let (time, moments) = match state {
-            Some(s) => (s.momentum.time + 1, Some((s.momentum.moment_1, s.momentum.moment_2))),
+            Some(s) => (
+                s.momentum.time + 1,
+                Some((s.momentum.moment_1, s.momentum.moment_2)),
+            ),
             None => (1, None),
         };
         let step = AdamStep {
@@ -91,7 +94,12 @@ mod tests {
     use burn::tensor::TensorData;
 
     fn weights(layer: &Linear) -> Vec<f32> {
-        let mut v = layer.weight.val().into_data().try_to_vec::<f32>().unwrap_or_default();
+        let mut v = layer
+            .weight
+            .val()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap_or_default();
         if let Some(b) = &layer.bias {
             v.extend(b.val().into_data().try_to_vec::<f32>().unwrap_or_default());
         }
@@ -108,7 +116,9 @@ mod tests {
         let run = |mut optim: ModuleOptimizer, steps: u64| {
             let mut layer = start.clone();
             for s in 0..steps {
-                let v: Vec<f32> = (0..3 * 64).map(|i| ((i as u64 * 7 + s * 13) % 17) as f32 / 9.0 - 0.9).collect();
+                let v: Vec<f32> = (0..3 * 64)
+                    .map(|i| ((i as u64 * 7 + s * 13) % 17) as f32 / 9.0 - 0.9)
+                    .collect();
                 let x = Tensor::<2>::from_data(TensorData::new(v, [3, 64]), &device);
                 let loss = layer.forward(x).powi_scalar(2).mean();
                 let grads = GradientsParams::from_grads(loss.backward(), &layer);
@@ -119,28 +129,52 @@ mod tests {
         let (ours, ours_optim) = run(module_adam(), 5);
         let (theirs, theirs_optim) = run(AdamConfig::new().init(), 5);
         assert_eq!(weights(&ours), weights(&theirs));
-        assert_ne!(weights(&ours), weights(&start), "the steps moved the weights");
+        assert_ne!(
+            weights(&ours),
+            weights(&start),
+            "the steps moved the weights"
+        );
         // Each record read by the other optimiser: two more steps from it equal two more
         // steps of the optimiser that wrote it (the checkpoints are interchangeable).
         let cont = |optim: ModuleOptimizer, layer: Linear| {
             let mut optim = optim;
             let mut layer = layer;
             for s in 0..2u64 {
-                let v: Vec<f32> = (0..3 * 64).map(|i| ((i as u64 * 5 + s) % 11) as f32 / 6.0 - 0.8).collect();
+                let v: Vec<f32> = (0..3 * 64)
+                    .map(|i| ((i as u64 * 5 + s) % 11) as f32 / 6.0 - 0.8)
+                    .collect();
                 let x = Tensor::<2>::from_data(TensorData::new(v, [3, 64]), &device);
-                let grads = GradientsParams::from_grads(layer.forward(x).powi_scalar(2).mean().backward(), &layer);
+                let grads = GradientsParams::from_grads(
+                    layer.forward(x).powi_scalar(2).mean().backward(),
+                    &layer,
+                );
                 layer = optim.step(3e-3, layer, grads);
             }
             layer
         };
         let ours_bytes = ours_optim.into_bytes().expect("a record");
         let theirs_bytes = theirs_optim.into_bytes().expect("a record");
-        let read_ours = |b: &burn::tensor::Bytes| module_adam().from_bytes(b.clone()).expect("it reads back");
-        let read_theirs = |b: &burn::tensor::Bytes| AdamConfig::new().init().from_bytes(b.clone()).expect("it reads back");
+        let read_ours =
+            |b: &burn::tensor::Bytes| module_adam().from_bytes(b.clone()).expect("it reads back");
+        let read_theirs = |b: &burn::tensor::Bytes| {
+            AdamConfig::new()
+                .init()
+                .from_bytes(b.clone())
+                .expect("it reads back")
+        };
         let reference = weights(&cont(read_theirs(&theirs_bytes), theirs.clone()));
         assert_ne!(reference, weights(&theirs));
-        assert_eq!(weights(&cont(read_ours(&theirs_bytes), theirs.clone())), reference);
-        assert_eq!(weights(&cont(read_theirs(&ours_bytes), ours.clone())), reference);
-        assert_eq!(weights(&cont(read_ours(&ours_bytes), ours.clone())), reference);
+        assert_eq!(
+            weights(&cont(read_ours(&theirs_bytes), theirs.clone())),
+            reference
+        );
+        assert_eq!(
+            weights(&cont(read_theirs(&ours_bytes), ours.clone())),
+            reference
+        );
+        assert_eq!(
+            weights(&cont(read_ours(&ours_bytes), ours.clone())),
+            reference
+        );
     }
 }

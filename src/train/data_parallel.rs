@@ -87,8 +87,10 @@ pub fn backward<M: Module + Send>(shards: Vec<Shard<M>>, model: &M) -> Gradients
             None => GradientsParams::new(),
         };
     }
-    let cells: Vec<std::sync::Mutex<Option<Shard<M>>>> =
-        shards.into_iter().map(|s| std::sync::Mutex::new(Some(s))).collect();
+    let cells: Vec<std::sync::Mutex<Option<Shard<M>>>> = shards
+        .into_iter()
+        .map(|s| std::sync::Mutex::new(Some(s)))
+        .collect();
     let mut parts: Vec<GradientsParams> = run_shards(cells.len(), ShardThreads::Own, |i| {
         let shard = cells[i].lock().ok().and_then(|mut c| c.take());
         match shard {
@@ -153,7 +155,9 @@ mod tests {
         let device = Device::flex().autodiff();
         let layer: Linear = LinearConfig::new(5, 3).init(&device);
         let n = 7;
-        let x_values: Vec<f32> = (0..n * 5).map(|i| ((i * 37) % 11) as f32 / 5.0 - 1.0).collect();
+        let x_values: Vec<f32> = (0..n * 5)
+            .map(|i| ((i * 37) % 11) as f32 / 5.0 - 1.0)
+            .collect();
         let x = Tensor::<2>::from_data(TensorData::new(x_values, [n, 5]), &device);
         let y = Tensor::<2>::from_data(TensorData::new(vec![0.5f32; n * 3], [n, 3]), &device);
         let whole = (layer.forward(x.clone()) - y.clone()).powi_scalar(2).mean();
@@ -170,7 +174,10 @@ mod tests {
         let loss: f32 = shards.iter().map(|s| vals(s.loss.clone())[0]).sum();
         assert!((loss - whole_loss).abs() < 1e-5, "{loss} vs {whole_loss}");
         // Same storage: the replica's weight is the model's.
-        assert_eq!(vals(shards[0].replica.weight.val()), vals(layer.weight.val()));
+        assert_eq!(
+            vals(shards[0].replica.weight.val()),
+            vals(layer.weight.val())
+        );
         let got = backward(shards, &layer);
         for (id, what) in [(layer.weight.id, "weight")] {
             let a = vals(got.get::<2>(id).expect("a gradient"));

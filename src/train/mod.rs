@@ -3,8 +3,8 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod classifier;
-pub mod data_parallel;
 pub mod clip;
+pub mod data_parallel;
 pub mod device;
 pub mod generator;
 pub mod guidance_eval;

@@ -15,10 +15,10 @@
 //! θ, m and v are updated in place when their storage is not shared (a rollback point or an EMA
 //! that shares a parameter's storage gets a copy first, as burn's own ops would).
 
-use super::simd;
 use super::extension::FusedCpuOps;
+use super::simd;
 use burn::backend::Dispatch;
-use burn::tensor::{DType, Device, Tensor};
+use burn::tensor::Tensor;
 use rayon::prelude::*;
 
 /// The scalars of one Adam step.
@@ -93,10 +93,10 @@ pub fn update(
         .for_each(block);
 }
 
-/// Whether the fused step applies to `param`: a plain (not autodiff) `f32` tensor on the flex
-/// device, with the fused kernels switched on.
+/// Whether the fused step applies to `param`: an `f32` tensor on the flex device, with the
+/// fused kernels switched on (the fused convolutions' own test).
 pub fn fused_for<const D: usize>(param: &Tensor<D>) -> bool {
-    super::fused_by_default() && param.dtype() == DType::F32 && param.device() == Device::flex()
+    super::fused_here(param)
 }
 
 /// One step of `param` with its gradient and its moments (None at the first step), all of one
@@ -130,7 +130,7 @@ mod tests {
     use super::*;
     use burn::nn::{Linear, LinearConfig};
     use burn::optim::{AdamConfig, GradientsParams, Optimizer};
-    use burn::tensor::TensorData;
+    use burn::tensor::{Device, TensorData};
     use proptest::prelude::*;
 
     fn vals<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -154,7 +154,8 @@ mod tests {
             let v1 = b2 * v[i] as f64 + (1.0 - b2) * g * g;
             let m_hat = m1 / (1.0 - b1.powi(t));
             let v_hat = v1 / (1.0 - b2.powi(t));
-            let th = theta[i] as f64 - step.lr as f64 * m_hat / (v_hat.sqrt() + step.epsilon as f64);
+            let th =
+                theta[i] as f64 - step.lr as f64 * m_hat / (v_hat.sqrt() + step.epsilon as f64);
             out.0.push(th);
             out.1.push(m1);
             out.2.push(v1);
@@ -207,7 +208,13 @@ mod tests {
     /// is contracted, and √ and ÷ are correctly rounded at every level).
     #[test]
     fn every_simd_level_agrees() {
-        let step = AdamStep { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-5, lr: 1e-3, time: 7 };
+        let step = AdamStep {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-5,
+            lr: 1e-3,
+            time: 7,
+        };
         let n = 40_000;
         let grad = seeded(n, 5, 0.5);
         let run = |level| {
@@ -233,7 +240,13 @@ mod tests {
         let device = Device::flex().autodiff();
         let layer: Linear = LinearConfig::new(300, 200).init(&device);
         let adam = AdamConfig::new().build();
-        let step_of = |time| AdamStep { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-5, lr: 1e-2, time };
+        let step_of = |time| AdamStep {
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-5,
+            lr: 1e-2,
+            time,
+        };
         let mut burn_theta = layer.weight.val().inner();
         let mut burn_state = None;
         let mut ours = (layer.weight.val().inner(), None);
@@ -251,7 +264,11 @@ mod tests {
             assert!(fused_for(&ours.0));
             let (t, m, v) = adam_step(ours.0, g, ours.1, &step_of(time));
             let state = burn_state.clone().expect("a state").momentum;
-            assert_eq!(vals(t.clone()), vals(burn_theta.clone()), "θ at step {time}");
+            assert_eq!(
+                vals(t.clone()),
+                vals(burn_theta.clone()),
+                "θ at step {time}"
+            );
             assert_eq!(vals(m.clone()), vals(state.moment_1), "m at step {time}");
             assert_eq!(vals(v.clone()), vals(state.moment_2), "v at step {time}");
             ours = (t, Some((m, v)));

@@ -8,10 +8,10 @@
 //! equals burn's `ema.mul_scalar(d) + θ.mul_scalar(1 − d)` (three passes on one thread) value
 //! for value; here one pass over rayon's pool, in place when θ_ema's storage is not shared.
 
-use super::simd;
 use super::extension::FusedCpuOps;
+use super::simd;
 use burn::backend::Dispatch;
-use burn::tensor::{DType, Device, Tensor};
+use burn::tensor::Tensor;
 use rayon::prelude::*;
 
 /// Values per rayon task.
@@ -34,18 +34,16 @@ pub fn update(ema: &mut [f32], theta: &[f32], decay: f64) {
         block((ema, theta));
         return;
     }
-    ema.par_chunks_mut(BLOCK).zip(theta.par_chunks(BLOCK)).for_each(block);
+    ema.par_chunks_mut(BLOCK)
+        .zip(theta.par_chunks(BLOCK))
+        .for_each(block);
 }
 
 /// θ_ema·d + θ·(1 − d) for plain tensors of one shape: the single pass on the flex device in
 /// `f32` (unless the fused kernels are off), burn's ops elsewhere.
 pub fn ema_step<const D: usize>(ema: Tensor<D>, theta: Tensor<D>, decay: f64) -> Tensor<D> {
-    let fused = super::fused_by_default()
-        && ema.dtype() == DType::F32
-        && theta.dtype() == DType::F32
-        && ema.device() == Device::flex()
-        && theta.device() == Device::flex()
-        && ema.shape() == theta.shape();
+    let fused =
+        super::fused_here(&ema) && super::fused_here(&theta) && ema.shape() == theta.shape();
     if !fused {
         return ema.mul_scalar(decay) + theta.mul_scalar(1.0 - decay);
     }
@@ -59,7 +57,7 @@ pub fn ema_step<const D: usize>(ema: Tensor<D>, theta: Tensor<D>, decay: f64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::TensorData;
+    use burn::tensor::{Device, TensorData};
 
     fn vals<const D: usize>(t: Tensor<D>) -> Vec<f32> {
         t.into_data().try_to_vec::<f32>().unwrap_or_default()
@@ -83,7 +81,8 @@ mod tests {
             let ema = Tensor::<1>::from_data(TensorData::new(e0.clone(), [n]), &device);
             let theta = Tensor::<1>::from_data(TensorData::new(t0.clone(), [n]), &device);
             let shared = ema.clone();
-            let theirs = vals(ema.clone().mul_scalar(decay) + theta.clone().mul_scalar(1.0 - decay));
+            let theirs =
+                vals(ema.clone().mul_scalar(decay) + theta.clone().mul_scalar(1.0 - decay));
             let ours = vals(ema_step(ema, theta, decay));
             assert_eq!(ours, theirs, "n = {n}");
             assert_eq!(vals(shared), e0, "the shared storage was written");

@@ -73,7 +73,8 @@ pub trait FusedCpuOps: Backend {
 
     /// θ_ema·d + θ·(1 − d) of plain tensors (see [`ema`]), in place where θ_ema's storage is
     /// not shared.
-    fn fused_ema(ema: FloatTensor<Self>, theta: FloatTensor<Self>, decay: f64) -> FloatTensor<Self>;
+    fn fused_ema(ema: FloatTensor<Self>, theta: FloatTensor<Self>, decay: f64)
+    -> FloatTensor<Self>;
 }
 
 /// The values of an `f32` flex tensor in row-major order (borrowed when already contiguous).
@@ -597,10 +598,18 @@ impl<C: CheckpointStrategy> FusedCpuOps for Autodiff<Flex, C> {
             step,
             first,
         );
-        (Self::from_inner(t), Self::from_inner(m), Self::from_inner(v))
+        (
+            Self::from_inner(t),
+            Self::from_inner(m),
+            Self::from_inner(v),
+        )
     }
 
-    fn fused_ema(ema: FloatTensor<Self>, theta: FloatTensor<Self>, decay: f64) -> FloatTensor<Self> {
+    fn fused_ema(
+        ema: FloatTensor<Self>,
+        theta: FloatTensor<Self>,
+        decay: f64,
+    ) -> FloatTensor<Self> {
         Self::from_inner(<Flex as FusedCpuOps>::fused_ema(
             ema.into_primitive(),
             theta.into_primitive(),

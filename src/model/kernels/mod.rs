@@ -111,7 +111,7 @@ fn burn_ops_here() -> bool {
 }
 
 /// The fused path applies: flex (autodiff or not), `f32`, not switched off.
-fn fused_here(x: &Tensor<4>) -> bool {
+fn fused_here<const D: usize>(x: &Tensor<D>) -> bool {
     fused_by_default()
         && !BURN_OPS_HERE.with(Cell::get)
         && x.dtype() == DType::F32

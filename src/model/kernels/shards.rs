@@ -42,8 +42,9 @@ pub enum ShardThreads {
 }
 
 /// Into how many shards a batch `x` `[N, …]` splits: one per thread of rayon's pool (at most
-/// N / 2) for `f32` tensors on the flex device, with or without autodiff (the caller decides
-/// whether a split applies: under autodiff the shards need graphs of their own); 1 elsewhere.
+/// N / 2) for `f32` tensors on the flex device, with or without autodiff (device equality
+/// ignores autodiff; the caller decides whether a split applies: under autodiff the shards need
+/// graphs of their own); 1 elsewhere.
 pub fn batch_shards<const D: usize>(x: &Tensor<D>) -> usize {
     static OFF: OnceLock<bool> = OnceLock::new();
     let off = *OFF.get_or_init(|| std::env::var(SHARDS_ENV).is_ok_and(|v| v.trim() == "1"));
@@ -52,7 +53,7 @@ pub fn batch_shards<const D: usize>(x: &Tensor<D>) -> usize {
         || !fused_by_default()
         || burn_ops_here()
         || x.dtype() != DType::F32
-        || (device != Device::flex() && device != Device::flex().autodiff())
+        || device != Device::flex()
     {
         return 1;
     }
@@ -87,7 +88,11 @@ pub fn build_own_pools(start: fn()) {
 }
 
 /// `f(i)` for every shard i in 0..n, all at once, and their results in order.
-pub fn run_shards<R: Send>(n: usize, threads: ShardThreads, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+pub fn run_shards<R: Send>(
+    n: usize,
+    threads: ShardThreads,
+    f: impl Fn(usize) -> R + Sync,
+) -> Vec<R> {
     let shard = |i| {
         let before = IN_SHARD.with(|c| c.replace(true));
         let out = f(i);
