@@ -20,6 +20,7 @@ pub mod ema;
 mod exp;
 mod extension;
 mod group_norm_silu;
+mod im2col;
 pub mod shards;
 pub mod simd;
 mod weight_cache;
