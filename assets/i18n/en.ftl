@@ -598,7 +598,7 @@ cli-bench-long =
     Every figure is timed after a warm-up; per-step figures are medians. See BENCHMARKS.md.
 cli-bench-device = auto, gpu or cpu, as for train.
 cli-bench-json = Print one JSON object instead of a table.
-cli-bench-repeats = Timed training steps and DDIM runs per figure, after the warm-up.
+cli-bench-repeats = Timed training steps and DDIM runs per figure, after the warm-up (training: at least 0.4 s of steps per repeat, so short steps are timed more often).
 cli-bench-ddpm-steps = DDPM steps to time (1000 times a whole run; fewer are extrapolated to 1000 and marked so).
 cli-bench-frames = Frames of the app to drive while it trains.
 cli-bench-reference = The PyTorch reference script (default: benches/reference/unet_reference.py).

@@ -563,7 +563,7 @@ cli-bench-long =
     每个数字都在预热之后计时；每步的数字取中位数。见 BENCHMARKS.md。
 cli-bench-device = auto、gpu 或 cpu，与 train 相同。
 cli-bench-json = 输出一个 JSON 对象而不是表格。
-cli-bench-repeats = 预热之后，每个数字计时的训练步数和 DDIM 运行次数。
+cli-bench-repeats = 预热之后，每个数字计时的训练步数和 DDIM 运行次数（训练计时总共不少于 0.4 秒 × 次数）。
 cli-bench-ddpm-steps = 计时的 DDPM 步数（1000 即完整运行；更少时外推到 1000 并注明）。
 cli-bench-frames = 训练时驱动程序运行的帧数。
 cli-bench-reference = PyTorch 参考脚本（默认：benches/reference/unet_reference.py）。

@@ -311,7 +311,7 @@ fn default_config(batch: usize) -> TrainConfig {
 }
 
 /// Training throughput of the default U-Net at `batch`: 2 warm-up steps, then `repeats`
-/// timed steps.
+/// timed steps, or more where steps are short (see [`timed_training_steps`]).
 pub fn train_throughput(
     device: &DeviceInfo,
     batch: usize,
@@ -333,14 +333,19 @@ pub fn train_throughput_of(
         Trainer::new(config, device.clone(), Dataset::Builtin(Builtin::Shapes)).map_err(fail)?;
     let bar = spinner(progress, &format!("training, batch {batch}"));
     bar.set_length((repeats + 2) as u64);
+    let mut warm_s = 0.0;
     for _ in 0..2 {
+        let start = Instant::now();
         trainer.train_step().map_err(fail)?;
+        warm_s = start.elapsed().as_secs_f64();
         bar.inc(1);
     }
     trainer.take_phase_times();
-    let mut times = Vec::with_capacity(repeats);
+    let steps = timed_training_steps(repeats, warm_s);
+    bar.set_length((steps + 2) as u64);
+    let mut times = Vec::with_capacity(steps);
     let (cpu_before, wall) = (process_cpu_seconds(), Instant::now());
-    for _ in 0..repeats.max(1) {
+    for _ in 0..steps {
         let start = Instant::now();
         trainer.train_step().map_err(fail)?;
         times.push(ms(start.elapsed()));
@@ -363,6 +368,22 @@ pub fn train_throughput_of(
         tflops: flops_per_step / (ms_per_step / 1000.0) / 1e12,
         phases: crate::train::phases::enabled().then(|| trainer.take_phase_times()),
     })
+}
+
+/// Timed training seconds per repeat at least: a 16×16 step (~0.1 s) timed only 5 times gave
+/// a CPU-use figure over half a second, which one descheduled step moved by 10 points (176 and
+/// 188 % in two runs of the same build).
+const MIN_TRAIN_SECONDS_PER_REPEAT: f64 = 0.4;
+
+/// Timed training steps for `repeats` when a warm step took `step_s` seconds: `repeats`, or
+/// enough for `repeats` × [`MIN_TRAIN_SECONDS_PER_REPEAT`] seconds, at most 10 × `repeats`.
+fn timed_training_steps(repeats: usize, step_s: f64) -> usize {
+    let repeats = repeats.max(1);
+    if step_s.is_nan() || step_s <= 0.0 {
+        return repeats;
+    }
+    let for_time = (repeats as f64 * MIN_TRAIN_SECONDS_PER_REPEAT / step_s).ceil();
+    (for_time.min((10 * repeats) as f64) as usize).max(repeats)
 }
 
 /// Time one sampler run; returns (whole run, per-step times), all in ms.
@@ -935,5 +956,21 @@ impl BenchReport {
         }
         s += &self.load.to_line();
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_training_steps_are_timed_more_often() {
+        // 0.4 s per repeat: 5 repeats of 0.1 s steps → 20 steps; long steps keep 5
+        assert_eq!(timed_training_steps(5, 0.1), 20);
+        assert_eq!(timed_training_steps(5, 0.6), 5);
+        // at most 10× the repeats, and never fewer than the repeats (or 1)
+        assert_eq!(timed_training_steps(5, 1e-4), 50);
+        assert_eq!(timed_training_steps(0, 2.0), 1);
+        assert_eq!(timed_training_steps(3, f64::NAN), 3);
     }
 }
