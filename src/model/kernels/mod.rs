@@ -106,11 +106,6 @@ pub fn with_burn_ops<R>(f: impl FnOnce() -> R) -> R {
     out
 }
 
-/// Whether this thread computes with burn's own ops ([`with_burn_ops`]).
-fn burn_ops_here() -> bool {
-    BURN_OPS_HERE.with(Cell::get)
-}
-
 /// The fused path applies: flex (autodiff or not), `f32`, not switched off.
 fn fused_here<const D: usize>(x: &Tensor<D>) -> bool {
     fused_by_default()

@@ -16,8 +16,8 @@
 //!
 //! `DIFFUSION_PLAYGROUND_SHARDS=1` turns the split off (for before/after measurements).
 
-use super::{burn_ops_here, fused_by_default};
-use burn::tensor::{DType, Device, Tensor};
+use super::fused_here;
+use burn::tensor::Tensor;
 use rayon::prelude::*;
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -42,19 +42,13 @@ pub enum ShardThreads {
 }
 
 /// Into how many shards a batch `x` `[N, …]` splits: one per thread of rayon's pool (at most
-/// N / 2) for `f32` tensors on the flex device, with or without autodiff (device equality
+/// N / 2) where the fused kernels compute it (`f32` on the flex device, not switched off), with or without autodiff (device equality
 /// ignores autodiff; the caller decides whether a split applies: under autodiff the shards need
 /// graphs of their own); 1 elsewhere.
 pub fn batch_shards<const D: usize>(x: &Tensor<D>) -> usize {
     static OFF: OnceLock<bool> = OnceLock::new();
     let off = *OFF.get_or_init(|| std::env::var(SHARDS_ENV).is_ok_and(|v| v.trim() == "1"));
-    let device = x.device();
-    if off
-        || !fused_by_default()
-        || burn_ops_here()
-        || x.dtype() != DType::F32
-        || device != Device::flex()
-    {
+    if off || !fused_here(x) {
         return 1;
     }
     let n = x.dims().first().copied().unwrap_or(0);
@@ -122,6 +116,7 @@ pub(super) fn in_shard() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::tensor::Device;
 
     #[test]
     fn shards_run_each_index_once_in_order() {
