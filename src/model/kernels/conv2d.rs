@@ -93,11 +93,11 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
     forward_im2col(s, x, w, b, y);
 }
 
-/// The smallest output side that Winograd computes; smaller outputs take im2col. Each tile row
-/// has a spare slot (see [`winograd`]), half the GEMM work again at 4×4, and the 16×16 model
-/// trained ~5 % faster with its 4×4 level on im2col (126–130 against 132–144 ms per step in
-/// alternating runs; BENCHMARKS.md).
-const WINOGRAD_MIN_SIDE: usize = 8;
+/// The smallest output side that Winograd computes; smaller outputs take im2col. With the
+/// channels innermost (see [`winograd`]) the 16×16 model's 4×4 convolutions ran 2.4–3.6× faster
+/// by Winograd than by im2col and im2row in one timing run; at 2×2 (128 → 128 channels)
+/// im2col was 1.2–1.5× faster (BENCHMARKS.md).
+const WINOGRAD_MIN_SIDE: usize = 4;
 
 /// The fewest input channels that Winograd computes; fewer take im2col. With 3 (the RGB
 /// input's first convolution) each of the 16 GEMMs sums over 3 values and the transforms

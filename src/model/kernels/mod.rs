@@ -23,6 +23,7 @@ mod group_norm_silu;
 mod im2col;
 pub mod shards;
 pub mod simd;
+mod transpose;
 mod weight_cache;
 mod winograd;
 
