@@ -21,6 +21,7 @@ use burn::tensor::Tensor;
 use rayon::prelude::*;
 use std::cell::Cell;
 use std::sync::OnceLock;
+use std::sync::{Mutex, PoisonError};
 
 /// The environment variable that turns the split off (`1`).
 pub const SHARDS_ENV: &str = "DIFFUSION_PLAYGROUND_SHARDS";
@@ -98,12 +99,39 @@ pub fn run_shards<R: Send>(
         ShardThreads::Shared => &[],
     };
     if pools.len() >= n {
-        (0..n)
-            .into_par_iter()
-            .map(|i| pools[i].install(|| shard(i)))
-            .collect()
+        let slots: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
+        on_own_pools(&pools[..n], &|i| {
+            let out = shard(i);
+            if let Ok(mut slot) = slots[i].lock() {
+                *slot = Some(out);
+            }
+        });
+        // Every slot is filled once `on_own_pools` returns: a shard's panic comes out of it.
+        let out: Vec<R> = slots
+            .into_iter()
+            .filter_map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        debug_assert_eq!(out.len(), n);
+        out
     } else {
         (0..n).into_par_iter().map(shard).collect()
+    }
+}
+
+/// `job(i)` on the thread of `pools[i]` for every i, all at once, from the calling thread: the
+/// last through `install`, each other spawned into its pool's scope, and the caller blocks
+/// without spinning. (Sent through rayon's global pool instead, two of its workers waited on
+/// the shard pools by yielding, and the shard threads were preempted 2 300 times in 30 steps of
+/// the 16×16 model; this way 40 steps took 4.23–4.50 s and 7.4–7.9 s of CPU against 4.45–4.83 s
+/// and 7.8–8.4 s, with a quarter fewer context switches.)
+fn on_own_pools(pools: &[rayon::ThreadPool], job: &(dyn Fn(usize) + Sync)) {
+    match pools {
+        [] => {}
+        [last] => last.install(|| job(0)),
+        [first, rest @ ..] => first.in_place_scope(|scope| {
+            scope.spawn(|_| job(0));
+            on_own_pools(rest, &|i| job(i + 1));
+        }),
     }
 }
 
