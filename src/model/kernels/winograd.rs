@@ -193,16 +193,16 @@ fn bt(d: [&[f32]; 4], out: [&mut [f32]; 4]) {
 }
 
 /// One image of x `[C, H, W]` into `xp` `[2·t_h + 2, 2·t_w + 2, C]`: the zero-padded input the
-/// tiles read, channels innermost (a transpose; the padding is 0).
+/// tiles read, channels innermost (a transpose). Only the image's own values are written: `xp`
+/// starts as zeros and every image of a group fills the same places, so the padding stays 0.
 #[inline(always)]
 fn pad_channels_last(s: &Conv2dShape, t: &Tiles, image: &[f32], xp: &mut [f32]) {
     let [h, w] = s.input;
-    let wp = 2 * t.tw + 2;
+    let (wp, ch) = (2 * t.tw + 2, s.c_in);
     let (pt, pl) = (s.padding[0].0, s.padding[1].0);
-    xp.fill(0.0);
     for iy in 0..h {
-        let dst = &mut xp[((iy + pt) * wp + pl) * s.c_in..];
-        transpose(&image[iy * w..], h * w, dst, s.c_in, s.c_in, w);
+        let dst = &mut xp[((iy + pt) * wp + pl) * ch..];
+        transpose(&image[iy * w..], h * w, dst, ch, ch, w);
     }
 }
 
@@ -358,7 +358,11 @@ fn grad_output_transform(s: &Conv2dShape, dy: &[f32], count: usize, dm: &mut [f3
             let mut g = vec![0.0f32; 2 * row_len];
             for j in 0..count {
                 for ty in 0..t.th {
-                    g.fill(0.0);
+                    // Whole rows of dY overwrite g, unless the tile row or its last tile
+                    // reaches past the output's edge.
+                    if wo % 2 == 1 || 2 * ty + 2 > ho {
+                        g.fill(0.0);
+                    }
                     for (half, g_row) in g.chunks_exact_mut(row_len).enumerate() {
                         let oy = 2 * ty + half;
                         if oy >= ho {
