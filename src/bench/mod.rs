@@ -310,7 +310,7 @@ fn default_config(batch: usize) -> TrainConfig {
     }
 }
 
-/// Training throughput of the default U-Net at `batch`: 2 warm-up steps, then `repeats`
+/// Training throughput of the default U-Net at `batch`: 3 warm-up steps, then `repeats`
 /// timed steps, or more where steps are short (see [`timed_training_steps`]).
 pub fn train_throughput(
     device: &DeviceInfo,
@@ -332,17 +332,20 @@ pub fn train_throughput_of(
     let mut trainer =
         Trainer::new(config, device.clone(), Dataset::Builtin(Builtin::Shapes)).map_err(fail)?;
     let bar = spinner(progress, &format!("training, batch {batch}"));
-    bar.set_length((repeats + 2) as u64);
-    let mut warm_s = 0.0;
-    for _ in 0..2 {
+    bar.set_length((repeats + WARM_UP_STEPS) as u64);
+    // The fastest warm-up step sets how many steps are timed: the first steps still fault in
+    // fresh memory (the 16×16 model's second step took up to 0.25 s against 0.09 s later,
+    // and a 5-repeat run timed 8 steps instead of 22).
+    let mut warm_s = f64::INFINITY;
+    for _ in 0..WARM_UP_STEPS {
         let start = Instant::now();
         trainer.train_step().map_err(fail)?;
-        warm_s = start.elapsed().as_secs_f64();
+        warm_s = warm_s.min(start.elapsed().as_secs_f64());
         bar.inc(1);
     }
     trainer.take_phase_times();
     let steps = timed_training_steps(repeats, warm_s);
-    bar.set_length((steps + 2) as u64);
+    bar.set_length((steps + WARM_UP_STEPS) as u64);
     let mut times = Vec::with_capacity(steps);
     let (cpu_before, wall) = (process_cpu_seconds(), Instant::now());
     for _ in 0..steps {
@@ -369,6 +372,9 @@ pub fn train_throughput_of(
         phases: crate::train::phases::enabled().then(|| trainer.take_phase_times()),
     })
 }
+
+/// Training steps before the timed ones.
+const WARM_UP_STEPS: usize = 3;
 
 /// Timed training seconds per repeat at least: a 16×16 step (~0.1 s) timed only 5 times gave
 /// a CPU-use figure over half a second, which one descheduled step moved by 10 points (176 and
@@ -720,6 +726,8 @@ pub fn run_reference_with(
         )
         .arg("--repeats")
         .arg(options.repeats.max(1).to_string())
+        .arg("--warmup")
+        .arg(WARM_UP_STEPS.to_string())
         .args(extra)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", options.python))?;
