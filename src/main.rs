@@ -26,8 +26,27 @@ fn keep_freed_memory() {
     }
 }
 
+/// No transparent huge pages for this process. mimalloc asks the kernel for them
+/// (`madvise(MADV_HUGEPAGE)`); with the common `defrag = madvise` setting each first touch of
+/// one may compact memory synchronously, then zeroes 2 MiB in one page fault, and mimalloc's
+/// purges split them again. On a 2-core VM 60 steps of the 16×16 model spent 0.45–2.1 s of
+/// system time with them against 0.25–0.42 s without, 97.8–102.3 against 107–111 ms a step
+/// (BENCHMARKS.md). `MIMALLOC_ALLOW_THP=1` keeps them. (mimalloc's own option is read when
+/// it starts, before `main`, hence the process-wide switch.)
+fn no_huge_pages() {
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some_and(|v| v == "1") {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    // SAFETY: sets one flag of this process (a plain integer syscall, no memory passed).
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
     keep_freed_memory();
+    no_huge_pages();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     diffusion_playground::i18n::set_lang(diffusion_playground::i18n::Lang::from_env());
     // Before any device exists: where the GPU keeps its tuning results between runs.

@@ -32,11 +32,18 @@ pub fn transpose(
     }
     #[cfg(not(target_arch = "x86_64"))]
     blocks(src, src_stride, dst, dst_stride, full_rows, full_cols);
-    // The edges: the columns past the last whole block, then the rows past it.
-    for i in 0..rows {
-        let from = if i < full_rows { full_cols } else { 0 };
-        for j in from..cols {
-            dst[j * dst_stride + i] = src[i * src_stride + j];
+    // The edges, each a loop along one row of dst or of src: the columns past the last whole
+    // block for the rows of the blocks (for a 9-tap kernel's transform, one value in 9), then
+    // the rows past the last block, every column.
+    for j in full_cols..cols {
+        let to = &mut dst[j * dst_stride..][..full_rows];
+        for (i, v) in to.iter_mut().enumerate() {
+            *v = src[i * src_stride + j];
+        }
+    }
+    for i in full_rows..rows {
+        for (j, &v) in src[i * src_stride..][..cols].iter().enumerate() {
+            dst[j * dst_stride + i] = v;
         }
     }
 }
