@@ -94,9 +94,9 @@ pub fn forward(s: &Conv2dShape, x: &[f32], w: &[f32], b: Option<&[f32]>, y: &mut
 }
 
 /// The smallest output side that Winograd computes; smaller outputs take im2col. With the
-/// channels innermost (see [`winograd`]) the 16×16 model's 4×4 convolutions ran 2.4–3.6× faster
-/// by Winograd than by im2col and im2row in one timing run; at 2×2 (128 → 128 channels)
-/// im2col was 1.2–1.5× faster (BENCHMARKS.md).
+/// channels innermost (see [`winograd`]) the 16×16 model's 4×4 convolutions ran 1.34–1.49×
+/// faster by Winograd than by im2col and im2row in one timing run; at 2×2 (128 → 128
+/// channels) im2col was faster (295 against 430 µs forward; BENCHMARKS.md).
 const WINOGRAD_MIN_SIDE: usize = 4;
 
 /// The fewest input channels that Winograd computes; fewer take im2col. With 3 (the RGB

@@ -22,8 +22,9 @@
 //! transform then adds and subtracts whole vectors of C channels, one tile at a time, and the
 //! GEMMs read and write the same layout through their strides. In NCHW the transforms ran over
 //! the tiles of one channel's plane, loops of 4–9 tiles at the 8×8 and 16×16 levels; the
-//! 16×16 model's convolutions at 8×8 ran 1.5–2.4× faster this way, at 16×16 1.0–1.4× (one
-//! shard, BENCHMARKS.md), and the 4×4 level is now faster by Winograd than by im2col.
+//! 16×16 model's convolutions at 8×8 ran 1.7–2.4× faster this way, at 16×16 0.98–1.4× (one
+//! shard, BENCHMARKS.md), and the 4×4 level is now faster by Winograd than by im2col. The
+//! output convolution (32 → 3) is the exception: vectors of 3 channels, 579 against 370 µs.
 //!
 //! Tiles past an odd output's edge are computed and dropped (forward) or given dY = 0 (weight
 //! gradient). The transforms run under [`super::simd::dispatch`], so they use the vector
