@@ -61,28 +61,8 @@ pub fn update(
     first: bool,
     step: &AdamStep,
 ) {
-    let (c, eps) = step.corrections();
-    let (b1, b2, lr) = (step.beta_1, step.beta_2, step.lr);
-    let (f1, f2) = (1.0 - b1, 1.0 - b2);
-    let block = |(((t, g), m), v): Block<'_>| {
-        simd::dispatch(
-            #[inline(always)]
-            || {
-                for (((t, &g), m), v) in t.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    let (m_old, v_old) = if first { (0.0, 0.0) } else { (*m, *v) };
-                    // burn: m·β₁ + g·(1 − β₁); v·β₂ + (g·g)·(1 − β₂); the first step without
-                    // the old moment (0·β + x = x exactly, so one formula serves both).
-                    let m_new = m_old * b1 + g * f1;
-                    let v_new = v_old * b2 + (g * g) * f2;
-                    *m = m_new;
-                    *v = v_new;
-                    *t -= (m_new * c) / (v_new.sqrt() + eps) * lr;
-                }
-            },
-        )
-    };
     if theta.len() < 2 * BLOCK {
-        block((((theta, grad), m), v));
+        update_block(theta, grad, m, v, first, step);
         return;
     }
     theta
@@ -90,7 +70,41 @@ pub fn update(
         .zip(grad.par_chunks(BLOCK))
         .zip(m.par_chunks_mut(BLOCK))
         .zip(v.par_chunks_mut(BLOCK))
-        .for_each(block);
+        .for_each(|(((t, g), m), v): Block<'_>| update_block(t, g, m, v, first, step));
+}
+
+/// [`update`] on this thread (slices of one length).
+pub(super) fn update_block(
+    theta: &mut [f32],
+    grad: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    first: bool,
+    step: &AdamStep,
+) {
+    let (c, eps) = step.corrections();
+    let (b1, b2, lr) = (step.beta_1, step.beta_2, step.lr);
+    let (f1, f2) = (1.0 - b1, 1.0 - b2);
+    simd::dispatch(
+        #[inline(always)]
+        || {
+            for (((t, &g), m), v) in theta
+                .iter_mut()
+                .zip(grad)
+                .zip(m.iter_mut())
+                .zip(v.iter_mut())
+            {
+                let (m_old, v_old) = if first { (0.0, 0.0) } else { (*m, *v) };
+                // burn: m·β₁ + g·(1 − β₁); v·β₂ + (g·g)·(1 − β₂); the first step without
+                // the old moment (0·β + x = x exactly, so one formula serves both).
+                let m_new = m_old * b1 + g * f1;
+                let v_new = v_old * b2 + (g * g) * f2;
+                *m = m_new;
+                *v = v_new;
+                *t -= (m_new * c) / (v_new.sqrt() + eps) * lr;
+            }
+        },
+    )
 }
 
 /// Whether the fused step applies to `param`: an `f32` tensor on the flex device, with the

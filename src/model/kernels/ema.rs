@@ -19,24 +19,26 @@ const BLOCK: usize = 1 << 14;
 
 /// θ_ema ← θ_ema·d + θ·(1 − d) on host slices of one length.
 pub fn update(ema: &mut [f32], theta: &[f32], decay: f64) {
-    let (d, rest) = (decay as f32, (1.0 - decay) as f32);
-    let block = |(e, t): (&mut [f32], &[f32])| {
-        simd::dispatch(
-            #[inline(always)]
-            || {
-                for (e, &t) in e.iter_mut().zip(t) {
-                    *e = *e * d + t * rest;
-                }
-            },
-        )
-    };
     if ema.len() < 2 * BLOCK {
-        block((ema, theta));
+        update_block(ema, theta, decay);
         return;
     }
     ema.par_chunks_mut(BLOCK)
         .zip(theta.par_chunks(BLOCK))
-        .for_each(block);
+        .for_each(|(e, t)| update_block(e, t, decay));
+}
+
+/// [`update`] on this thread.
+pub(super) fn update_block(ema: &mut [f32], theta: &[f32], decay: f64) {
+    let (d, rest) = (decay as f32, (1.0 - decay) as f32);
+    simd::dispatch(
+        #[inline(always)]
+        || {
+            for (e, &t) in ema.iter_mut().zip(theta) {
+                *e = *e * d + t * rest;
+            }
+        },
+    )
 }
 
 /// θ_ema·d + θ·(1 − d) for plain tensors of one shape: the single pass on the flex device in

@@ -3,7 +3,7 @@
 //! on the tensors' device at run time. Other devices never reach it: [`super`] calls burn's own
 //! ops for them.
 
-use super::{adam, conv2d, ema, group_norm_silu, weight_cache, winograd};
+use super::{adam, adam_ema, conv2d, ema, group_norm_silu, weight_cache, winograd};
 use burn::backend::autodiff::{
     Autodiff, NodeId,
     checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
@@ -11,9 +11,12 @@ use burn::backend::autodiff::{
     ops::{Backward, Ops, OpsKind},
 };
 use burn::backend::flex::{FlexTensor, Layout};
-use burn::backend::{AutodiffBackend, Backend, Flex, backend_extension, tensor::FloatTensor};
+use burn::backend::{
+    AutodiffBackend, Backend, BackendTensor, DispatchAutodiffContext, DispatchTensor,
+    DispatchTensorKind, Flex, backend_extension, tensor::FloatTensor,
+};
 use burn::tensor::ops::ConvOptions;
-use burn::tensor::{Bytes, DType, Shape};
+use burn::tensor::{Bytes, DType, Shape, Tensor};
 use rayon::iter::ParallelExtend;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -75,6 +78,111 @@ pub trait FusedCpuOps: Backend {
     /// not shared.
     fn fused_ema(ema: FloatTensor<Self>, theta: FloatTensor<Self>, decay: f64)
     -> FloatTensor<Self>;
+}
+
+/// A plain `f32` flex tensor from a dispatch tensor: its own when it is one, else a copy of its
+/// values (a tensor of another device or dtype; the whole-model update is never handed one).
+fn plain_flex(t: DispatchTensor) -> FlexTensor {
+    match t.kind {
+        DispatchTensorKind::Flex(BackendTensor::Float(f)) if f.dtype() == DType::F32 => f,
+        kind => {
+            let data = Tensor::<1>::from_dispatch(DispatchTensor {
+                kind,
+                autodiff: DispatchAutodiffContext::Disabled,
+            })
+            .into_data();
+            let dims = data.shape().to_vec();
+            let values = data
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .unwrap_or_default();
+            tensor(values, dims)
+        }
+    }
+}
+
+/// A plain flex tensor as a dispatch tensor.
+fn dispatch_of(t: FlexTensor) -> DispatchTensor {
+    DispatchTensor {
+        kind: DispatchTensorKind::Flex(BackendTensor::Float(t)),
+        autodiff: DispatchAutodiffContext::Disabled,
+    }
+}
+
+/// The optimiser's update of a whole model on the CPU (see [`adam_ema`]), on plain tensors
+/// (outside any autodiff graph): θ, m, v and θ_ema one tensor per parameter (any shape, one
+/// number of values per parameter), `grads` the shards' gradients, parameter after parameter
+/// (S ≥ 1 per parameter). Returns (θ, m, v, θ_ema) on the flex device, written in place where
+/// their storage is not shared.
+///
+/// A plain function rather than an operation of [`FusedCpuOps`]: burn's extension macro does not
+/// route `Vec`s of tensors for a crate of its own.
+pub(super) fn fused_adam_ema(
+    theta: Vec<DispatchTensor>,
+    grads: Vec<DispatchTensor>,
+    m: Vec<DispatchTensor>,
+    v: Vec<DispatchTensor>,
+    ema: Vec<DispatchTensor>,
+    step: adam_ema::WholeStep,
+) -> adam_ema::WholeTensors<DispatchTensor> {
+    let flex = |ts: Vec<DispatchTensor>| ts.into_iter().map(plain_flex).collect::<Vec<_>>();
+    let (t, m, v, e) = flex_adam_ema(flex(theta), flex(grads), flex(m), flex(v), flex(ema), step);
+    let back = |ts: Vec<FlexTensor>| ts.into_iter().map(dispatch_of).collect::<Vec<_>>();
+    (back(t), back(m), back(v), back(e))
+}
+
+/// [`fused_adam_ema`] on flex tensors.
+fn flex_adam_ema(
+    theta: Vec<FlexTensor>,
+    grads: Vec<FlexTensor>,
+    m: Vec<FlexTensor>,
+    v: Vec<FlexTensor>,
+    ema: Vec<FlexTensor>,
+    step: adam_ema::WholeStep,
+) -> adam_ema::WholeTensors<FlexTensor> {
+    let n = theta.len();
+    let shards = grads.len() / n.max(1);
+    assert!(
+        shards >= 1 && grads.len() == shards * n && m.len() == n && v.len() == n && ema.len() == n,
+        "one θ, m, v, θ_ema and S ≥ 1 gradients per parameter"
+    );
+    let writable_all = |ts: Vec<FlexTensor>| ts.into_iter().map(writable).collect::<Vec<_>>();
+    let (mut theta, mut m, mut v, mut ema) = (
+        writable_all(theta),
+        writable_all(m),
+        writable_all(v),
+        writable_all(ema),
+    );
+    // Each parameter's first gradient becomes the sum; the others are only read.
+    let mut sums = Vec::with_capacity(n);
+    let mut others = Vec::with_capacity(n);
+    let mut grads = grads.into_iter();
+    for _ in 0..n {
+        sums.extend(grads.next().map(writable));
+        others.push(grads.by_ref().take(shards - 1).collect::<Vec<_>>());
+    }
+    let other_values: Vec<Vec<Cow<'_, [f32]>>> = others
+        .iter()
+        .map(|o| o.iter().map(values).collect())
+        .collect();
+    let params = theta
+        .iter_mut()
+        .zip(sums.iter_mut())
+        .zip(m.iter_mut())
+        .zip(v.iter_mut())
+        .zip(ema.iter_mut())
+        .zip(&other_values)
+        .map(|(((((t, g), m), v), e), o)| adam_ema::Parameter {
+            theta: t.storage_mut::<f32>(),
+            grad: g.storage_mut::<f32>(),
+            other_grads: o.iter().map(|g| g.as_ref()).collect(),
+            m: m.storage_mut::<f32>(),
+            v: v.storage_mut::<f32>(),
+            ema: e.storage_mut::<f32>(),
+        })
+        .collect();
+    adam_ema::update(params, &step);
+    (theta, m, v, ema)
 }
 
 /// The values of an `f32` flex tensor in row-major order (borrowed when already contiguous).

@@ -15,6 +15,7 @@
 //! of the kernels' own loops at run time.
 
 pub mod adam;
+pub mod adam_ema;
 mod conv2d;
 pub mod ema;
 mod exp;
@@ -73,6 +74,12 @@ fn kernels() -> Kernels {
 /// Whether the fused kernels are in use for this process (unless [`with_burn_ops`] says otherwise).
 pub fn fused_by_default() -> bool {
     kernels() != Kernels::Burn
+}
+
+/// Whether the fused kernels run for tensors on `device` on this thread: the flex device, with
+/// the fused kernels in use.
+pub fn fused_on(device: &Device) -> bool {
+    fused_by_default() && !BURN_OPS_HERE.with(Cell::get) && *device == Device::flex()
 }
 
 /// Whether stride-1 3×3 convolutions take Winograd F(2×2, 3×3) on this thread.
