@@ -11,6 +11,13 @@ use burn::optim::{
 };
 use burn::tensor::{Device, Tensor};
 
+/// β₁, β₂ and ε of every Adam here (burn's `AdamConfig::new()` defaults but ε).
+pub(crate) const BETA_1: f32 = 0.9;
+/// β₂
+pub(crate) const BETA_2: f32 = 0.999;
+/// ε
+pub(crate) const EPSILON: f32 = 1e-5;
+
 /// Adam with a fused step on the CPU.
 #[derive(Clone)]
 pub struct FusedAdam {
@@ -24,7 +31,7 @@ pub struct FusedAdam {
 impl Default for FusedAdam {
     /// burn's `AdamConfig::new()` defaults.
     fn default() -> Self {
-        let (beta_1, beta_2, epsilon) = (0.9, 0.999, 1e-5);
+        let (beta_1, beta_2, epsilon) = (BETA_1, BETA_2, EPSILON);
         Self {
             beta_1,
             beta_2,

@@ -188,13 +188,13 @@ pub fn save_with_hook(
 ) -> Result<(), CheckpointError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let step = trainer.step_count();
-    let (model, ema, optim) = trainer.parts();
+    let (model, ema) = trainer.parts();
     let abort = |stage: &str| CheckpointError::Corrupt(format!("save interrupted at {stage}"));
     let model = entry(dir, format!("model-{step:08}.bpk"), &module_bytes(model)?)?;
     hook("data").map_err(|_| abort("data"))?;
     let ema = entry(dir, format!("ema-{step:08}.bpk"), &module_bytes(ema)?)?;
-    let optim_bytes = optim
-        .into_bytes()
+    let optim_bytes = trainer
+        .optimizer_bytes()
         .map_err(|e| CheckpointError::Corrupt(format!("cannot serialise optimizer: {e}")))?;
     let optim = entry(dir, format!("optim-{step:08}.bin"), &optim_bytes)?;
     let record = Record {
@@ -382,12 +382,12 @@ fn rebuild(
 /// The same training state (weights, EMA, Adam, step, data) on another device, copied through
 /// host memory: used to fall back to the CPU when the GPU fails.
 pub fn transfer(trainer: &Trainer, device_info: DeviceInfo) -> Result<Trainer, CheckpointError> {
-    let (model, ema, optim) = trainer.parts();
+    let (model, ema) = trainer.parts();
     let parts =
         Parts {
             model: module_bytes(model)?,
             ema: module_bytes(ema)?,
-            optim: Some(optim.into_bytes().map_err(|e| {
+            optim: Some(trainer.optimizer_bytes().map_err(|e| {
                 CheckpointError::Corrupt(format!("cannot serialise optimizer: {e}"))
             })?),
         };

@@ -77,27 +77,32 @@ where
     })
 }
 
-/// The backward passes of every shard at once, and the sum of their gradients keyed by
-/// `model`'s parameter ids.
-pub fn backward<M: Module + Send>(shards: Vec<Shard<M>>, model: &M) -> GradientsParams {
+/// The backward passes of every shard at once: each shard's gradients keyed by `model`'s
+/// parameter ids, in the shards' order.
+pub fn backward_parts<M: Module + Send>(shards: Vec<Shard<M>>) -> Vec<GradientsParams> {
     if shards.len() == 1 {
-        let mut parts = shards;
-        return match parts.pop() {
-            Some(s) => GradientsParams::from_grads(s.loss.backward(), &s.replica),
-            None => GradientsParams::new(),
-        };
+        return shards
+            .into_iter()
+            .map(|s| GradientsParams::from_grads(s.loss.backward(), &s.replica))
+            .collect();
     }
     let cells: Vec<std::sync::Mutex<Option<Shard<M>>>> = shards
         .into_iter()
         .map(|s| std::sync::Mutex::new(Some(s)))
         .collect();
-    let mut parts: Vec<GradientsParams> = run_shards(cells.len(), ShardThreads::Own, |i| {
+    run_shards(cells.len(), ShardThreads::Own, |i| {
         let shard = cells[i].lock().ok().and_then(|mut c| c.take());
         match shard {
             Some(s) => GradientsParams::from_grads(s.loss.backward(), &s.replica),
             None => GradientsParams::new(),
         }
-    });
+    })
+}
+
+/// The backward passes of every shard at once, and the sum of their gradients keyed by
+/// `model`'s parameter ids.
+pub fn backward<M: Module + Send>(shards: Vec<Shard<M>>, model: &M) -> GradientsParams {
+    let mut parts = backward_parts(shards);
     let Some(mut total) = parts.pop() else {
         return GradientsParams::new();
     };

@@ -25,6 +25,7 @@ pub mod toy_ode;
 pub mod toy_samplers;
 pub mod trainer;
 pub mod tuning;
+pub mod whole_adam;
 pub mod worker;
 
 pub use device::{BackendKind, DeviceChoice, DeviceInfo, choose_device};

@@ -24,11 +24,13 @@ pub enum Phase {
     LossReadBack,
     /// autodiff's backward pass
     Backward,
-    /// the gradients taken out per parameter, and the global-norm clip
+    /// the global-norm clip (zero on the CPU, where the optimizer phase clips:
+    /// [`super::whole_adam`])
     GradientsOut,
-    /// Adam's update
+    /// Adam's update (on the CPU also the shards' sum, the clip and the EMA, in one update)
     Optimizer,
-    /// the EMA update (and the rollback point every 25 steps)
+    /// the EMA update (on the CPU in the optimizer phase), and the rollback point every 25
+    /// steps
     Ema,
 }
 

@@ -6,6 +6,7 @@ use super::clip::clip_global_norm;
 use super::data_parallel::{self, shard_ranges};
 use super::device::DeviceInfo;
 use super::phases::{Phase, PhaseClock, PhaseTimes};
+use super::whole_adam::{Update, WholeAdam};
 use crate::data::{DataSource, Dataset};
 use crate::diffusion::objective::{FlowTime, Target};
 use crate::diffusion::process::{fill_standard_normal, q_sample};
@@ -198,6 +199,7 @@ struct GoodState {
     model: UNet,
     ema: UNet,
     optim: ModuleOptimizer,
+    whole: Option<WholeAdam>,
     step: u64,
     ema_steps: u64,
 }
@@ -212,6 +214,9 @@ pub struct Trainer {
     /// exponential moving average of the weights, on the plain device; used for sampling
     ema: UNet,
     optim: ModuleOptimizer,
+    /// Adam's state on the CPU, where the step after the backward pass updates the whole model
+    /// at once ([`super::whole_adam`]); while it is Some, it is the state and `optim` is stale
+    whole: Option<WholeAdam>,
     schedule: Schedule,
     dataset: Dataset,
     step: u64,
@@ -322,6 +327,7 @@ impl Trainer {
             model: model.clone(),
             ema: ema.clone(),
             optim: optim.clone(),
+            whole: None,
             step,
             ema_steps: step,
         };
@@ -332,6 +338,7 @@ impl Trainer {
             model,
             ema,
             optim,
+            whole: None,
             schedule,
             dataset,
             step,
@@ -409,9 +416,17 @@ impl Trainer {
         self.model.num_params()
     }
 
-    /// The trained weights, the EMA and the optimizer, for checkpoints.
-    pub(crate) fn parts(&self) -> (&UNet, &UNet, &ModuleOptimizer) {
-        (&self.model, &self.ema, &self.optim)
+    /// The trained weights and the EMA, for checkpoints.
+    pub(crate) fn parts(&self) -> (&UNet, &UNet) {
+        (&self.model, &self.ema)
+    }
+
+    /// The optimizer's state as a record of burn's Adam, for checkpoints.
+    pub(crate) fn optimizer_bytes(&self) -> Result<burn::tensor::Bytes, burn::store::RecordError> {
+        match &self.whole {
+            Some(whole) => whole.to_bytes(&self.model),
+            None => self.optim.into_bytes(),
+        }
     }
 
     /// Change the learning rate from the next step on.
@@ -554,16 +569,34 @@ impl Trainer {
                 rolled_back_to: self.step,
             });
         }
-        let mut grads = data_parallel::backward(shards, &self.model);
-        clock.lap(Phase::Backward, &mut self.phases);
-        clip_global_norm(&mut grads, &self.model, MAX_GRAD_NORM);
-        clock.lap(Phase::GradientsOut, &mut self.phases);
-        let model = std::mem::replace(&mut self.model, self.last_good.model.clone());
-        self.model = self.optim.step(self.config.lr, model, grads);
-        clock.lap(Phase::Optimizer, &mut self.phases);
-        self.step += 1;
-        self.ema_steps += 1;
-        self.update_ema();
+        if let Some(mut whole) = self.whole_adam() {
+            // On the CPU: the shards' sum, clipping, Adam and the EMA in one update.
+            let parts = data_parallel::backward_parts(shards);
+            clock.lap(Phase::Backward, &mut self.phases);
+            let update = Update {
+                lr: self.config.lr,
+                max_norm: MAX_GRAD_NORM,
+                ema_decay: ema_decay(self.config.ema_decay, self.ema_steps + 1),
+            };
+            let model = std::mem::replace(&mut self.model, self.last_good.model.clone());
+            let ema = std::mem::replace(&mut self.ema, self.last_good.ema.clone());
+            (self.model, self.ema) = whole.step(model, ema, parts, &update);
+            self.whole = Some(whole);
+            clock.lap(Phase::Optimizer, &mut self.phases);
+            self.step += 1;
+            self.ema_steps += 1;
+        } else {
+            let mut grads = data_parallel::backward(shards, &self.model);
+            clock.lap(Phase::Backward, &mut self.phases);
+            clip_global_norm(&mut grads, &self.model, MAX_GRAD_NORM);
+            clock.lap(Phase::GradientsOut, &mut self.phases);
+            let model = std::mem::replace(&mut self.model, self.last_good.model.clone());
+            self.model = self.optim.step(self.config.lr, model, grads);
+            clock.lap(Phase::Optimizer, &mut self.phases);
+            self.step += 1;
+            self.ema_steps += 1;
+            self.update_ema();
+        }
         // Keep a rollback point every 25 steps (module clones share their tensors).
         if self.step % 25 == 0 {
             self.mark_good();
@@ -586,11 +619,24 @@ impl Trainer {
         std::mem::take(&mut self.phases)
     }
 
+    /// The whole-model update's Adam state, taken out (from `optim` the first time), where it
+    /// applies: the fused kernels on the flex device, and a state it can hold.
+    fn whole_adam(&mut self) -> Option<WholeAdam> {
+        if !kernels::fused_on(&self.device_info.device()) {
+            return None;
+        }
+        if let Some(whole) = self.whole.take() {
+            return Some(whole);
+        }
+        WholeAdam::from_module(&self.optim, &self.model)
+    }
+
     fn mark_good(&mut self) {
         self.last_good = GoodState {
             model: self.model.clone(),
             ema: self.ema.clone(),
             optim: self.optim.clone(),
+            whole: self.whole.clone(),
             step: self.step,
             ema_steps: self.ema_steps,
         };
@@ -601,6 +647,7 @@ impl Trainer {
         self.model = good.model;
         self.ema = good.ema;
         self.optim = good.optim;
+        self.whole = good.whole;
         self.step = good.step;
         self.ema_steps = good.ema_steps;
     }
@@ -764,8 +811,7 @@ impl Trainer {
 /// One EMA update of `ema` (plain device) toward `model` (the trained copy, same structure):
 /// θ_ema ← d·θ_ema + (1−d)·θ with d = min(decay, (1+n)/(10+n)) after n steps.
 pub(crate) fn ema_step<M: Module>(ema: M, model: &M, decay: f64, steps: u64) -> M {
-    let n = steps as f64;
-    let decay = decay.min((1.0 + n) / (10.0 + n));
+    let decay = ema_decay(decay, steps);
     let mut collect = Collect::default();
     model.visit(&mut collect);
     let mut mapper = EmaMapper {
@@ -773,6 +819,12 @@ pub(crate) fn ema_step<M: Module>(ema: M, model: &M, decay: f64, steps: u64) -> 
         decay,
     };
     ema.map(&mut mapper)
+}
+
+/// The EMA's decay after n steps: min(decay, (1+n)/(10+n)).
+fn ema_decay(decay: f64, steps: u64) -> f64 {
+    let n = steps as f64;
+    decay.min((1.0 + n) / (10.0 + n))
 }
 
 /// Collects every float parameter, flattened, by id (autodiff stripped).
