@@ -144,8 +144,9 @@ impl WholeAdam {
             return Some(Self::default());
         }
         let found = Arc::new(Mutex::new(Vec::new()));
-        let mut probe = ModuleOptimizer::from(Extract {
+        let mut probe = ModuleOptimizer::from(Exchange {
             found: found.clone(),
+            ..Exchange::default()
         })
         .load_record(record);
         let ids = ids(model);
@@ -189,9 +190,10 @@ impl WholeAdam {
             }
         }
         queue.reverse(); // popped from the back, in the model's order
-        let mut seeded = ModuleOptimizer::from(Seed {
+        let mut seeded = ModuleOptimizer::from(Exchange {
             time: self.time,
             queue: Arc::new(Mutex::new(queue)),
+            ..Exchange::default()
         });
         let mut grads = GradientsParams::new();
         model.visit(&mut ZeroGrads {
@@ -240,13 +242,19 @@ impl ModuleVisitor for ZeroGrads<'_> {
 /// One (time, m, v) per parameter step, flattened, or None where it had no state.
 type Found = Option<(usize, DispatchTensor, DispatchTensor)>;
 
-/// An "optimiser" that records the state it is handed and changes nothing.
-#[derive(Clone)]
-struct Extract {
+/// An "optimiser" that changes no parameter: it records the Adam state each parameter is
+/// handed (in `found`, in the order of the steps), and gives it the next state of `queue`
+/// instead where there is one.
+#[derive(Clone, Default)]
+struct Exchange {
+    /// the step count of the states from `queue`
+    time: usize,
     found: Arc<Mutex<Vec<Found>>>,
+    /// (m, v) flattened, the next at the back
+    queue: Arc<Mutex<Vec<(DispatchTensor, DispatchTensor)>>>,
 }
 
-impl Optimizer for Extract {
+impl Optimizer for Exchange {
     type State<const D: usize> = AdamState<D>;
 
     fn step<const D: usize>(
@@ -270,46 +278,21 @@ impl Optimizer for Extract {
         if let Ok(mut all) = self.found.lock() {
             all.push(found);
         }
-        (tensor, state)
-    }
-
-    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        burn::optim::Adam::to_device(state, device)
-    }
-}
-
-/// An "optimiser" that hands each parameter the next state of a queue and changes nothing.
-#[derive(Clone)]
-struct Seed {
-    time: usize,
-    /// (m, v) flattened, the next at the back
-    queue: Arc<Mutex<Vec<(DispatchTensor, DispatchTensor)>>>,
-}
-
-impl Optimizer for Seed {
-    type State<const D: usize> = AdamState<D>;
-
-    fn step<const D: usize>(
-        &self,
-        _lr: LearningRate,
-        tensor: Tensor<D>,
-        _grad: Tensor<D>,
-        _state: Option<Self::State<D>>,
-    ) -> (Tensor<D>, Option<Self::State<D>>) {
         let next = self.queue.lock().ok().and_then(|mut q| q.pop());
-        let state = next.map(|(m, v)| {
-            let shape = tensor.shape();
-            let device = tensor.device();
-            AdamState::new(AdaptiveMomentumState::new(
-                self.time,
-                Tensor::<1>::from_dispatch(m)
-                    .to_device(&device)
-                    .reshape(shape.clone()),
-                Tensor::<1>::from_dispatch(v)
-                    .to_device(&device)
-                    .reshape(shape),
-            ))
-        });
+        let state = match next {
+            Some((m, v)) => {
+                let shape = tensor.shape();
+                let device = tensor.device();
+                Some(AdamState::new(AdaptiveMomentumState::new(
+                    self.time,
+                    Tensor::<1>::from_dispatch(m)
+                        .to_device(&device)
+                        .reshape(shape.clone()),
+                    Tensor::<1>::from_dispatch(v).to_device(&device).reshape(shape),
+                )))
+            }
+            None => state,
+        };
         (tensor, state)
     }
 
