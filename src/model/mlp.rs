@@ -4,11 +4,11 @@
 //! ε̂(x_t, t) = W_out · SiLU(… SiLU(W₁ [x_t, sin/cos(π 2^k x_t), e(t)] + b₁) …) + b_out, with
 //! e(t) the same sinusoidal embedding as the U-Net's.
 
+use super::kernels::silu;
 use super::unet::time_label_embedding;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// Shape of the MLP.

@@ -288,7 +288,9 @@ impl Optimizer for Exchange {
                     Tensor::<1>::from_dispatch(m)
                         .to_device(&device)
                         .reshape(shape.clone()),
-                    Tensor::<1>::from_dispatch(v).to_device(&device).reshape(shape),
+                    Tensor::<1>::from_dispatch(v)
+                        .to_device(&device)
+                        .reshape(shape),
                 )))
             }
             None => state,

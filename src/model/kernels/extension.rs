@@ -3,7 +3,7 @@
 //! on the tensors' device at run time. Other devices never reach it: [`super`] calls burn's own
 //! ops for them.
 
-use super::{adam, adam_ema, conv2d, ema, group_norm_silu, weight_cache, winograd};
+use super::{adam, adam_ema, conv2d, ema, group_norm_silu, silu, weight_cache, winograd};
 use burn::backend::autodiff::{
     Autodiff, NodeId,
     checkpoint::{base::Checkpointer, strategy::CheckpointStrategy},
@@ -78,6 +78,9 @@ pub trait FusedCpuOps: Backend {
     /// not shared.
     fn fused_ema(ema: FloatTensor<Self>, theta: FloatTensor<Self>, decay: f64)
     -> FloatTensor<Self>;
+
+    /// SiLU x·σ(x) of a tensor of any shape (see [`silu`]).
+    fn fused_silu(x: FloatTensor<Self>) -> FloatTensor<Self>;
 }
 
 /// A plain `f32` flex tensor from a dispatch tensor: its own when it is one, else a copy of its
@@ -395,6 +398,13 @@ impl FusedCpuOps for Flex {
         ema::update(e, &theta, decay);
         ema
     }
+
+    fn fused_silu(x: FlexTensor) -> FlexTensor {
+        let xs = values(&x);
+        let mut y = output_buffer(xs.len());
+        silu::forward(&xs, &mut y);
+        tensor(y, dims(&x))
+    }
 }
 
 /// `t` as a contiguous tensor whose storage holds exactly its values, to be written in place
@@ -551,6 +561,26 @@ impl Backward<Flex, 4> for GroupNormSiluShiftBackward {
     fn backward(self, ops: Ops<Self::State, 4>, grads: &mut Gradients, _: &mut Checkpointer) {
         let dy = grads.consume::<Flex>(&ops.node);
         norm_backward(ops.state, &dy, ops.parents.map(|p| p.map(|n| n.id)), grads);
+    }
+}
+
+/// SiLU's backward pass; its state is x.
+#[derive(Debug)]
+struct SiluBackward;
+
+impl Backward<Flex, 1> for SiluBackward {
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [node_x] = ops.parents.map(|p| p.map(|n| n.id));
+        let dy = grads.consume::<Flex>(&ops.node);
+        if let Some(node) = node_x {
+            let x = ops.state;
+            let xs = values(&x);
+            let mut dx = output_buffer(xs.len());
+            silu::backward(&xs, &values(&dy), &mut dx);
+            grads.register::<Flex>(node, tensor(dx, dims(&x)));
+        }
     }
 }
 
@@ -723,5 +753,22 @@ impl<C: CheckpointStrategy> FusedCpuOps for Autodiff<Flex, C> {
             theta.into_primitive(),
             decay,
         ))
+    }
+
+    fn fused_silu(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        match SiluBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let x = x.into_primitive();
+                let y = <Flex as FusedCpuOps>::fused_silu(x.clone());
+                prep.finish(x, y)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(<Flex as FusedCpuOps>::fused_silu(x.into_primitive()))
+            }
+        }
     }
 }
