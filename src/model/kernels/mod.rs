@@ -1,8 +1,10 @@
 //! Fused CPU kernels for burn's flex backend, added through burn's backend-extension mechanism
-//! (no fork of burn): a convolution whose forward and backward are GEMMs, and GroupNorm + SiLU
-//! in one pass. [`conv2d`] and [`group_norm_silu`] take burn's own modules and call the fused
-//! kernel when the tensor lives on the flex device (with or without autodiff) and the case is
-//! covered; everywhere else (wgpu, other dtypes, grouped convolutions) they call burn's op.
+//! (no fork of burn): a convolution whose forward and backward are GEMMs, GroupNorm + SiLU in
+//! one pass, SiLU alone, and the optimiser's steps ([`adam`], [`ema`], and [`adam_ema`] for a
+//! whole model at once). [`conv2d`], [`group_norm_silu`] and [`silu()`] take burn's own modules
+//! or tensors and call the fused kernel when the tensor lives on the flex device (with or
+//! without autodiff) and the case is covered; everywhere else (wgpu, other dtypes, grouped
+//! convolutions) they call burn's op.
 //!
 //! Each kernel's file states the formula it computes and the shapes it expects, and carries
 //! property tests against the definition; the tests below compare the whole extension, forward
