@@ -101,6 +101,29 @@ fn resuming_continues_exactly() {
     }
 }
 
+/// On the CPU the trainer keeps Adam's state in its whole-model update; a step with burn's own
+/// ops (and optimiser) continues from that state, exactly as a run resumed from a checkpoint
+/// does, not from a fresh or stale Adam.
+#[test]
+fn burns_optimiser_continues_from_the_whole_update() {
+    use diffusion_playground::model::kernels::with_burn_ops;
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = trainer(6);
+    for _ in 0..3 {
+        live.train_step().unwrap();
+    }
+    checkpoint::save(&live, dir.path()).unwrap();
+    let mut resumed = checkpoint::load(dir.path(), cpu(), None).unwrap();
+    let a = with_burn_ops(|| live.train_step()).unwrap().loss;
+    let b = with_burn_ops(|| resumed.train_step()).unwrap().loss;
+    assert_eq!(a, b);
+    let batch = held_out(8);
+    let after_live = live.eval_loss_raw(&batch, 8, 3).unwrap();
+    // (Before the fourth step `live` had never stepped burn's optimiser: without the carry-over
+    // its Adam would start afresh there and the weights would differ.)
+    assert_eq!(after_live, resumed.eval_loss_raw(&batch, 8, 3).unwrap());
+}
+
 #[test]
 fn interrupted_saves_leave_the_previous_checkpoint_loadable() {
     let dir = tempfile::tempdir().unwrap();

@@ -623,6 +623,15 @@ impl Trainer {
     /// applies: the fused kernels on the flex device, and a state it can hold.
     fn whole_adam(&mut self) -> Option<WholeAdam> {
         if !kernels::fused_on(&self.device_info.device()) {
+            // burn's optimiser continues from the whole update's state (a step taken inside
+            // `with_burn_ops`, say); were its record unreadable, Adam would go on from the
+            // state it had before the whole updates.
+            if let Some(whole) = self.whole.take() {
+                match whole.to_module(&self.model) {
+                    Ok(optim) => self.optim = optim,
+                    Err(e) => log::warn!("Adam's state not carried over: {e}"),
+                }
+            }
             return None;
         }
         if let Some(whole) = self.whole.take() {
