@@ -211,13 +211,16 @@ impl LabRun {
             return changed;
         };
         ui.horizontal_wrapped(|ui| {
-            ui.label(tr!("top-step", step = view.step));
+            super::figure_ui(ui, tr!("top-step", step = view.step));
             if let Some(loss) = self.loss {
-                ui.label(tr!("lab-loss", loss = format!("{loss:.4}")))
+                super::figure_ui(ui, tr!("lab-loss", loss = format!("{loss:.4}")))
                     .on_hover_text(tr!("lab-loss-tip"));
             }
             if self.running {
-                ui.label(tr!("world-rate", rate = format!("{:.0}", self.steps_per_s)));
+                super::figure_ui(
+                    ui,
+                    tr!("world-rate", rate = format!("{:.0}", self.steps_per_s)),
+                );
             }
         });
         let last = view.particles.frames.len().saturating_sub(1);

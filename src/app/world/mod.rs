@@ -531,12 +531,15 @@ impl WorldPanel {
                 }
                 return;
             }
-            ui.label(tr!("top-step", step = self.step()));
+            figure_ui(ui, tr!("top-step", step = self.step()));
             if let Some(&[_, loss]) = self.losses.last() {
-                ui.label(tr!("top-loss", loss = format!("{loss:.4}")));
+                figure_ui(ui, tr!("top-loss", loss = format!("{loss:.4}")));
             }
             if self.running {
-                ui.label(tr!("world-rate", rate = format!("{:.0}", self.steps_per_s)));
+                figure_ui(
+                    ui,
+                    tr!("world-rate", rate = format!("{:.0}", self.steps_per_s)),
+                );
                 super::repaint::busy_ui(ui);
             }
         });
@@ -843,4 +846,10 @@ fn mixture_of(data: &ToyData) -> Option<GaussianMixture1d> {
         }
         _ => None,
     }
+}
+
+/// A figure ("step 3325", "800 steps/s") in one piece: in a wrapped row the whole label moves
+/// to the next line rather than its number and unit parting.
+fn figure_ui(ui: &mut egui::Ui, text: String) -> egui::Response {
+    ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Extend))
 }
