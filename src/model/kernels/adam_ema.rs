@@ -333,6 +333,9 @@ mod tests {
             ema::update(&mut e, &theta, step.ema_decay);
             assert!(theta == got.0 && m == got.2 && v == got.3 && e == got.4);
         }
+        // A model without a parameter to update: nothing to do, no panic.
+        let (t, m, v, e) = whole_step(vec![], vec![], vec![], vec![], vec![], &step);
+        assert!(t.is_empty() && m.is_empty() && v.is_empty() && e.is_empty());
         for level in [simd::Level::Avx2, simd::Level::Avx512] {
             if level <= simd::detected() {
                 let mut again = start.clone();

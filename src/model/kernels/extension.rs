@@ -144,7 +144,11 @@ fn flex_adam_ema(
     step: adam_ema::WholeStep,
 ) -> adam_ema::WholeTensors<FlexTensor> {
     let n = theta.len();
-    let shards = grads.len() / n.max(1);
+    if n == 0 {
+        // no parameter with a gradient: nothing to update
+        return (theta, m, v, ema);
+    }
+    let shards = grads.len() / n;
     assert!(
         shards >= 1 && grads.len() == shards * n && m.len() == n && v.len() == n && ema.len() == n,
         "one θ, m, v, θ_ema and S ≥ 1 gradients per parameter"

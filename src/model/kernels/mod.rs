@@ -119,10 +119,7 @@ pub fn with_burn_ops<R>(f: impl FnOnce() -> R) -> R {
 
 /// The fused path applies: flex (autodiff or not), `f32`, not switched off.
 fn fused_here<const D: usize>(x: &Tensor<D>) -> bool {
-    fused_by_default()
-        && !BURN_OPS_HERE.with(Cell::get)
-        && x.dtype() == DType::F32
-        && x.device() == Device::flex()
+    x.dtype() == DType::F32 && fused_on(&x.device())
 }
 
 /// The explicit (top, bottom), (left, right) padding of `conv`, or None for `Same`.
